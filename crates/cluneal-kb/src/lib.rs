@@ -1,0 +1,178 @@
+//! The Cluneal knowledge base: schema, validation and the compiled, read-only form.
+//!
+//! This crate is pure: it never touches the file system. Callers hand it the
+//! files as `(relative path, text)` pairs (the binary embeds them, or reads an
+//! edited copy from disk), and [`KnowledgeBase::load`] either returns a validated
+//! knowledge base or every problem it found. Only a validated knowledge base can
+//! be built, so the engine never sees unchecked knowledge.
+
+mod load;
+pub mod model;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub use model::*;
+
+/// One knowledge file, as handed to the loader.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the knowledge root, with `/` separators, e.g. `findings/pain_buttock.toml`.
+    pub path: String,
+    pub text: String,
+}
+
+/// One problem found while validating the knowledge base.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{}:{}: {}", self.file, l, c, self.message),
+            (Some(l), None) => write!(f, "{}:{}: {}", self.file, l, self.message),
+            _ => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Every problem found in a knowledge base, in a stable order.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the knowledge base has {} problem(s)", .0.len())]
+pub struct KbErrors(pub Vec<Problem>);
+
+/// A validated, immutable knowledge base. Every collection is sorted by id and
+/// every cross-reference is known to resolve.
+#[derive(Debug, Clone)]
+pub struct KnowledgeBase {
+    pub meta: KbMeta,
+    pub findings: Vec<Finding>,
+    pub groups: Vec<QuestionGroup>,
+    pub conditions: Vec<Condition>,
+    pub correlations: Vec<Correlation>,
+    pub red_flags: Vec<RedFlag>,
+    pub criteria: Vec<Criteria>,
+    pub diagnostics: Vec<DiagnosticStep>,
+    pub blocks: Vec<BlockProtocol>,
+    pub treatments: Vec<Treatment>,
+    pub plan_steps: Vec<PlanStep>,
+    pub exercises: Vec<Exercise>,
+    pub self_care: Vec<SelfCare>,
+    pub education: Vec<Education>,
+    pub categories: Vec<Category>,
+    pub references: Vec<Reference>,
+    pub seed_coverage: SeedCoverage,
+    index: Index,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Index {
+    findings: BTreeMap<String, usize>,
+    conditions: BTreeMap<String, usize>,
+    groups: BTreeMap<String, usize>,
+    references: BTreeMap<String, usize>,
+    treatments: BTreeMap<String, usize>,
+    blocks: BTreeMap<String, usize>,
+    plan_steps: BTreeMap<String, usize>,
+    diagnostics: BTreeMap<String, usize>,
+}
+
+impl KnowledgeBase {
+    /// Parse and validate a whole knowledge base, reporting every problem at once.
+    pub fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
+        load::load(files)
+    }
+
+    pub fn finding_index(&self, id: &str) -> Option<usize> {
+        self.index.findings.get(id).copied()
+    }
+    pub fn condition_index(&self, id: &str) -> Option<usize> {
+        self.index.conditions.get(id).copied()
+    }
+    pub fn group_index(&self, id: &str) -> Option<usize> {
+        self.index.groups.get(id).copied()
+    }
+    pub fn finding(&self, id: &str) -> Option<&Finding> {
+        self.finding_index(id).map(|i| &self.findings[i])
+    }
+    pub fn condition(&self, id: &str) -> Option<&Condition> {
+        self.condition_index(id).map(|i| &self.conditions[i])
+    }
+    pub fn group(&self, id: &str) -> Option<&QuestionGroup> {
+        self.group_index(id).map(|i| &self.groups[i])
+    }
+    pub fn reference(&self, id: &str) -> Option<&Reference> {
+        self.index.references.get(id).map(|&i| &self.references[i])
+    }
+    pub fn treatment(&self, id: &str) -> Option<&Treatment> {
+        self.index.treatments.get(id).map(|&i| &self.treatments[i])
+    }
+    pub fn block(&self, id: &str) -> Option<&BlockProtocol> {
+        self.index.blocks.get(id).map(|&i| &self.blocks[i])
+    }
+    pub fn plan_step(&self, id: &str) -> Option<&PlanStep> {
+        self.index.plan_steps.get(id).map(|&i| &self.plan_steps[i])
+    }
+    pub fn diagnostic(&self, id: &str) -> Option<&DiagnosticStep> {
+        self.index.diagnostics.get(id).map(|&i| &self.diagnostics[i])
+    }
+
+    /// Known ids closest to `unknown`, best first, for "did you mean" hints.
+    pub fn closest<'a>(unknown: &str, known: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut scored: Vec<(f64, &str)> = known
+            .map(|k| (strsim::jaro_winkler(unknown, k), k))
+            .filter(|(s, _)| *s > 0.75)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        scored.into_iter().take(3).map(|(_, k)| k).collect()
+    }
+
+    /// Every id of every kind, with the kind's folder name; for listing and lookup.
+    pub fn all_ids(&self) -> Vec<(&'static str, &str)> {
+        let mut out: Vec<(&'static str, &str)> = Vec::new();
+        macro_rules! push {
+            ($kind:literal, $v:expr) => {
+                out.extend($v.iter().map(|x| ($kind, x.id.as_str())))
+            };
+        }
+        push!("conditions", self.conditions);
+        push!("findings", self.findings);
+        push!("question_groups", self.groups);
+        push!("correlations", self.correlations);
+        push!("red_flags", self.red_flags);
+        push!("criteria", self.criteria);
+        push!("diagnostics", self.diagnostics);
+        push!("blocks", self.blocks);
+        push!("treatments", self.treatments);
+        push!("plan_steps", self.plan_steps);
+        push!("exercises", self.exercises);
+        push!("self_care", self.self_care);
+        push!("education", self.education);
+        push!("categories", self.categories);
+        push!("references", self.references);
+        out
+    }
+
+    /// The comparison table (seed: SCNE vs SGNE vs general nerve entrapment),
+    /// derived from the condition and category files: one row per category
+    /// member that has a comparison profile, then the category itself.
+    pub fn comparison_rows(&self) -> Vec<(&str, &Comparison)> {
+        let mut rows = Vec::new();
+        for cat in &self.categories {
+            for m in &cat.members {
+                if let Some(c) = self.condition(m)
+                    && let Some(cmp) = &c.comparison
+                {
+                    rows.push((c.name.as_str(), cmp));
+                }
+            }
+            rows.push((cat.name.as_str(), &cat.comparison));
+        }
+        rows
+    }
+}

@@ -1,0 +1,762 @@
+//! Parsing and validation. Every check adds to one list of problems; nothing
+//! stops at the first error, so an author sees everything in one run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::de::DeserializeOwned;
+
+use crate::model::*;
+use crate::{Index, KbErrors, KnowledgeBase, Problem, SourceFile};
+
+struct Cx<'a> {
+    problems: Vec<Problem>,
+    texts: BTreeMap<String, &'a str>,
+}
+
+impl Cx<'_> {
+    /// Report a problem; the line is found by searching the file for `near`
+    /// (usually the offending id), so authors land on the right line.
+    fn problem(&mut self, file: &str, near: Option<&str>, message: impl Into<String>) {
+        let line = near.and_then(|n| {
+            self.texts.get(file).and_then(|t| {
+                let quoted = format!("\"{n}\"");
+                let pos = t.find(&quoted).or_else(|| t.find(n))?;
+                Some(t[..pos].matches('\n').count() + 1)
+            })
+        });
+        self.problems.push(Problem {
+            file: file.to_string(),
+            line,
+            column: None,
+            message: message.into(),
+        });
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn parse<T: DeserializeOwned>(cx: &mut Cx, file: &SourceFile) -> Option<T> {
+    match toml::from_str::<T>(&file.text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let (line, column) = match e.span() {
+                Some(span) => {
+                    let (l, c) = line_col(&file.text, span.start);
+                    (Some(l), Some(c))
+                }
+                None => (None, None),
+            };
+            // toml's message repeats the source excerpt; keep only its first line.
+            let msg = e.message().lines().next().unwrap_or("invalid TOML").to_string();
+            cx.problems.push(Problem { file: file.path.clone(), line, column, message: msg });
+            None
+        }
+    }
+}
+
+trait HasId {
+    fn set_id(&mut self, id: String);
+    fn id(&self) -> &str;
+}
+
+macro_rules! has_id {
+    ($($t:ty),*) => {$(
+        impl HasId for $t {
+            fn set_id(&mut self, id: String) { self.id = id; }
+            fn id(&self) -> &str { &self.id }
+        }
+    )*};
+}
+has_id!(
+    Finding, QuestionGroup, Condition, Correlation, RedFlag, Criteria, DiagnosticStep,
+    BlockProtocol, Treatment, PlanStep, Exercise, SelfCare, Education, Category, Reference
+);
+
+fn valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[derive(Default)]
+struct Raw {
+    meta: Option<KbMeta>,
+    seed: Option<SeedCoverage>,
+    findings: Vec<(String, Finding)>,
+    groups: Vec<(String, QuestionGroup)>,
+    conditions: Vec<(String, Condition)>,
+    correlations: Vec<(String, Correlation)>,
+    red_flags: Vec<(String, RedFlag)>,
+    criteria: Vec<(String, Criteria)>,
+    diagnostics: Vec<(String, DiagnosticStep)>,
+    blocks: Vec<(String, BlockProtocol)>,
+    treatments: Vec<(String, Treatment)>,
+    plan_steps: Vec<(String, PlanStep)>,
+    exercises: Vec<(String, Exercise)>,
+    self_care: Vec<(String, SelfCare)>,
+    education: Vec<(String, Education)>,
+    categories: Vec<(String, Category)>,
+    references: Vec<(String, Reference)>,
+}
+
+fn push<T: DeserializeOwned + HasId>(
+    cx: &mut Cx,
+    file: &SourceFile,
+    id: &str,
+    into: &mut Vec<(String, T)>,
+) {
+    if let Some(mut v) = parse::<T>(cx, file) {
+        v.set_id(id.to_string());
+        into.push((file.path.clone(), v));
+    }
+}
+
+pub(crate) fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
+    let mut cx = Cx { problems: Vec::new(), texts: BTreeMap::new() };
+    for f in files {
+        cx.texts.insert(f.path.clone(), f.text.as_str());
+    }
+    let mut sorted: Vec<&SourceFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut raw = Raw::default();
+    let mut seen_paths = BTreeSet::new();
+    for f in sorted {
+        if !seen_paths.insert(f.path.as_str()) {
+            cx.problem(&f.path, None, "file given twice");
+            continue;
+        }
+        match f.path.as_str() {
+            "kb.toml" => raw.meta = parse(&mut cx, f),
+            "seed_coverage.toml" => raw.seed = parse(&mut cx, f),
+            path => {
+                let Some((dir, name)) = path.split_once('/') else {
+                    cx.problem(path, None, "unexpected file at the top of the knowledge folder");
+                    continue;
+                };
+                let Some(id) = name.strip_suffix(".toml") else {
+                    cx.problem(path, None, "knowledge files must end in `.toml`");
+                    continue;
+                };
+                if id.contains('/') {
+                    cx.problem(path, None, "knowledge folders are one level deep");
+                    continue;
+                }
+                if !valid_id(id) {
+                    cx.problem(
+                        path,
+                        None,
+                        format!("file name `{id}` is not a valid id (use snake_case: a-z, 0-9, _)"),
+                    );
+                    continue;
+                }
+                match dir {
+                    "findings" => push(&mut cx, f, id, &mut raw.findings),
+                    "question_groups" => push(&mut cx, f, id, &mut raw.groups),
+                    "conditions" => push(&mut cx, f, id, &mut raw.conditions),
+                    "correlations" => push(&mut cx, f, id, &mut raw.correlations),
+                    "red_flags" => push(&mut cx, f, id, &mut raw.red_flags),
+                    "criteria" => push(&mut cx, f, id, &mut raw.criteria),
+                    "diagnostics" => push(&mut cx, f, id, &mut raw.diagnostics),
+                    "blocks" => push(&mut cx, f, id, &mut raw.blocks),
+                    "treatments" => push(&mut cx, f, id, &mut raw.treatments),
+                    "plan_steps" => push(&mut cx, f, id, &mut raw.plan_steps),
+                    "exercises" => push(&mut cx, f, id, &mut raw.exercises),
+                    "self_care" => push(&mut cx, f, id, &mut raw.self_care),
+                    "education" => push(&mut cx, f, id, &mut raw.education),
+                    "categories" => push(&mut cx, f, id, &mut raw.categories),
+                    "references" => push(&mut cx, f, id, &mut raw.references),
+                    other => cx.problem(path, None, format!("unknown knowledge folder `{other}`")),
+                }
+            }
+        }
+    }
+    if raw.meta.is_none() && !cx.problems.iter().any(|p| p.file == "kb.toml") {
+        cx.problem("kb.toml", None, "missing: the knowledge base needs a `kb.toml`");
+    }
+    if raw.seed.is_none() && !cx.problems.iter().any(|p| p.file == "seed_coverage.toml") {
+        cx.problem("seed_coverage.toml", None, "missing: the seed coverage list is required");
+    }
+    check(&mut cx, &raw);
+    if !cx.problems.is_empty() {
+        let mut p = cx.problems;
+        p.sort();
+        p.dedup();
+        return Err(KbErrors(p));
+    }
+    let (Some(meta), Some(seed)) = (raw.meta, raw.seed) else {
+        return Err(KbErrors(vec![Problem {
+            file: "kb.toml".into(),
+            line: None,
+            column: None,
+            message: "missing".into(),
+        }]));
+    };
+    Ok(build(meta, seed, raw_into(raw.findings), raw_into(raw.groups), raw_into(raw.conditions), Rest {
+        correlations: raw_into(raw.correlations),
+        red_flags: raw_into(raw.red_flags),
+        criteria: raw_into(raw.criteria),
+        diagnostics: raw_into(raw.diagnostics),
+        blocks: raw_into(raw.blocks),
+        treatments: raw_into(raw.treatments),
+        plan_steps: raw_into(raw.plan_steps),
+        exercises: raw_into(raw.exercises),
+        self_care: raw_into(raw.self_care),
+        education: raw_into(raw.education),
+        categories: raw_into(raw.categories),
+        references: raw_into(raw.references),
+    }))
+}
+
+fn raw_into<T>(v: Vec<(String, T)>) -> Vec<T> {
+    // Already sorted by path, and path order within a folder is id order.
+    v.into_iter().map(|(_, t)| t).collect()
+}
+
+struct Rest {
+    correlations: Vec<Correlation>,
+    red_flags: Vec<RedFlag>,
+    criteria: Vec<Criteria>,
+    diagnostics: Vec<DiagnosticStep>,
+    blocks: Vec<BlockProtocol>,
+    treatments: Vec<Treatment>,
+    plan_steps: Vec<PlanStep>,
+    exercises: Vec<Exercise>,
+    self_care: Vec<SelfCare>,
+    education: Vec<Education>,
+    categories: Vec<Category>,
+    references: Vec<Reference>,
+}
+
+fn index_of<T: HasId>(v: &[T]) -> BTreeMap<String, usize> {
+    v.iter().enumerate().map(|(i, x)| (x.id().to_string(), i)).collect()
+}
+
+fn build(
+    meta: KbMeta,
+    seed_coverage: SeedCoverage,
+    findings: Vec<Finding>,
+    groups: Vec<QuestionGroup>,
+    conditions: Vec<Condition>,
+    r: Rest,
+) -> KnowledgeBase {
+    let index = Index {
+        findings: index_of(&findings),
+        conditions: index_of(&conditions),
+        groups: index_of(&groups),
+        references: index_of(&r.references),
+        treatments: index_of(&r.treatments),
+        blocks: index_of(&r.blocks),
+        plan_steps: index_of(&r.plan_steps),
+        diagnostics: index_of(&r.diagnostics),
+    };
+    KnowledgeBase {
+        meta,
+        findings,
+        groups,
+        conditions,
+        correlations: r.correlations,
+        red_flags: r.red_flags,
+        criteria: r.criteria,
+        diagnostics: r.diagnostics,
+        blocks: r.blocks,
+        treatments: r.treatments,
+        plan_steps: r.plan_steps,
+        exercises: r.exercises,
+        self_care: r.self_care,
+        education: r.education,
+        categories: r.categories,
+        references: r.references,
+        seed_coverage,
+        index,
+    }
+}
+
+fn ids<T: HasId>(v: &[(String, T)]) -> BTreeSet<&str> {
+    v.iter().map(|(_, x)| x.id()).collect()
+}
+
+/// A reference from one file to an id of some kind, checked with a "did you mean".
+fn expect(cx: &mut Cx, file: &str, what: &str, id: &str, known: &BTreeSet<&str>) {
+    if known.contains(id) {
+        return;
+    }
+    let hints = crate::KnowledgeBase::closest(id, known.iter().copied());
+    let hint = if hints.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {})", hints.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "))
+    };
+    cx.problem(file, Some(id), format!("unknown {what} `{id}`{hint}"));
+}
+
+fn nonempty(cx: &mut Cx, file: &str, key: &str, value: &str) {
+    if value.trim().is_empty() {
+        cx.problem(file, Some(key), format!("`{key}` must not be empty"));
+    }
+}
+
+fn sourced(cx: &mut Cx, file: &str, key: &str, q: &Sourced, range: (f64, f64), refs: &BTreeSet<&str>) {
+    if !q.value.is_finite() || q.value < range.0 || q.value > range.1 {
+        cx.problem(
+            file,
+            Some(key),
+            format!("`{key}` = {} is out of range [{}, {}]", q.value, range.0, range.1),
+        );
+    }
+    expect(cx, file, "reference", &q.source, refs);
+}
+
+fn check(cx: &mut Cx, raw: &Raw) {
+    let refs = ids(&raw.references);
+    let findings = ids(&raw.findings);
+    let conditions = ids(&raw.conditions);
+    let groups = ids(&raw.groups);
+    let diagnostics = ids(&raw.diagnostics);
+    let steps = ids(&raw.plan_steps);
+    let finding_by_id: BTreeMap<&str, &Finding> =
+        raw.findings.iter().map(|(_, f)| (f.id.as_str(), f)).collect();
+    let mut settings: Vec<&str> = Vec::new();
+
+    if let Some(meta) = &raw.meta {
+        let f = "kb.toml";
+        nonempty(cx, f, "version", &meta.version);
+        if meta.settings.is_empty() {
+            cx.problem(f, Some("settings"), "`settings` must list at least one care setting");
+        }
+        settings = meta.settings.iter().map(String::as_str).collect();
+        for s in &settings {
+            if !valid_id(s) {
+                cx.problem(f, Some(s), format!("setting `{s}` is not a valid id"));
+            }
+        }
+        let i = &meta.interview;
+        sourced(cx, f, "stop_probability", &i.stop_probability, (0.5, 1.0), &refs);
+        sourced(cx, f, "min_information_gain", &i.min_information_gain, (0.0, 1.0), &refs);
+        sourced(cx, f, "max_questions", &i.max_questions, (1.0, 500.0), &refs);
+        if let Some(q) = &meta.engine.relevant_probability {
+            sourced(cx, f, "relevant_probability", q, (0.0, 1.0), &refs);
+        }
+        if let Some(s) = &meta.defaults.setting
+            && !meta.settings.contains(s)
+        {
+            cx.problem(f, Some(s), format!("default setting `{s}` is not in `settings`"));
+        }
+        if let Some(b) = &meta.defaults.block {
+            expect(cx, f, "block protocol", b, &ids(&raw.blocks));
+        }
+        for (key, v) in [
+            ("disclaimer", &meta.messages.disclaimer),
+            ("screen_incomplete", &meta.messages.screen_incomplete),
+            ("exercises_withheld", &meta.messages.exercises_withheld),
+            ("no_red_flags", &meta.messages.no_red_flags),
+        ] {
+            if v.trim().is_empty() {
+                cx.problem(f, None, format!("`messages.{key}` must not be empty"));
+            }
+        }
+    }
+
+    for (file, g) in &raw.groups {
+        nonempty(cx, file, "title", &g.title);
+        nonempty(cx, file, "patient_prompt", &g.patient_prompt);
+        nonempty(cx, file, "clinician_prompt", &g.clinician_prompt);
+    }
+
+    for (file, f) in &raw.findings {
+        nonempty(cx, file, "label", &f.label);
+        nonempty(cx, file, "question", &f.question);
+        nonempty(cx, file, "clinician", &f.clinician);
+        expect(cx, file, "question group", &f.group, &groups);
+        if f.sources.is_empty() {
+            cx.problem(file, Some("sources"), "`sources` must name at least one reference");
+        }
+        for s in &f.sources {
+            expect(cx, file, "reference", s, &refs);
+        }
+        match f.answer {
+            AnswerType::Number => match (f.min, f.max) {
+                (Some(lo), Some(hi)) if lo < hi => {}
+                _ => cx.problem(file, Some("answer"), "a `number` finding needs `min` < `max`"),
+            },
+            AnswerType::Choice => {
+                if f.options.len() < 2 {
+                    cx.problem(file, Some("options"), "a `choice` finding needs at least two `options`");
+                }
+            }
+            AnswerType::YesNo | AnswerType::Scale => {}
+        }
+        if let Some(d) = &f.derived {
+            if f.answer != AnswerType::YesNo {
+                cx.problem(file, Some("derived"), "a derived finding must have answer = \"yes_no\"");
+            }
+            let n = [d.at_least.is_some(), d.below.is_some(), d.equals.is_some(), d.one_of.is_some()]
+                .iter()
+                .filter(|b| **b)
+                .count();
+            if n != 1 {
+                cx.problem(
+                    file,
+                    Some("derived"),
+                    "`derived` needs exactly one of `at_least`, `below`, `equals`, `one_of`",
+                );
+            }
+            let numeric = d.at_least.is_some() || d.below.is_some();
+            match d.field.as_str() {
+                "age" | "duration_weeks" => {
+                    if !numeric {
+                        cx.problem(file, Some(&d.field), format!("`{}` is numeric: use `at_least` or `below`", d.field));
+                    }
+                }
+                "sex" | "sides" => {
+                    if numeric {
+                        cx.problem(file, Some(&d.field), format!("`{}` is text: use `equals` or `one_of`", d.field));
+                    }
+                }
+                other => match finding_by_id.get(other) {
+                    None => cx.problem(
+                        file,
+                        Some(other),
+                        format!("`derived.field` `{other}` is neither a case field (age, duration_weeks, sex, sides) nor a finding"),
+                    ),
+                    Some(src) if src.derived.is_some() => {
+                        cx.problem(file, Some(other), "a derived finding cannot derive from another derived finding")
+                    }
+                    Some(src) if numeric && !matches!(src.answer, AnswerType::Scale | AnswerType::Number) => {
+                        cx.problem(file, Some(other), format!("`{other}` is not numeric"))
+                    }
+                    Some(src) if !numeric && src.answer != AnswerType::Choice => {
+                        cx.problem(file, Some(other), format!("`{other}` is not a choice finding"))
+                    }
+                    Some(_) => {}
+                },
+            }
+        }
+    }
+
+    let yes_no = |id: &str| finding_by_id.get(id).is_some_and(|f| f.answer == AnswerType::YesNo);
+
+    for (file, c) in &raw.conditions {
+        for (k, v) in [
+            ("name", &c.name),
+            ("short_name", &c.short_name),
+            ("patient_description", &c.patient_description),
+            ("clinician_description", &c.clinician_description),
+            ("management", &c.management),
+            ("referral", &c.referral),
+        ] {
+            nonempty(cx, file, k, v);
+        }
+        for code in &c.codes {
+            nonempty(cx, file, "codes.code", &code.code);
+            nonempty(cx, file, "codes.system", &code.system);
+        }
+        if let Some(cmp) = &c.comparison {
+            for t in &cmp.key_tools {
+                expect(cx, file, "diagnostic", t, &diagnostics);
+            }
+        }
+        let mut seen_settings = BTreeSet::new();
+        for p in &c.prior {
+            if !settings.contains(&p.setting.as_str()) {
+                cx.problem(file, Some(&p.setting), format!("prior for unknown setting `{}`", p.setting));
+            }
+            if !seen_settings.insert(p.setting.as_str()) {
+                cx.problem(file, Some(&p.setting), format!("two priors for setting `{}`", p.setting));
+            }
+            if !(p.probability > 0.0 && p.probability < 1.0) {
+                cx.problem(
+                    file,
+                    Some(&p.setting),
+                    format!("prior probability {} for `{}` must lie strictly between 0 and 1", p.probability, p.setting),
+                );
+            }
+            expect(cx, file, "reference", &p.source, &refs);
+        }
+        for s in &settings {
+            if !seen_settings.contains(s) {
+                cx.problem(file, Some("prior"), format!("no prior for setting `{s}`"));
+            }
+        }
+        if c.model == ConditionModel::Exclusion && !c.evidence.is_empty() {
+            cx.problem(file, Some("evidence"), "an `exclusion` condition takes no evidence entries");
+        }
+        let mut seen = BTreeSet::new();
+        for e in &c.evidence {
+            if !seen.insert(e.finding.as_str()) {
+                cx.problem(file, Some(&e.finding), format!("two evidence entries for finding `{}`", e.finding));
+            }
+            expect(cx, file, "finding", &e.finding, &findings);
+            if findings.contains(e.finding.as_str()) && !yes_no(&e.finding) {
+                cx.problem(
+                    file,
+                    Some(&e.finding),
+                    format!("evidence needs a yes/no finding; `{}` is not (derive a yes/no finding from it)", e.finding),
+                );
+            }
+            expect(cx, file, "reference", &e.source, &refs);
+            if let Err(msg) = e.likelihood() {
+                cx.problem(file, Some(&e.finding), format!("evidence for `{}`: {msg}", e.finding));
+            }
+            if e.grade == Grade::ExpertEstimate && e.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                cx.problem(
+                    file,
+                    Some(&e.finding),
+                    format!("expert estimate for `{}` needs a `note` saying what it rests on", e.finding),
+                );
+            }
+        }
+    }
+
+    let mut grouped: BTreeMap<&str, &str> = BTreeMap::new();
+    for (file, g) in &raw.correlations {
+        if g.findings.len() < 2 {
+            cx.problem(file, Some("findings"), "a correlation group needs at least two findings");
+        }
+        for f in &g.findings {
+            expect(cx, file, "finding", f, &findings);
+            if let Some(other) = grouped.insert(f.as_str(), g.id.as_str()) {
+                cx.problem(file, Some(f), format!("finding `{f}` is already in correlation group `{other}`"));
+            }
+        }
+        sourced(cx, file, "residual_weight", &g.residual_weight, (0.0, 1.0), &refs);
+        nonempty(cx, file, "rationale", &g.rationale);
+    }
+
+    for (file, r) in &raw.red_flags {
+        nonempty(cx, file, "name", &r.name);
+        nonempty(cx, file, "patient_action", &r.patient_action);
+        nonempty(cx, file, "clinician_action", &r.clinician_action);
+        if r.any_of.is_empty() && r.all_of.is_empty() {
+            cx.problem(file, None, "a red flag needs `any_of` or `all_of` findings");
+        }
+        for f in r.any_of.iter().chain(&r.all_of) {
+            expect(cx, file, "finding", f, &findings);
+            if findings.contains(f.as_str()) && !yes_no(f) {
+                cx.problem(file, Some(f), format!("red-flag finding `{f}` must be yes/no"));
+            }
+        }
+        for c in &r.conditions {
+            expect(cx, file, "condition", c, &conditions);
+        }
+        expect(cx, file, "reference", &r.source, &refs);
+    }
+
+    for (file, c) in &raw.criteria {
+        expect(cx, file, "condition", &c.condition, &conditions);
+        expect(cx, file, "reference", &c.source, &refs);
+        if c.item.is_empty() {
+            cx.problem(file, None, "criteria need at least one `item`");
+        }
+        for it in &c.item {
+            nonempty(cx, file, "item.text", &it.text);
+            match (&it.finding, it.any_of.is_empty()) {
+                (Some(f), true) => expect(cx, file, "finding", f, &findings),
+                (None, false) => {
+                    for f in &it.any_of {
+                        expect(cx, file, "finding", f, &findings);
+                    }
+                }
+                _ => cx.problem(file, Some(&it.text), "a criteria item needs exactly one of `finding` or `any_of`"),
+            }
+        }
+    }
+
+    for (file, d) in &raw.diagnostics {
+        nonempty(cx, file, "name", &d.name);
+        nonempty(cx, file, "when", &d.when);
+        nonempty(cx, file, "patient_explanation", &d.patient_explanation);
+        for f in &d.findings {
+            expect(cx, file, "finding", f, &findings);
+        }
+        for c in d.rules_in.iter().chain(&d.rules_out) {
+            expect(cx, file, "condition", c, &conditions);
+        }
+        for s in &d.sources {
+            expect(cx, file, "reference", s, &refs);
+        }
+    }
+
+    for (file, b) in &raw.blocks {
+        expect(cx, file, "condition", &b.condition, &conditions);
+        expect(cx, file, "finding", &b.result_finding, &findings);
+        sourced(cx, file, "positive_relief", &b.positive_relief, (0.0, 1.0), &refs);
+        sourced(cx, file, "inconclusive_relief", &b.inconclusive_relief, (0.0, 1.0), &refs);
+        sourced(cx, file, "window_start_minutes", &b.window_start_minutes, (0.0, 100_000.0), &refs);
+        sourced(cx, file, "window_end_minutes", &b.window_end_minutes, (0.0, 100_000.0), &refs);
+        if b.inconclusive_relief.value > b.positive_relief.value {
+            cx.problem(file, Some("inconclusive_relief"), "`inconclusive_relief` must not exceed `positive_relief`");
+        }
+        if b.window_start_minutes.value >= b.window_end_minutes.value {
+            cx.problem(file, Some("window_start_minutes"), "the reading window must start before it ends");
+        }
+        for s in &b.sources {
+            expect(cx, file, "reference", s, &refs);
+        }
+    }
+
+    for (file, t) in &raw.treatments {
+        nonempty(cx, file, "name", &t.name);
+        nonempty(cx, file, "patient_description", &t.patient_description);
+        expect(cx, file, "plan step", &t.step, &steps);
+        for c in &t.conditions {
+            expect(cx, file, "condition", c, &conditions);
+        }
+        for o in &t.outcome {
+            expect(cx, file, "reference", &o.source, &refs);
+        }
+        if t.sources.is_empty() {
+            cx.problem(file, Some("sources"), "`sources` must name at least one reference");
+        }
+        for s in &t.sources {
+            expect(cx, file, "reference", s, &refs);
+        }
+    }
+
+    let mut orders = BTreeMap::new();
+    for (file, s) in &raw.plan_steps {
+        if let Some(other) = orders.insert(s.order, s.id.as_str()) {
+            cx.problem(file, Some("order"), format!("plan step order {} is also used by `{other}`", s.order));
+        }
+        nonempty(cx, file, "entry", &s.entry);
+        nonempty(cx, file, "patient_summary", &s.patient_summary);
+        if let Some(q) = &s.typical_duration_weeks {
+            sourced(cx, file, "typical_duration_weeks", q, (0.0, 520.0), &refs);
+        }
+        for f in s.completed_by_finding.iter().chain(&s.requires_finding) {
+            expect(cx, file, "finding", f, &findings);
+        }
+        for r in &s.sources {
+            expect(cx, file, "reference", r, &refs);
+        }
+    }
+
+    for (file, e) in &raw.exercises {
+        nonempty(cx, file, "purpose", &e.purpose);
+        if e.steps.is_empty() {
+            cx.problem(file, Some("steps"), "an exercise needs its `steps`");
+        }
+        let d = &e.dosage;
+        if d.sets == 0 || d.reps == 0 || d.per_week == 0 || d.per_week > 21 {
+            cx.problem(file, Some("dosage"), "dosage needs sets >= 1, reps >= 1 and per_week in 1..=21");
+        }
+        expect(cx, file, "reference", &d.source, &refs);
+        for a in &e.avoid_if {
+            expect(cx, file, "finding", &a.finding, &findings);
+        }
+        for a in &e.avoid_with_conditions {
+            expect(cx, file, "condition", &a.condition, &conditions);
+        }
+        for s in &e.sources {
+            expect(cx, file, "reference", s, &refs);
+        }
+    }
+
+    for (file, s) in &raw.self_care {
+        nonempty(cx, file, "text", &s.text);
+        if (s.kind == SelfCareKind::SeekCare) != s.urgency.is_some() {
+            cx.problem(file, Some("urgency"), "`urgency` is required for kind = \"seek_care\" and only there");
+        }
+        for r in &s.sources {
+            expect(cx, file, "reference", r, &refs);
+        }
+    }
+
+    let all: BTreeSet<&str> = [
+        &findings, &conditions, &groups, &diagnostics, &steps, &refs,
+        &ids(&raw.correlations), &ids(&raw.red_flags), &ids(&raw.criteria), &ids(&raw.blocks),
+        &ids(&raw.treatments), &ids(&raw.exercises), &ids(&raw.self_care), &ids(&raw.education),
+        &ids(&raw.categories),
+    ]
+    .into_iter()
+    .flat_map(|s| s.iter().copied())
+    .collect();
+
+    for (file, e) in &raw.education {
+        if e.sections.is_empty() {
+            cx.problem(file, Some("sections"), "an education topic needs at least one section");
+        }
+        for r in &e.related {
+            expect(cx, file, "id", r, &all);
+        }
+        for r in &e.sources {
+            expect(cx, file, "reference", r, &refs);
+        }
+    }
+
+    for (file, c) in &raw.categories {
+        for m in &c.members {
+            expect(cx, file, "condition", m, &conditions);
+        }
+        for t in &c.comparison.key_tools {
+            expect(cx, file, "diagnostic", t, &diagnostics);
+        }
+    }
+
+    for (file, r) in &raw.references {
+        nonempty(cx, file, "title", &r.title);
+        if let Some(u) = &r.url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            cx.problem(file, Some(u), format!("url `{u}` must start with http:// or https://"));
+        }
+    }
+
+    // Seed coverage: every item of the source article must be represented.
+    if let Some(seed) = &raw.seed {
+        let f = "seed_coverage.toml";
+        if seed.item.is_empty() {
+            cx.problem(f, None, "the seed coverage list is empty");
+        }
+        for it in &seed.item {
+            if it.covered_by.is_empty() {
+                cx.problem(f, Some(&it.text), format!("seed item not covered: [{}] {}", it.section, it.text));
+            }
+            for id in &it.covered_by {
+                if !all.contains(id.as_str()) {
+                    cx.problem(
+                        f,
+                        Some(id),
+                        format!("seed item [{}] \"{}\" is not covered: the knowledge base lacks `{id}`", it.section, it.text),
+                    );
+                }
+            }
+        }
+    }
+
+    // The seed's comparison table must be derivable from the data.
+    if !raw.categories.iter().any(|(_, c)| {
+        c.members.iter().any(|m| raw.conditions.iter().any(|(_, x)| &x.id == m && x.comparison.is_some()))
+    }) {
+        cx.problem(
+            "categories",
+            None,
+            "no category with members that carry a `[comparison]` profile: the comparison table cannot be built",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+
+    #[test]
+    fn ids_are_snake_case() {
+        assert!(valid_id("scne"));
+        assert!(valid_id("age_over_70"));
+        assert!(!valid_id("Scne"));
+        assert!(!valid_id("1abc"));
+        assert!(!valid_id("a-b"));
+    }
+}
