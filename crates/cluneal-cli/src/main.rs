@@ -1,1 +1,287 @@
-fn main(){}
+//! The `cluneal` command: thin glue between the terminal and the library crates.
+
+mod input;
+mod interview;
+mod knowledge;
+mod learn;
+mod render;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use cluneal_engine::{Case, Engine, Respondent};
+
+#[derive(Parser)]
+#[command(
+    name = "cluneal",
+    version,
+    about = "Clinical decision support for superior cluneal nerve entrapment and the conditions it is mistaken for.\nIt supports clinical judgement; it does not diagnose."
+)]
+struct Cli {
+    /// Use the knowledge base in this folder instead of the embedded one.
+    #[arg(long, global = true, env = "CLUNEAL_KNOWLEDGE", value_name = "DIR")]
+    knowledge: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Assess a case (a JSON file, or - for standard input) and print the report.
+    Assess {
+        case: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// The adaptive interview: one question at a time, then the report.
+    Interview {
+        /// Answer from this case file instead of the terminal ("unknown" where it is silent).
+        #[arg(long, value_name = "FILE")]
+        answers: Option<PathBuf>,
+        /// Save the case built by the interview as JSON.
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+        /// Ask a clinician (examination and test items included) instead of a patient.
+        #[arg(long)]
+        clinician: bool,
+        /// Care setting whose priors apply (e.g. primary_care, spine_clinic).
+        #[arg(long)]
+        setting: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Check, list and show the knowledge base.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// Patient education from the knowledge base; without a topic, the list of topics.
+    Learn { topic: Option<String> },
+    /// Print the JSON Schema of the case or of the report.
+    Schema {
+        #[arg(value_enum)]
+        which: SchemaKind,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SchemaKind {
+    Case,
+    Report,
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// Validate the whole knowledge base and report every problem.
+    Check,
+    /// List the ids of one kind (conditions, findings, red_flags, ...) or of every kind.
+    List { kind: Option<String> },
+    /// Show one unit of knowledge by id, as reviewed, and what refers to it.
+    Show { id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(v).context("cannot serialize")?;
+    s.push('\n');
+    Ok(s)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let dir = cli.knowledge.as_deref();
+    match cli.command {
+        Command::Assess { case, format } => {
+            let engine = Engine::new(knowledge::load(dir)?);
+            let (name, text) = input::read_text(&case)?;
+            let c = input::parse_case(&name, &text)?;
+            let report = engine
+                .assess(&c)
+                .map_err(|e| input::case_error(&name, &e))?;
+            match format {
+                Format::Json => print(&json(&report)?)?,
+                Format::Text => print(&render::report(&report))?,
+            }
+        }
+        Command::Interview {
+            answers,
+            save,
+            clinician,
+            setting,
+            format,
+        } => {
+            let engine = Engine::new(knowledge::load(dir)?);
+            let respondent = if clinician {
+                Respondent::Clinician
+            } else {
+                Respondent::Patient
+            };
+            let base = Case {
+                respondent,
+                setting,
+                ..Case::default()
+            };
+            let mut out = std::io::stdout().lock();
+            let outcome = match &answers {
+                Some(path) => {
+                    let script = input::read_case(path)?;
+                    interview::run(
+                        &engine,
+                        base,
+                        interview::Source::Script { answers: &script },
+                        &mut out,
+                    )?
+                }
+                None => {
+                    let stdin = std::io::stdin();
+                    let mut lock = stdin.lock();
+                    writeln!(out, "{}\n", engine.kb().meta.messages.disclaimer)?;
+                    interview::run(
+                        &engine,
+                        base,
+                        interview::Source::Terminal { input: &mut lock },
+                        &mut out,
+                    )?
+                }
+            };
+            drop(out);
+            let report = engine
+                .assess(&outcome.case)
+                .map_err(|e| input::case_error("interview", &e))?;
+            match format {
+                Format::Json => print(&json(&report)?)?,
+                Format::Text => print(&format!(
+                    "\nInterview finished: {}\n\n{}",
+                    outcome.reason,
+                    render::report(&report)
+                ))?,
+            }
+            if let Some(path) = save {
+                std::fs::write(&path, json(&outcome.case)?)
+                    .with_context(|| format!("cannot write `{}`", path.display()))?;
+                eprintln!("saved the case to `{}`", path.display());
+            }
+        }
+        Command::Kb { command } => return kb(dir, command),
+        Command::Learn { topic } => {
+            let kb = knowledge::load(dir)?;
+            match topic {
+                None => print(&learn::topics(&kb))?,
+                Some(t) => print(&learn::topic(&kb, &t)?)?,
+            }
+        }
+        Command::Schema { which } => {
+            let schema = match which {
+                SchemaKind::Case => schemars::schema_for!(cluneal_engine::Case),
+                SchemaKind::Report => schemars::schema_for!(cluneal_engine::Report),
+            };
+            print(&json(&schema)?)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kb(dir: Option<&std::path::Path>, command: KbCommand) -> Result<ExitCode> {
+    match command {
+        KbCommand::Check => {
+            let kb = knowledge::load(dir)?;
+            let origin = dir.map_or_else(
+                || "embedded knowledge base".to_string(),
+                |d| format!("`{}`", d.display()),
+            );
+            print(&format!(
+                "ok: {origin} version {} is valid: {} conditions, {} findings, {} red flags, {} diagnostics, {} treatments, {} exercises, {} references; {} seed items covered\n",
+                kb.meta.version,
+                kb.conditions.len(),
+                kb.findings.len(),
+                kb.red_flags.len(),
+                kb.diagnostics.len(),
+                kb.treatments.len(),
+                kb.exercises.len(),
+                kb.references.len(),
+                kb.seed_coverage.item.len()
+            ))?;
+        }
+        KbCommand::List { kind } => {
+            let kb = knowledge::load(dir)?;
+            let ids = kb.all_ids();
+            if let Some(k) = &kind
+                && !ids.iter().any(|(x, _)| x == k)
+            {
+                let kinds: std::collections::BTreeSet<&str> = ids.iter().map(|(x, _)| *x).collect();
+                bail!(
+                    "unknown kind `{k}`; kinds: {}",
+                    kinds.into_iter().collect::<Vec<_>>().join(", ")
+                );
+            }
+            let mut out = String::new();
+            for (k, id) in ids {
+                if kind.as_deref().is_none_or(|x| x == k) {
+                    out.push_str(&format!("{k}/{id}\n"));
+                }
+            }
+            print(&out)?;
+        }
+        KbCommand::Show { id } => {
+            let files = knowledge::files(dir)?;
+            let kb = cluneal_kb::KnowledgeBase::load(&files)
+                .map_err(|e| knowledge::problems_error(&e, dir))?;
+            let ids = kb.all_ids();
+            let matches: Vec<&(&str, &str)> = ids.iter().filter(|(_, x)| *x == id).collect();
+            if matches.is_empty() {
+                let close = cluneal_kb::KnowledgeBase::closest(&id, ids.iter().map(|(_, x)| *x));
+                let hint = if close.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean `{}`?)", close.join("`, `"))
+                };
+                bail!("no knowledge unit has the id `{id}`{hint}");
+            }
+            let mut out = String::new();
+            for (kind, x) in matches {
+                let path = format!("{kind}/{x}.toml");
+                if let Some(f) = files.iter().find(|f| f.path == path) {
+                    out.push_str(&format!("# {path}\n{}\n", f.text.trim_end()));
+                }
+            }
+            let quoted = format!("\"{id}\"");
+            let users: Vec<&str> = files
+                .iter()
+                .filter(|f| f.text.contains(&quoted))
+                .map(|f| f.path.as_str())
+                .collect();
+            if !users.is_empty() {
+                out.push_str(&format!("\n# referred to by\n{}\n", users.join("\n")));
+            }
+            print(&out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,669 @@
+//! The Cluneal engine: a pure function from a case and a validated knowledge
+//! base to a report. No I/O, no clock, no randomness; every collection in the
+//! report has a defined order, so the same case always gives the same report.
+//!
+//! ```text
+//! Case --check--> Facts --score--> probabilities --+--> differential (with evidence)
+//!                   |                              +--> next questions (information gain)
+//!                   +--> red flags --> triage      +--> work-up, plan, exercises
+//! ```
+
+mod block;
+pub mod case;
+mod facts;
+mod plan;
+mod questions;
+pub mod report;
+mod score;
+mod triage;
+mod workup;
+
+use cluneal_kb::{AnswerType, ConditionModel, KnowledgeBase, Urgency};
+
+pub use case::{
+    Answer, BlockReading, BlockRecord, Case, Guidance, Respondent, Response, Sex, Sides,
+    TreatmentTried,
+};
+pub use facts::{CaseError, CaseProblem};
+pub use report::*;
+
+use facts::{Facts, Origin, Tri};
+use score::{Applied, Model, Scores};
+use triage::FlagModel;
+
+/// The engine: a validated knowledge base compiled for fast assessment.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    kb: KnowledgeBase,
+    model: Model,
+    flags: Vec<FlagModel>,
+    /// Red-flag findings with the highest urgency each can lead to.
+    screen: Vec<(usize, Urgency)>,
+    /// For each finding, the derived findings computed from it.
+    derived_from: Vec<Vec<usize>>,
+    /// Interview order of each finding's question group.
+    group_order: Vec<i64>,
+}
+
+/// What the interview should do next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Ask these questions: one, or several from a tick-all-that-apply group.
+    Ask {
+        group: String,
+        prompt: String,
+        multi_select: bool,
+        questions: Vec<NextQuestion>,
+    },
+    /// Stop: the picture is settled (or nothing useful is left to ask).
+    Done { reason: String },
+}
+
+impl Engine {
+    pub fn new(kb: KnowledgeBase) -> Engine {
+        let model = Model::compile(&kb);
+        let flags = triage::compile(&kb);
+        let screen = triage::red_flag_findings(&kb, &flags);
+        let mut derived_from = vec![Vec::new(); kb.findings.len()];
+        for (i, f) in kb.findings.iter().enumerate() {
+            if let Some(src) = f.derived.as_ref().and_then(|d| kb.finding_index(&d.field)) {
+                derived_from[src].push(i);
+            }
+        }
+        let group_order = kb
+            .findings
+            .iter()
+            .map(|f| kb.group(&f.group).map_or(i64::MAX, |g| g.order))
+            .collect();
+        Engine {
+            kb,
+            model,
+            flags,
+            screen,
+            derived_from,
+            group_order,
+        }
+    }
+
+    pub fn kb(&self) -> &KnowledgeBase {
+        &self.kb
+    }
+
+    /// Check a case against the knowledge base, naming every problem.
+    pub fn check(&self, case: &Case) -> Result<(), CaseError> {
+        facts::build(&self.kb, case).map(|_| ())
+    }
+
+    /// Probabilities of every condition, in knowledge-base order (no report).
+    pub fn probabilities(&self, case: &Case) -> Result<Vec<f64>, CaseError> {
+        let (facts, _) = facts::build(&self.kb, case)?;
+        Ok(score::score(&self.model, &facts, None).p)
+    }
+
+    /// The full report for one case.
+    pub fn assess(&self, case: &Case) -> Result<Report, CaseError> {
+        let (facts, notes) = facts::build(&self.kb, case)?;
+        let mut applied = Vec::new();
+        let scores = score::score(&self.model, &facts, Some(&mut applied));
+        Ok(self.report(case, &facts, &scores, &applied, notes))
+    }
+
+    /// The interview's next move, given how many single questions were already asked.
+    pub fn next_step(&self, case: &Case, asked: usize) -> Result<Step, CaseError> {
+        let (facts, _) = facts::build(&self.kb, case)?;
+        let scores = score::score(&self.model, &facts, None);
+        let tri = triage::triage(&self.kb, &self.flags, &self.screen, &facts);
+        let (flags, rest) = self.rank(&facts, &scores, case.respondent);
+        let status = self.status(&tri, &scores, &flags, &rest);
+        if status.settled {
+            return Ok(Step::Done {
+                reason: status.reason,
+            });
+        }
+        let max_q = self.kb.meta.interview.max_questions.value;
+        let lead = match flags.first() {
+            Some(c) => c,
+            None => {
+                if asked as f64 >= max_q {
+                    return Ok(Step::Done {
+                        reason: format!("reached the limit of {max_q} questions"),
+                    });
+                }
+                match rest.first() {
+                    Some(c) => c,
+                    None => {
+                        return Ok(Step::Done {
+                            reason: "no question left that would change the picture".into(),
+                        });
+                    }
+                }
+            }
+        };
+        let finding = &self.kb.findings[lead.finding];
+        let group = self.kb.group(&finding.group);
+        let (gid, prompt) = group.map_or((finding.group.clone(), String::new()), |g| {
+            (g.id.clone(), self.prompt(g, case.respondent))
+        });
+        if !group.is_some_and(|g| g.multi_select) {
+            let q = self.question(lead, &scores, case.respondent);
+            return Ok(Step::Ask {
+                group: gid,
+                prompt,
+                multi_select: false,
+                questions: vec![q],
+            });
+        }
+        // A tick-all-that-apply group is asked whole, in knowledge-base order.
+        let questions = (0..self.kb.findings.len())
+            .filter(|&f| {
+                self.kb.findings[f].group == finding.group
+                    && self.kb.findings[f].answer == AnswerType::YesNo
+                    && questions::askable(&self.kb, f, case.respondent)
+                    && !facts.settled(f)
+            })
+            .map(|f| {
+                let c = flags
+                    .iter()
+                    .chain(&rest)
+                    .find(|c| c.finding == f)
+                    .cloned()
+                    .unwrap_or(questions::Candidate {
+                        finding: f,
+                        red_flag: self.screen.iter().find(|(s, _)| *s == f).map(|(_, u)| *u),
+                        gain: 0.0,
+                    });
+                self.question(&c, &scores, case.respondent)
+            })
+            .collect();
+        Ok(Step::Ask {
+            group: gid,
+            prompt,
+            multi_select: true,
+            questions,
+        })
+    }
+
+    fn prompt(&self, g: &cluneal_kb::QuestionGroup, r: Respondent) -> String {
+        match r {
+            Respondent::Patient => g.patient_prompt.clone(),
+            Respondent::Clinician => g.clinician_prompt.clone(),
+        }
+    }
+
+    fn rank(
+        &self,
+        facts: &Facts,
+        scores: &Scores,
+        r: Respondent,
+    ) -> (Vec<questions::Candidate>, Vec<questions::Candidate>) {
+        questions::rank(self, facts, scores, r)
+    }
+
+    fn specific_leader(&self, scores: &Scores) -> Option<usize> {
+        (0..self.kb.conditions.len())
+            .filter(|&c| !self.model.conditions[c].exclusion)
+            .max_by(|&a, &b| scores.p[a].total_cmp(&scores.p[b]).then(b.cmp(&a)))
+    }
+
+    fn status(
+        &self,
+        tri: &Triage,
+        scores: &Scores,
+        flags: &[questions::Candidate],
+        rest: &[questions::Candidate],
+    ) -> InterviewStatus {
+        let i = &self.kb.meta.interview;
+        if tri.level == Urgency::Emergency {
+            return InterviewStatus {
+                settled: true,
+                reason: "an emergency sign is present: act on it now".into(),
+            };
+        }
+        if !flags.is_empty() {
+            return InterviewStatus {
+                settled: false,
+                reason: "red-flag questions are still open".into(),
+            };
+        }
+        let top = scores.p.iter().copied().fold(0.0_f64, f64::max);
+        if top >= i.stop_probability.value {
+            let c = scores
+                .p
+                .iter()
+                .position(|p| *p == top)
+                .map_or("", |c| self.kb.conditions[c].short_name.as_str());
+            return InterviewStatus {
+                settled: true,
+                reason: format!(
+                    "{c} has reached {:.0}%, the interview's stopping point",
+                    top * 100.0
+                ),
+            };
+        }
+        match rest.first() {
+            Some(c) if c.gain >= i.min_information_gain.value => InterviewStatus {
+                settled: false,
+                reason: "further questions can still change the picture".into(),
+            },
+            _ => InterviewStatus {
+                settled: true,
+                reason: "no remaining question would change the picture much".into(),
+            },
+        }
+    }
+
+    fn question(&self, c: &questions::Candidate, scores: &Scores, r: Respondent) -> NextQuestion {
+        let f = &self.kb.findings[c.finding];
+        let reason = match c.red_flag {
+            Some(u) => {
+                let names: Vec<&str> = self
+                    .kb
+                    .red_flags
+                    .iter()
+                    .filter(|x| x.any_of.contains(&f.id) || x.all_of.contains(&f.id))
+                    .map(|x| x.name.as_str())
+                    .collect();
+                format!("warning-sign screen ({}): {}", u.as_str(), names.join("; "))
+            }
+            None => {
+                let on: Vec<String> =
+                    questions::bears_on(&self.model, scores, &self.derived_from, c.finding)
+                        .iter()
+                        .take(3)
+                        .map(|(ci, _)| self.kb.conditions[*ci].short_name.clone())
+                        .collect();
+                format!("would most change the likelihood of {}", on.join(", "))
+            }
+        };
+        NextQuestion {
+            finding: f.id.clone(),
+            question: match r {
+                Respondent::Patient => f.question.clone(),
+                Respondent::Clinician => f.clinician.clone(),
+            },
+            group: f.group.clone(),
+            answer_type: f.answer.as_str().into(),
+            options: f.options.clone(),
+            min: match f.answer {
+                AnswerType::Scale => Some(0.0),
+                _ => f.min,
+            },
+            max: match f.answer {
+                AnswerType::Scale => Some(10.0),
+                _ => f.max,
+            },
+            red_flag: c.red_flag.is_some(),
+            information_gain: c.gain,
+            reason,
+        }
+    }
+
+    fn report(
+        &self,
+        case: &Case,
+        facts: &Facts,
+        scores: &Scores,
+        applied: &[Vec<Applied>],
+        notes: Vec<String>,
+    ) -> Report {
+        let kb = &self.kb;
+        let tri = triage::triage(kb, &self.flags, &self.screen, facts);
+        let differential = self.differential(facts, scores, applied);
+        let (flags, rest) = self.rank(facts, scores, case.respondent);
+        let interview = self.status(&tri, scores, &flags, &rest);
+        let n_next = kb.meta.engine.next_questions.unwrap_or(8);
+        let next_questions: Vec<NextQuestion> = flags
+            .iter()
+            .chain(&rest)
+            .take(n_next)
+            .map(|c| self.question(c, scores, case.respondent))
+            .collect();
+
+        let relevant = kb
+            .meta
+            .engine
+            .relevant_probability
+            .as_ref()
+            .map_or(0.2, |q| q.value);
+        let specific: Vec<usize> = (0..kb.conditions.len())
+            .filter(|&c| !self.model.conditions[c].exclusion)
+            .collect();
+        let likely: Vec<usize> = specific
+            .iter()
+            .copied()
+            .filter(|&c| scores.p[c] >= relevant)
+            .collect();
+        let mut ranked = specific.clone();
+        ranked.sort_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
+        let mut in_play = likely.clone();
+        for &c in ranked.iter().take(3) {
+            if !in_play.contains(&c) {
+                in_play.push(c);
+            }
+        }
+        let workup = workup::workup(kb, facts, &scores.p, &in_play);
+        let blocks = block::results(kb, case);
+        let focus = self.specific_leader(scores).unwrap_or(0);
+        let hold = tri.red_flags.first().map(|r| r.patient_action.as_str());
+        let plan = plan::plan(&plan::PlanInput {
+            kb,
+            case,
+            facts,
+            likely: &likely,
+            focus,
+            level: tri.level,
+            hold_message: hold,
+        });
+        let criteria = self.criteria(facts);
+
+        let mut cited: Vec<&str> = Vec::new();
+        for c in &differential {
+            cited.push(&c.prior_source);
+            cited.extend(
+                c.evidence_for
+                    .iter()
+                    .chain(&c.evidence_against)
+                    .map(|e| e.source.as_str()),
+            );
+        }
+        cited.extend(tri.red_flags.iter().map(|r| r.source.as_str()));
+        cited.extend(criteria.iter().map(|c| c.source.as_str()));
+        cited.extend(
+            workup
+                .iter()
+                .flat_map(|w| w.sources.iter().map(String::as_str)),
+        );
+        cited.extend(
+            blocks
+                .iter()
+                .flat_map(|b| b.sources.iter().map(String::as_str)),
+        );
+        cited.sort_unstable();
+        cited.dedup();
+        let references = cited
+            .iter()
+            .filter_map(|id| kb.reference(id))
+            .map(|r| ReferenceEntry {
+                id: r.id.clone(),
+                citation: r.citation(),
+                url: r.url.clone(),
+            })
+            .collect();
+
+        Report {
+            kb_version: kb.meta.version.clone(),
+            setting: kb
+                .meta
+                .settings
+                .get(facts.setting)
+                .cloned()
+                .unwrap_or_default(),
+            respondent: case.respondent,
+            disclaimer: kb.meta.messages.disclaimer.clone(),
+            triage: tri,
+            differential,
+            criteria,
+            next_questions,
+            interview,
+            workup,
+            blocks,
+            plan,
+            notes,
+            references,
+        }
+    }
+
+    fn differential(
+        &self,
+        facts: &Facts,
+        scores: &Scores,
+        applied: &[Vec<Applied>],
+    ) -> Vec<ConditionResult> {
+        let kb = &self.kb;
+        let s = facts.setting;
+        let mut out: Vec<ConditionResult> = kb
+            .conditions
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| {
+                let m = &self.model.conditions[ci];
+                let prior = m.prior_p.get(s).copied().unwrap_or(0.0);
+                let prior_source = c
+                    .prior
+                    .iter()
+                    .find(|p| kb.meta.settings.get(s) == Some(&p.setting))
+                    .map(|p| p.source.clone())
+                    .unwrap_or_default();
+                let mut items: Vec<(f64, EvidenceItem)> = Vec::new();
+                if m.exclusion {
+                    for (cj, other) in self.model.conditions.iter().enumerate() {
+                        if other.exclusion {
+                            continue;
+                        }
+                        let op = other.prior_p.get(s).copied().unwrap_or(0.0);
+                        let delta = score::ln_1m(scores.p[cj]) - (1.0 - op).ln();
+                        if delta.abs() < 0.01 {
+                            continue;
+                        }
+                        let ratio = delta.exp();
+                        items.push((
+                            delta,
+                            EvidenceItem {
+                                finding: kb.conditions[cj].id.clone(),
+                                label: format!(
+                                    "{} is {}",
+                                    kb.conditions[cj].name,
+                                    if delta < 0.0 {
+                                        "more likely"
+                                    } else {
+                                        "less likely"
+                                    }
+                                ),
+                                answer: format!("{:.3}", scores.p[cj]),
+                                likelihood_ratio: ratio,
+                                weight: 1.0,
+                                effective_ratio: ratio,
+                                origin: "exclusion".into(),
+                                source: prior_source.clone(),
+                                grade: c
+                                    .prior
+                                    .iter()
+                                    .find(|p| kb.meta.settings.get(s) == Some(&p.setting))
+                                    .map_or(cluneal_kb::Grade::ExpertEstimate, |p| p.grade),
+                            },
+                        ));
+                    }
+                } else {
+                    for a in applied.get(ci).map(Vec::as_slice).unwrap_or_default() {
+                        let ev = &m.evidence[a.ev];
+                        let e = &c.evidence[ev.entry];
+                        let f = &kb.findings[ev.finding];
+                        let lr = if a.yes {
+                            ev.ln_pos.exp()
+                        } else {
+                            ev.ln_neg.exp()
+                        };
+                        items.push((
+                            a.delta,
+                            EvidenceItem {
+                                finding: f.id.clone(),
+                                label: f.label.clone(),
+                                answer: if a.yes { "yes".into() } else { "no".into() },
+                                likelihood_ratio: lr,
+                                weight: a.weight,
+                                effective_ratio: a.delta.exp(),
+                                origin: match facts.origin[ev.finding] {
+                                    Origin::Answer | Origin::None => "answer".into(),
+                                    Origin::Derived => "derived".into(),
+                                    Origin::Block(b) => kb.blocks[b].id.clone(),
+                                },
+                                source: e.source.clone(),
+                                grade: e.grade,
+                            },
+                        ));
+                    }
+                }
+                items.sort_by(|a, b| {
+                    b.0.abs()
+                        .total_cmp(&a.0.abs())
+                        .then(a.1.finding.cmp(&b.1.finding))
+                });
+                let (mut evidence_for, mut evidence_against) = (Vec::new(), Vec::new());
+                for (d, item) in items {
+                    if d > 0.0 {
+                        evidence_for.push(item);
+                    } else if d < 0.0 {
+                        evidence_against.push(item);
+                    }
+                }
+                ConditionResult {
+                    condition: c.id.clone(),
+                    name: c.name.clone(),
+                    probability: scores.p[ci],
+                    prior,
+                    prior_source,
+                    serious: c.serious,
+                    model: match c.model {
+                        ConditionModel::Bayes => "bayes".into(),
+                        ConditionModel::Exclusion => "exclusion".into(),
+                    },
+                    evidence_for,
+                    evidence_against,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.probability
+                .total_cmp(&a.probability)
+                .then(a.condition.cmp(&b.condition))
+        });
+        out
+    }
+
+    fn criteria(&self, facts: &Facts) -> Vec<CriteriaResult> {
+        let kb = &self.kb;
+        let state = |id: &str| {
+            kb.finding_index(id)
+                .map_or(Tri::Unknown, |i| facts.state[i])
+        };
+        kb.criteria
+            .iter()
+            .map(|c| {
+                let items: Vec<CriterionResult> = c
+                    .item
+                    .iter()
+                    .map(|it| {
+                        let ids: Vec<String> = it
+                            .finding
+                            .iter()
+                            .cloned()
+                            .chain(it.any_of.iter().cloned())
+                            .collect();
+                        let states: Vec<Tri> = ids.iter().map(|f| state(f)).collect();
+                        let status = if states.contains(&Tri::Yes) {
+                            "met"
+                        } else if !states.is_empty() && states.iter().all(|s| *s == Tri::No) {
+                            "unmet"
+                        } else {
+                            "unknown"
+                        };
+                        CriterionResult {
+                            text: it.text.clone(),
+                            status: status.into(),
+                            findings: ids,
+                        }
+                    })
+                    .collect();
+                let count = |s: &str| items.iter().filter(|i| i.status == s).count();
+                CriteriaResult {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    condition: c.condition.clone(),
+                    met: count("met"),
+                    unmet: count("unmet"),
+                    unknown: count("unknown"),
+                    items,
+                    source: c.source.clone(),
+                    grade: c.grade,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A simulated interview: what was asked, in order, and the case it built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transcript {
+    pub case: Case,
+    /// Finding ids in the order they were asked.
+    pub asked: Vec<String>,
+    /// Prompts shown (a tick-all group counts once).
+    pub prompts: usize,
+    pub stop_reason: String,
+}
+
+impl Engine {
+    /// Run the adaptive interview against a fully described case: every question
+    /// is answered from `full` ("unknown" when it is silent), and the interview
+    /// stops by its own rule. Case fields (age, sex, setting, duration, sides) are
+    /// taken as given; block records only when a clinician is answering.
+    pub fn simulate(&self, full: &Case, respondent: Respondent) -> Result<Transcript, CaseError> {
+        self.check(full)?;
+        let mut case = Case {
+            label: full.label.clone(),
+            age: full.age,
+            sex: full.sex,
+            setting: full.setting.clone(),
+            duration_weeks: full.duration_weeks,
+            sides: full.sides,
+            respondent,
+            ..Case::default()
+        };
+        if respondent == Respondent::Clinician {
+            case.block = full.block.clone();
+            case.blocks = full.blocks.clone();
+            case.treatments_tried = full.treatments_tried.clone();
+        }
+        let mut asked = Vec::new();
+        let mut prompts = 0;
+        let mut singles = 0;
+        // Each prompt settles at least one finding, so this bound is never the real stop.
+        for _ in 0..=self.kb.findings.len() {
+            match self.next_step(&case, singles)? {
+                Step::Done { reason } => {
+                    return Ok(Transcript {
+                        case,
+                        asked,
+                        prompts,
+                        stop_reason: reason,
+                    });
+                }
+                Step::Ask {
+                    multi_select,
+                    questions,
+                    ..
+                } => {
+                    prompts += 1;
+                    if !multi_select {
+                        singles += 1;
+                    }
+                    for q in questions {
+                        let a = full
+                            .answers
+                            .get(&q.finding)
+                            .cloned()
+                            .unwrap_or(Answer::Unknown);
+                        case.answers.insert(q.finding.clone(), a);
+                        asked.push(q.finding);
+                    }
+                }
+            }
+        }
+        Ok(Transcript {
+            case,
+            asked,
+            prompts,
+            stop_reason: "every question has been asked".into(),
+        })
+    }
+}

@@ -9,6 +9,22 @@
 mod load;
 pub mod model;
 
+/// The knowledge base compiled into the binary (see `build.rs`).
+pub mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+
+    /// The embedded files, ready for [`crate::KnowledgeBase::load`].
+    pub fn files() -> Vec<crate::SourceFile> {
+        FILES
+            .iter()
+            .map(|(p, t)| crate::SourceFile {
+                path: (*p).to_string(),
+                text: (*t).to_string(),
+            })
+            .collect()
+    }
+}
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -88,6 +104,11 @@ impl KnowledgeBase {
         load::load(files)
     }
 
+    /// The knowledge base compiled into the binary.
+    pub fn embedded() -> Result<KnowledgeBase, KbErrors> {
+        load::load(&embedded::files())
+    }
+
     pub fn finding_index(&self, id: &str) -> Option<usize> {
         self.index.findings.get(id).copied()
     }
@@ -119,7 +140,10 @@ impl KnowledgeBase {
         self.index.plan_steps.get(id).map(|&i| &self.plan_steps[i])
     }
     pub fn diagnostic(&self, id: &str) -> Option<&DiagnosticStep> {
-        self.index.diagnostics.get(id).map(|&i| &self.diagnostics[i])
+        self.index
+            .diagnostics
+            .get(id)
+            .map(|&i| &self.diagnostics[i])
     }
 
     /// Known ids closest to `unknown`, best first, for "did you mean" hints.

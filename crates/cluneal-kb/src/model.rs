@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// How strong the evidence behind a number is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
     Strong,
@@ -42,6 +43,7 @@ pub struct Sourced {
 
 /// Triage levels, ordered from least to most urgent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     Routine,
@@ -283,7 +285,12 @@ pub struct Likelihood {
 impl Evidence {
     /// Both halves in normal form, or a message saying what is wrong.
     pub fn likelihood(&self) -> Result<Likelihood, String> {
-        match (self.sensitivity, self.specificity, self.lr_positive, self.lr_negative) {
+        match (
+            self.sensitivity,
+            self.specificity,
+            self.lr_positive,
+            self.lr_negative,
+        ) {
             (Some(se), Some(sp), None, None) => {
                 if !(0.0..=1.0).contains(&se) || !(0.0..=1.0).contains(&sp) {
                     return Err(format!(
@@ -310,7 +317,10 @@ impl Evidence {
                     ));
                 }
                 if lp == 1.0 && ln == 1.0 {
-                    return Err("lr_positive = lr_negative = 1 carries no information; remove the entry".into());
+                    return Err(
+                        "lr_positive = lr_negative = 1 carries no information; remove the entry"
+                            .into(),
+                    );
                 }
                 if (lp - 1.0) * (ln - 1.0) >= 0.0 {
                     return Err(format!(
@@ -320,7 +330,12 @@ impl Evidence {
                 // Solve LR+ = se / (1 - sp) and LR- = (1 - se) / sp.
                 let sp = (lp - 1.0) / (lp - ln);
                 let se = lp * (1.0 - sp);
-                Ok(Likelihood { lr_positive: lp, lr_negative: ln, sensitivity: se, specificity: sp })
+                Ok(Likelihood {
+                    lr_positive: lp,
+                    lr_negative: ln,
+                    sensitivity: se,
+                    specificity: sp,
+                })
             }
             _ => Err(
                 "give either `sensitivity` and `specificity`, or `lr_positive` and `lr_negative`"
@@ -376,6 +391,9 @@ pub struct RedFlag {
     pub any_of: Vec<String>,
     #[serde(default)]
     pub all_of: Vec<String>,
+    /// How many of `any_of` must be present (default 1): "two or more of".
+    #[serde(default)]
+    pub min_present: Option<usize>,
     #[serde(default)]
     pub conditions: Vec<String>,
     pub patient_action: String,

@@ -1,0 +1,331 @@
+//! `cluneal interview`: the adaptive interview in a terminal, one question (or
+//! one tick-all group) at a time. The same loop reads answers from a file for
+//! tests and scripted use.
+
+use std::io::{BufRead, Write};
+
+use anyhow::{Context, Result};
+use cluneal_engine::{Answer, Case, Engine, NextQuestion, Respondent, Sex, Sides, Step};
+use cluneal_kb::Urgency;
+
+/// Where answers come from.
+pub enum Source<'a> {
+    /// A person at a terminal (or anything piped to standard input).
+    Terminal { input: &'a mut dyn BufRead },
+    /// A case file: each question is answered from it, "unknown" when it is silent.
+    Script { answers: &'a Case },
+}
+
+pub struct Outcome {
+    pub case: Case,
+    pub reason: String,
+}
+
+fn ask_line(input: &mut dyn BufRead, out: &mut dyn Write, prompt: &str) -> Result<Option<String>> {
+    write!(out, "{prompt} ")?;
+    out.flush()?;
+    let mut line = String::new();
+    if input
+        .read_line(&mut line)
+        .context("cannot read the answer")?
+        == 0
+    {
+        return Ok(None);
+    }
+    Ok(Some(line.trim().to_string()))
+}
+
+/// Ask until a valid answer, "?" (unknown) or "q" (end). `None` means end.
+fn ask_until<T>(
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+    prompt: &str,
+    parse: impl Fn(&str) -> std::result::Result<T, String>,
+) -> Result<Option<T>> {
+    loop {
+        let Some(line) = ask_line(input, out, prompt)? else {
+            return Ok(None);
+        };
+        if line == "q" || line == "quit" {
+            return Ok(None);
+        }
+        match parse(&line) {
+            Ok(v) => return Ok(Some(v)),
+            Err(msg) => writeln!(out, "  {msg}")?,
+        }
+    }
+}
+
+fn basics(case: &mut Case, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<bool> {
+    writeln!(
+        out,
+        "First, a few questions about you. Type ? to skip a question, q to stop.\n"
+    )?;
+    if case.age.is_none() {
+        match ask_until(input, out, "How old are you (years)?", |s| {
+            if s == "?" {
+                return Ok(None);
+            }
+            s.parse::<f64>()
+                .ok()
+                .filter(|a| (0.0..=120.0).contains(a))
+                .map(Some)
+                .ok_or_else(|| "please give a number from 0 to 120".into())
+        })? {
+            Some(a) => case.age = a,
+            None => return Ok(false),
+        }
+    }
+    if case.sex.is_none() {
+        match ask_until(input, out, "Sex (female / male / other)?", |s| match s {
+            "f" | "female" => Ok(Some(Sex::Female)),
+            "m" | "male" => Ok(Some(Sex::Male)),
+            "o" | "other" => Ok(Some(Sex::Other)),
+            "?" => Ok(None),
+            _ => Err("please type female, male, other or ?".into()),
+        })? {
+            Some(s) => case.sex = s,
+            None => return Ok(false),
+        }
+    }
+    if case.duration_weeks.is_none() {
+        match ask_until(input, out, "How many weeks have you had this pain?", |s| {
+            if s == "?" {
+                return Ok(None);
+            }
+            s.parse::<f64>()
+                .ok()
+                .filter(|w| (0.0..=5200.0).contains(w))
+                .map(Some)
+                .ok_or_else(|| "please give a number of weeks".into())
+        })? {
+            Some(w) => case.duration_weeks = w,
+            None => return Ok(false),
+        }
+    }
+    if case.sides.is_none() {
+        match ask_until(
+            input,
+            out,
+            "Which side hurts (left / right / both / middle)?",
+            |s| match s {
+                "l" | "left" => Ok(Some(Sides::Left)),
+                "r" | "right" => Ok(Some(Sides::Right)),
+                "b" | "both" => Ok(Some(Sides::Both)),
+                "m" | "middle" | "central" => Ok(Some(Sides::Central)),
+                "?" => Ok(None),
+                _ => Err("please type left, right, both, middle or ?".into()),
+            },
+        )? {
+            Some(s) => case.sides = s,
+            None => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+fn parse_single(q: &NextQuestion, s: &str) -> std::result::Result<Answer, String> {
+    if s == "?" || s == "unknown" || s == "don't know" {
+        return Ok(Answer::Unknown);
+    }
+    match q.answer_type.as_str() {
+        "yes_no" => match s {
+            "y" | "yes" => Ok(Answer::Yes),
+            "n" | "no" => Ok(Answer::No),
+            _ => Err("please type y, n or ?".into()),
+        },
+        "scale" | "number" => {
+            let (lo, hi) = (q.min.unwrap_or(f64::MIN), q.max.unwrap_or(f64::MAX));
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| *v >= lo && *v <= hi)
+                .map(Answer::Number)
+                .ok_or_else(|| format!("please give a number from {lo} to {hi}"))
+        }
+        _ => {
+            if let Ok(k) = s.parse::<usize>()
+                && k >= 1
+                && k <= q.options.len()
+            {
+                return Ok(Answer::Choice(q.options[k - 1].clone()));
+            }
+            q.options
+                .iter()
+                .find(|o| o.as_str() == s)
+                .map(|o| Answer::Choice(o.clone()))
+                .ok_or_else(|| format!("please type a number from 1 to {} or ?", q.options.len()))
+        }
+    }
+}
+
+/// Run the interview. Answers are written into the returned case.
+pub fn run(
+    engine: &Engine,
+    mut case: Case,
+    source: Source,
+    out: &mut dyn Write,
+) -> Result<Outcome> {
+    let mut singles = 0;
+    let mut input = match source {
+        Source::Terminal { input } => {
+            if !basics(&mut case, input, out)? {
+                return Ok(Outcome {
+                    case,
+                    reason: "ended by you".into(),
+                });
+            }
+            Some(input)
+        }
+        Source::Script { answers } => {
+            case.age = case.age.or(answers.age);
+            case.sex = case.sex.or(answers.sex);
+            case.duration_weeks = case.duration_weeks.or(answers.duration_weeks);
+            case.sides = case.sides.or(answers.sides);
+            case.setting = case.setting.clone().or_else(|| answers.setting.clone());
+            if case.respondent == Respondent::Clinician {
+                case.block = answers.block.clone();
+                case.blocks = answers.blocks.clone();
+                case.treatments_tried = answers.treatments_tried.clone();
+            }
+            let t = engine
+                .simulate(&case_with_answers(&case, answers), case.respondent)
+                .map_err(|e| crate::input::case_error("answers", &e))?;
+            let mut n = 0;
+            for id in &t.asked {
+                let q = engine.kb().finding(id).map(|f| {
+                    if case.respondent == Respondent::Patient {
+                        &f.question
+                    } else {
+                        &f.clinician
+                    }
+                });
+                n += 1;
+                let a = t
+                    .case
+                    .answers
+                    .get(id)
+                    .map_or("unknown".to_string(), Answer::describe);
+                writeln!(
+                    out,
+                    "{n:>3}. {}  -> {a}",
+                    q.map_or(id.as_str(), String::as_str)
+                )?;
+            }
+            writeln!(
+                out,
+                "stopped: {} ({} prompts, {} findings)",
+                t.stop_reason,
+                t.prompts,
+                t.asked.len()
+            )?;
+            return Ok(Outcome {
+                case: t.case,
+                reason: t.stop_reason,
+            });
+        }
+    };
+    let Some(input) = input.as_deref_mut() else {
+        return Ok(Outcome {
+            case,
+            reason: "no input".into(),
+        });
+    };
+    writeln!(out)?;
+    loop {
+        let step = engine
+            .next_step(&case, singles)
+            .map_err(|e| crate::input::case_error("interview", &e))?;
+        match step {
+            Step::Done { reason } => return Ok(Outcome { case, reason }),
+            Step::Ask {
+                prompt,
+                multi_select: true,
+                questions,
+                ..
+            } => {
+                writeln!(out, "{prompt}")?;
+                for (k, q) in questions.iter().enumerate() {
+                    writeln!(out, "  {:>2}. {}", k + 1, q.question)?;
+                }
+                let n = questions.len();
+                let picked = ask_until(
+                    input,
+                    out,
+                    "Type the numbers that apply (e.g. 1,3), or 0 for none:",
+                    |s| {
+                        if s == "0" || s == "none" {
+                            return Ok(Vec::new());
+                        }
+                        s.split([',', ' '])
+                            .filter(|x| !x.is_empty())
+                            .map(|x| {
+                                x.parse::<usize>()
+                                    .ok()
+                                    .filter(|k| *k >= 1 && *k <= n)
+                                    .ok_or_else(|| format!("`{x}` is not a number from 1 to {n}"))
+                            })
+                            .collect()
+                    },
+                )?;
+                let Some(picked) = picked else {
+                    return Ok(Outcome {
+                        case,
+                        reason: "ended by you".into(),
+                    });
+                };
+                for (k, q) in questions.iter().enumerate() {
+                    let a = if picked.contains(&(k + 1)) {
+                        Answer::Yes
+                    } else {
+                        Answer::No
+                    };
+                    case.answers.insert(q.finding.clone(), a);
+                }
+            }
+            Step::Ask { questions, .. } => {
+                singles += 1;
+                for q in questions {
+                    let hint = match q.answer_type.as_str() {
+                        "yes_no" => "[y/n/?]".to_string(),
+                        "scale" => "[0-10, ?]".to_string(),
+                        "number" => {
+                            format!("[{}-{}, ?]", q.min.unwrap_or(0.0), q.max.unwrap_or(0.0))
+                        }
+                        _ => {
+                            let opts: Vec<String> = q
+                                .options
+                                .iter()
+                                .enumerate()
+                                .map(|(k, o)| format!("{}={o}", k + 1))
+                                .collect();
+                            format!("[{}, ?]", opts.join(" "))
+                        }
+                    };
+                    let Some(a) = ask_until(input, out, &format!("{} {hint}", q.question), |s| {
+                        parse_single(&q, s)
+                    })?
+                    else {
+                        return Ok(Outcome {
+                            case,
+                            reason: "ended by you".into(),
+                        });
+                    };
+                    case.answers.insert(q.finding.clone(), a);
+                }
+            }
+        }
+        // An emergency answer shows what to do at once.
+        if let Ok(r) = engine.assess(&case)
+            && r.triage.level == Urgency::Emergency
+        {
+            writeln!(out, "\n*** {} ***\n", r.triage.message)?;
+        }
+    }
+}
+
+fn case_with_answers(base: &Case, answers: &Case) -> Case {
+    let mut c = base.clone();
+    c.answers = answers.answers.clone();
+    c.label = answers.label.clone();
+    c
+}

@@ -1,0 +1,241 @@
+//! The readable report for a terminal: the same content as the JSON report,
+//! laid out for people.
+
+use std::fmt::Write as _;
+
+use cluneal_engine::{Report, Respondent};
+
+fn pct(p: f64) -> String {
+    if p > 0.0 && p < 0.001 {
+        "<0.1%".into()
+    } else {
+        format!("{:.1}%", p * 100.0)
+    }
+}
+
+fn bar(p: f64) -> String {
+    let n = (p * 20.0).round().clamp(0.0, 20.0) as usize;
+    format!("{}{}", "#".repeat(n), ".".repeat(20 - n))
+}
+
+/// How many conditions the text report details (the JSON has them all).
+const SHOWN: usize = 8;
+
+pub fn report(r: &Report) -> String {
+    let mut o = String::new();
+    let patient = r.respondent == Respondent::Patient;
+    let _ = writeln!(
+        o,
+        "CLUNEAL ASSESSMENT  (knowledge base {}, setting {})",
+        r.kb_version, r.setting
+    );
+    let _ = writeln!(o, "{}\n", r.disclaimer);
+
+    let _ = writeln!(o, "URGENCY: {}", r.triage.level.as_str().to_uppercase());
+    let _ = writeln!(o, "  {}", r.triage.message);
+    for f in &r.triage.red_flags {
+        let _ = writeln!(
+            o,
+            "  ! {} [{}] because: {}",
+            f.name,
+            f.urgency.as_str(),
+            f.because.join(", ")
+        );
+        if !patient {
+            let _ = writeln!(o, "    clinician: {}", f.clinician_action);
+        }
+        let _ = writeln!(o, "    source: {} ({})", f.source, f.grade.as_str());
+    }
+    if !r.triage.screen_complete {
+        let _ = writeln!(
+            o,
+            "  warning-sign screen incomplete; unanswered: {}",
+            r.triage.unanswered.join(", ")
+        );
+    }
+
+    let _ = writeln!(
+        o,
+        "\nDIFFERENTIAL (probabilities are independent; conditions can coexist)"
+    );
+    for c in r.differential.iter().take(SHOWN) {
+        let _ = writeln!(
+            o,
+            "  {} {:>6}  {}{}  (prior {}, {})",
+            bar(c.probability),
+            pct(c.probability),
+            c.name,
+            if c.serious { " [serious]" } else { "" },
+            pct(c.prior),
+            c.prior_source
+        );
+        for e in c.evidence_for.iter().take(4) {
+            let _ = writeln!(
+                o,
+                "      + {} = {} (x{:.2}; {} {})",
+                e.label,
+                e.answer,
+                e.effective_ratio,
+                e.source,
+                e.grade.as_str()
+            );
+        }
+        for e in c.evidence_against.iter().take(3) {
+            let _ = writeln!(
+                o,
+                "      - {} = {} (x{:.2}; {} {})",
+                e.label,
+                e.answer,
+                e.effective_ratio,
+                e.source,
+                e.grade.as_str()
+            );
+        }
+    }
+    if r.differential.len() > SHOWN {
+        let rest: Vec<String> = r.differential[SHOWN..]
+            .iter()
+            .map(|c| format!("{} {}", c.condition, pct(c.probability)))
+            .collect();
+        let _ = writeln!(o, "  also considered: {}", rest.join(", "));
+    }
+
+    for c in &r.criteria {
+        let _ = writeln!(
+            o,
+            "\nCRITERIA: {} ({} met, {} unmet, {} unknown; {})",
+            c.name, c.met, c.unmet, c.unknown, c.source
+        );
+        for it in &c.items {
+            let mark = match it.status.as_str() {
+                "met" => "[x]",
+                "unmet" => "[ ]",
+                _ => "[?]",
+            };
+            let _ = writeln!(o, "  {mark} {}", it.text);
+        }
+    }
+
+    for b in &r.blocks {
+        let _ = writeln!(
+            o,
+            "\nNERVE BLOCK: {} -> {}",
+            b.name,
+            b.result.to_uppercase()
+        );
+        let _ = writeln!(o, "  pain before {}/10", b.pain_before);
+        for x in &b.readings {
+            let _ = writeln!(
+                o,
+                "  {:>6} min: {}/10  relief {:.0}%{}",
+                x.minutes,
+                x.pain,
+                x.relief * 100.0,
+                if x.in_window {
+                    ""
+                } else {
+                    "  (outside the reading window)"
+                }
+            );
+        }
+        let _ = writeln!(o, "  {}", b.reason);
+        let _ = writeln!(o, "  next: {}", b.next);
+    }
+
+    if !r.next_questions.is_empty() {
+        let _ = writeln!(o, "\nNEXT QUESTIONS");
+        for q in &r.next_questions {
+            let _ = writeln!(o, "  - {}  [{}]", q.question, q.finding);
+            let _ = writeln!(o, "      why: {}", q.reason);
+        }
+    }
+    let _ = writeln!(o, "  interview: {}", r.interview.reason);
+
+    if !r.workup.is_empty() && !patient {
+        let _ = writeln!(o, "\nWORK-UP");
+        for w in &r.workup {
+            let _ = writeln!(o, "  - {} ({}): {}", w.name, w.kind, w.reason);
+            let _ = writeln!(o, "      when: {}", w.when);
+        }
+    }
+
+    let p = &r.plan;
+    let _ = writeln!(
+        o,
+        "\nPLAN around {}{}",
+        p.focus_name,
+        if p.on_hold {
+            " (on hold: warning signs first)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(o, "  {}", p.summary);
+    for s in &p.steps {
+        let _ = writeln!(
+            o,
+            "  [{}] {}. {}{}",
+            s.status,
+            s.order,
+            s.name,
+            if s.reason.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", s.reason)
+            }
+        );
+        for t in &s.treatments {
+            let _ = writeln!(
+                o,
+                "        - {}{}",
+                t.name,
+                t.tried
+                    .as_ref()
+                    .map(|x| format!(" (tried: {x})"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !patient {
+        let _ = writeln!(o, "  referral: {}", p.referral);
+    }
+    if !p.exercises.is_empty() {
+        let _ = writeln!(o, "\nEXERCISES");
+        for e in &p.exercises {
+            let hold = if e.hold_seconds > 0 {
+                format!(", hold {} s", e.hold_seconds)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                o,
+                "  - {}: {} x {}{}, {} days a week",
+                e.name, e.sets, e.reps, hold, e.per_week
+            );
+        }
+    }
+    for w in &p.exercises_withheld {
+        let _ = writeln!(o, "  (not now: {} - {})", w.name, w.reason);
+    }
+    if !p.seek_care.is_empty() {
+        let _ = writeln!(o, "\nWHEN TO SEEK CARE");
+        for s in &p.seek_care {
+            let _ = writeln!(
+                o,
+                "  - [{}] {}",
+                s.urgency.map(|u| u.as_str()).unwrap_or("routine"),
+                s.text
+            );
+        }
+    }
+    for n in &r.notes {
+        let _ = writeln!(o, "\nnote: {n}");
+    }
+    if !r.references.is_empty() {
+        let _ = writeln!(o, "\nREFERENCES");
+        for x in &r.references {
+            let _ = writeln!(o, "  [{}] {}", x.id, x.citation);
+        }
+    }
+    o
+}

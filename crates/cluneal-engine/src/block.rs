@@ -1,0 +1,242 @@
+//! Nerve-block records: checked, interpreted against the protocol's thresholds,
+//! and turned into the yes/no finding the differential uses.
+
+use cluneal_kb::{BlockProtocol, KnowledgeBase};
+
+use crate::case::{BlockRecord, Case};
+use crate::facts::{CaseProblem, Facts, Origin, Tri};
+use crate::report::{BlockReadingResult, BlockResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Positive,
+    Negative,
+    Inconclusive,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Positive => "positive",
+            Outcome::Negative => "negative",
+            Outcome::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+fn path(k: usize, single: bool) -> String {
+    if single {
+        "block".into()
+    } else {
+        format!("blocks[{k}]")
+    }
+}
+
+fn protocol_index(kb: &KnowledgeBase, r: &BlockRecord) -> Option<usize> {
+    let id = r
+        .protocol
+        .as_deref()
+        .or(kb.meta.defaults.block.as_deref())?;
+    kb.blocks.iter().position(|b| b.id == id)
+}
+
+/// Name every wrong field of every block record.
+pub fn check_records(kb: &KnowledgeBase, case: &Case, problems: &mut Vec<CaseProblem>) {
+    let records = case.block.iter().map(|r| (path(0, true), r)).chain(
+        case.blocks
+            .iter()
+            .enumerate()
+            .map(|(k, r)| (path(k, false), r)),
+    );
+    for (p, r) in records {
+        match r.protocol.as_deref().or(kb.meta.defaults.block.as_deref()) {
+            None => problems.push(CaseProblem {
+                path: format!("{p}.protocol"),
+                message: "no block protocol given and the knowledge base names no default".into(),
+            }),
+            Some(id) if kb.block(id).is_none() => {
+                let known: Vec<&str> = kb.blocks.iter().map(|b| b.id.as_str()).collect();
+                problems.push(CaseProblem {
+                    path: format!("{p}.protocol"),
+                    message: format!("unknown block protocol `{id}`; known: {}", known.join(", ")),
+                });
+            }
+            Some(_) => {}
+        }
+        if !(0.0..=10.0).contains(&r.pain_before) {
+            problems.push(CaseProblem {
+                path: format!("{p}.pain_before"),
+                message: format!("{} is out of range: allowed 0 to 10", r.pain_before),
+            });
+        }
+        for (k, reading) in r.readings.iter().enumerate() {
+            let rp = format!("{p}.readings[{k}]");
+            if !(0.0..=10.0).contains(&reading.pain) {
+                problems.push(CaseProblem {
+                    path: format!("{rp}.pain"),
+                    message: format!("{} is out of range: allowed 0 to 10", reading.pain),
+                });
+            }
+            match (reading.minutes, reading.hours) {
+                (Some(_), Some(_)) | (None, None) => problems.push(CaseProblem {
+                    path: rp,
+                    message: "give exactly one of `minutes` or `hours`".into(),
+                }),
+                (Some(m), None) if !(0.0..=100_000.0).contains(&m) => problems.push(CaseProblem {
+                    path: format!("{rp}.minutes"),
+                    message: format!("{m} is out of range: allowed 0 to 100000"),
+                }),
+                (None, Some(h)) if !(0.0..=2_000.0).contains(&h) => problems.push(CaseProblem {
+                    path: format!("{rp}.hours"),
+                    message: format!("{h} is out of range: allowed 0 to 2000"),
+                }),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Interpret one (checked) block record against its protocol.
+pub fn interpret(p: &BlockProtocol, r: &BlockRecord) -> (Outcome, BlockResult) {
+    let (start, end) = (p.window_start_minutes.value, p.window_end_minutes.value);
+    let mut readings: Vec<BlockReadingResult> = r
+        .readings
+        .iter()
+        .filter_map(|x| {
+            let minutes = x.at_minutes()?;
+            let relief = if r.pain_before > 0.0 {
+                (r.pain_before - x.pain) / r.pain_before
+            } else {
+                0.0
+            };
+            Some(BlockReadingResult {
+                minutes,
+                pain: x.pain,
+                relief,
+                in_window: minutes >= start && minutes <= end,
+            })
+        })
+        .collect();
+    readings.sort_by(|a, b| a.minutes.total_cmp(&b.minutes));
+    let best = readings
+        .iter()
+        .filter(|x| x.in_window)
+        .map(|x| x.relief)
+        .max_by(f64::total_cmp);
+    let (pos, inc) = (p.positive_relief.value, p.inconclusive_relief.value);
+    let pct = |v: f64| format!("{:.0}%", v * 100.0);
+    let (outcome, reason) = if r.pain_before <= 0.0 {
+        (
+            Outcome::Inconclusive,
+            "no pain was recorded before the block, so relief cannot be measured".to_string(),
+        )
+    } else {
+        match best {
+            None => (
+                Outcome::Inconclusive,
+                format!(
+                    "no pain score was recorded between {start} and {end} minutes after the injection, the window in which relief is read"
+                ),
+            ),
+            Some(b) if b >= pos => (
+                Outcome::Positive,
+                format!(
+                    "best relief {} within {start}-{end} minutes reaches the {} threshold",
+                    pct(b),
+                    pct(pos)
+                ),
+            ),
+            Some(b) if b >= inc => (
+                Outcome::Inconclusive,
+                format!(
+                    "best relief {} within {start}-{end} minutes is between {} and {}",
+                    pct(b),
+                    pct(inc),
+                    pct(pos)
+                ),
+            ),
+            Some(b) => (
+                Outcome::Negative,
+                format!(
+                    "best relief {} within {start}-{end} minutes is below {}",
+                    pct(b),
+                    pct(inc)
+                ),
+            ),
+        }
+    };
+    let next = match outcome {
+        Outcome::Positive => &p.positive_next,
+        Outcome::Negative => &p.negative_next,
+        Outcome::Inconclusive => &p.inconclusive_next,
+    };
+    let mut sources: Vec<String> = p.sources.clone();
+    for s in [
+        &p.positive_relief.source,
+        &p.inconclusive_relief.source,
+        &p.window_start_minutes.source,
+        &p.window_end_minutes.source,
+    ] {
+        if !sources.contains(s) {
+            sources.push(s.clone());
+        }
+    }
+    let result = BlockResult {
+        protocol: p.id.clone(),
+        name: p.name.clone(),
+        condition: p.condition.clone(),
+        pain_before: r.pain_before,
+        readings,
+        best_relief: best,
+        window_start_minutes: start,
+        window_end_minutes: end,
+        positive_threshold: pos,
+        inconclusive_threshold: inc,
+        result: outcome.as_str().into(),
+        reason,
+        next: next.clone(),
+        patient_expectations: p.patient_expectations.clone(),
+        sources,
+    };
+    (outcome, result)
+}
+
+/// Set each protocol's result finding from the block records. A block record
+/// outranks a typed answer for the same finding (it carries the measurements).
+pub fn apply(kb: &KnowledgeBase, case: &Case, facts: &mut Facts, notes: &mut Vec<String>) {
+    for r in case.all_blocks() {
+        let Some(pi) = protocol_index(kb, r) else {
+            continue;
+        };
+        let p = &kb.blocks[pi];
+        let Some(fi) = kb.finding_index(&p.result_finding) else {
+            continue;
+        };
+        let (outcome, _) = interpret(p, r);
+        let state = match outcome {
+            Outcome::Positive => Tri::Yes,
+            Outcome::Negative => Tri::No,
+            Outcome::Inconclusive => Tri::Unknown,
+        };
+        if facts.origin[fi] == Origin::Answer && facts.state[fi] != state {
+            notes.push(format!(
+                "the answer for `{}` differs from the recorded block ({}); the block record was used",
+                p.result_finding,
+                outcome.as_str()
+            ));
+        }
+        // A later positive block is not undone by an earlier inconclusive one.
+        if facts.origin[fi] == Origin::Block(pi) && state == Tri::Unknown {
+            continue;
+        }
+        facts.state[fi] = state;
+        facts.origin[fi] = Origin::Block(pi);
+    }
+}
+
+/// Interpretations of every block record, for the report.
+pub fn results(kb: &KnowledgeBase, case: &Case) -> Vec<BlockResult> {
+    case.all_blocks()
+        .filter_map(|r| protocol_index(kb, r).map(|pi| interpret(&kb.blocks[pi], r).1))
+        .collect()
+}

@@ -1,0 +1,287 @@
+//! The case: what is known about one patient. It is plain data; [`crate::Engine::check`]
+//! turns it into facts or names every field that is wrong.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// One patient's presentation, as entered by a patient or a clinician.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// A free label for the case (not used by the engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Age in years.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    /// Care setting whose priors apply (a setting id of the knowledge base, e.g.
+    /// `primary_care` or `spine_clinic`); the knowledge base's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setting: Option<String>,
+    /// How long the pain has lasted, in weeks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_weeks: Option<f64>,
+    /// Which side hurts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sides: Option<Sides>,
+    /// Who answers the questions: a patient is never asked examination or test items.
+    #[serde(default)]
+    pub respondent: Respondent,
+    /// Answers keyed by finding id: `"yes"`, `"no"`, `"unknown"` (or `true`/`false`),
+    /// a number for scale and number findings, an option for choice findings.
+    #[serde(default)]
+    pub answers: BTreeMap<String, Answer>,
+    /// A diagnostic nerve block, if one was done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<BlockRecord>,
+    /// Further nerve blocks (for example a middle cluneal block beside a superior one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<BlockRecord>,
+    /// Treatments already tried and how they worked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub treatments_tried: Vec<TreatmentTried>,
+}
+
+impl Case {
+    /// Every block record, the single `block` first.
+    pub fn all_blocks(&self) -> impl Iterator<Item = &BlockRecord> {
+        self.block.iter().chain(&self.blocks)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+}
+
+impl Sex {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Sides {
+    Left,
+    Right,
+    Both,
+    /// In the middle of the back, neither side more than the other.
+    Central,
+}
+
+impl Sides {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sides::Left => "left",
+            Sides::Right => "right",
+            Sides::Both => "both",
+            Sides::Central => "central",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Respondent {
+    Patient,
+    #[default]
+    Clinician,
+}
+
+/// An answer to one finding.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Yes,
+    No,
+    Unknown,
+    Number(f64),
+    Choice(String),
+}
+
+impl Answer {
+    pub fn describe(&self) -> String {
+        match self {
+            Answer::Yes => "yes".into(),
+            Answer::No => "no".into(),
+            Answer::Unknown => "unknown".into(),
+            Answer::Number(n) => format!("{n}"),
+            Answer::Choice(c) => c.clone(),
+        }
+    }
+}
+
+impl Serialize for Answer {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Answer::Yes => s.serialize_str("yes"),
+            Answer::No => s.serialize_str("no"),
+            Answer::Unknown => s.serialize_str("unknown"),
+            Answer::Number(n) => s.serialize_f64(*n),
+            Answer::Choice(c) => s.serialize_str(c),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Answer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Answer, D::Error> {
+        struct AnswerVisitor;
+        impl Visitor<'_> for AnswerVisitor {
+            type Value = Answer;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"yes\", \"no\", \"unknown\", true, false, a number or an option name")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Answer, E> {
+                Ok(if v { Answer::Yes } else { Answer::No })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Answer, E> {
+                Ok(Answer::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Answer, E> {
+                Ok(Answer::Number(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Answer, E> {
+                Ok(Answer::Number(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Answer, E> {
+                Ok(Answer::Unknown)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Answer, E> {
+                Ok(match v {
+                    "yes" | "present" | "true" => Answer::Yes,
+                    "no" | "absent" | "false" => Answer::No,
+                    "unknown" | "" => Answer::Unknown,
+                    other => Answer::Choice(other.to_string()),
+                })
+            }
+        }
+        d.deserialize_any(AnswerVisitor)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Answer {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Answer".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "\"yes\", \"no\" or \"unknown\" (or true / false / null) for yes/no findings; a number for scale (0-10) and number findings; an option name for choice findings.",
+            "anyOf": [
+                { "type": "string" },
+                { "type": "boolean" },
+                { "type": "number" },
+                { "type": "null" }
+            ]
+        })
+    }
+}
+
+/// A diagnostic nerve block and the pain scores around it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BlockRecord {
+    /// Block protocol id in the knowledge base (e.g. `scn_block`); the default protocol when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// Pain (0-10) just before the block.
+    pub pain_before: f64,
+    /// Pain scores after the block.
+    #[serde(default)]
+    pub readings: Vec<BlockReading>,
+    /// Local anaesthetic and any steroid used, e.g. "lidocaine 1% 3 mL".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<Sides>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<Guidance>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Guidance {
+    Landmark,
+    Ultrasound,
+    Fluoroscopy,
+}
+
+/// One pain score after a block: give `minutes` or `hours` after the injection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BlockReading {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<f64>,
+    /// Pain (0-10) at that time.
+    pub pain: f64,
+}
+
+impl BlockReading {
+    /// Minutes after the injection, whichever unit was given.
+    pub fn at_minutes(&self) -> Option<f64> {
+        match (self.minutes, self.hours) {
+            (Some(m), None) => Some(m),
+            (None, Some(h)) => Some(h * 60.0),
+            _ => None,
+        }
+    }
+}
+
+/// A treatment already tried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TreatmentTried {
+    /// Treatment id in the knowledge base (e.g. `nsaids`).
+    pub treatment: String,
+    pub response: Response,
+    /// For how many weeks it was tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weeks: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Response {
+    /// Clearly better.
+    Good,
+    /// Somewhat better, not enough.
+    Partial,
+    /// No change.
+    None,
+    /// Worse.
+    Worse,
+}
+
+impl Response {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Response::Good => "good",
+            Response::Partial => "partial",
+            Response::None => "none",
+            Response::Worse => "worse",
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! From a case to facts: every finding's state, indexed like the knowledge base.
+//! Checking the case names every wrong field at once.
+
+use std::fmt;
+
+use cluneal_kb::{AnswerType, KnowledgeBase};
+
+use crate::block;
+use crate::case::{Answer, Case};
+
+/// The state of a yes/no finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tri {
+    Unknown,
+    Yes,
+    No,
+}
+
+/// Where a finding's state came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Not answered.
+    None,
+    Answer,
+    Derived,
+    /// Set by the interpretation of a block record (index into the knowledge base's blocks).
+    Block(usize),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Number(f64),
+    Choice(usize),
+}
+
+/// Facts about one case, one slot per finding of the knowledge base.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub state: Vec<Tri>,
+    pub origin: Vec<Origin>,
+    pub value: Vec<Option<Value>>,
+    /// Index of the care setting in `kb.meta.settings`.
+    pub setting: usize,
+}
+
+impl Facts {
+    /// True when the finding was answered (even "unknown") or derived or set by a block:
+    /// the interview does not ask it again.
+    pub fn settled(&self, i: usize) -> bool {
+        self.origin.get(i).is_some_and(|o| *o != Origin::None)
+    }
+    pub fn is(&self, i: usize, t: Tri) -> bool {
+        self.state.get(i) == Some(&t)
+    }
+}
+
+/// One thing wrong with a case: the field at fault and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CaseProblem {
+    /// A path into the case, e.g. `answers.crest_tenderness` or `block.readings[1].pain`.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for CaseProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.path, self.message)
+    }
+}
+
+/// Every problem found in a case.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the case has {} problem(s): {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct CaseError(pub Vec<CaseProblem>);
+
+fn hint(unknown: &str, known: impl Iterator<Item = impl AsRef<str>>) -> String {
+    let known: Vec<String> = known.map(|k| k.as_ref().to_string()).collect();
+    let close = KnowledgeBase::closest(unknown, known.iter().map(String::as_str));
+    if close.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (did you mean {})",
+            close
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+fn range(problems: &mut Vec<CaseProblem>, path: &str, v: f64, lo: f64, hi: f64) {
+    if !v.is_finite() || v < lo || v > hi {
+        problems.push(CaseProblem {
+            path: path.into(),
+            message: format!("{v} is out of range: allowed {lo} to {hi}"),
+        });
+    }
+}
+
+/// Check a case against the knowledge base and build its facts.
+pub fn build(kb: &KnowledgeBase, case: &Case) -> Result<(Facts, Vec<String>), CaseError> {
+    let n = kb.findings.len();
+    let mut problems = Vec::new();
+    let mut notes = Vec::new();
+    let mut facts = Facts {
+        state: vec![Tri::Unknown; n],
+        origin: vec![Origin::None; n],
+        value: vec![None; n],
+        setting: 0,
+    };
+
+    let setting = case
+        .setting
+        .as_deref()
+        .or(kb.meta.defaults.setting.as_deref());
+    match setting {
+        Some(s) => match kb.meta.settings.iter().position(|x| x == s) {
+            Some(i) => facts.setting = i,
+            None => problems.push(CaseProblem {
+                path: "setting".into(),
+                message: format!(
+                    "unknown setting `{s}`{}; known: {}",
+                    hint(s, kb.meta.settings.iter()),
+                    kb.meta.settings.join(", ")
+                ),
+            }),
+        },
+        None => facts.setting = 0,
+    }
+    if let Some(a) = case.age {
+        range(&mut problems, "age", a, 0.0, 120.0);
+    }
+    if let Some(d) = case.duration_weeks {
+        range(&mut problems, "duration_weeks", d, 0.0, 5200.0);
+    }
+
+    for (id, answer) in &case.answers {
+        let path = format!("answers.{id}");
+        let Some(i) = kb.finding_index(id) else {
+            problems.push(CaseProblem {
+                path,
+                message: format!(
+                    "unknown finding `{id}`{}",
+                    hint(id, kb.findings.iter().map(|f| f.id.as_str()))
+                ),
+            });
+            continue;
+        };
+        let f = &kb.findings[i];
+        facts.origin[i] = Origin::Answer;
+        match (f.answer, answer) {
+            (_, Answer::Unknown) => {}
+            (AnswerType::YesNo, Answer::Yes) => facts.state[i] = Tri::Yes,
+            (AnswerType::YesNo, Answer::No) => facts.state[i] = Tri::No,
+            (AnswerType::YesNo, other) => problems.push(CaseProblem {
+                path,
+                message: format!(
+                    "`{id}` takes \"yes\", \"no\" or \"unknown\", not `{}`",
+                    other.describe()
+                ),
+            }),
+            (AnswerType::Scale, Answer::Number(v)) => {
+                let before = problems.len();
+                range(&mut problems, &path, *v, 0.0, 10.0);
+                if problems.len() == before {
+                    facts.value[i] = Some(Value::Number(*v));
+                }
+            }
+            (AnswerType::Number, Answer::Number(v)) => {
+                let (lo, hi) = (f.min.unwrap_or(f64::MIN), f.max.unwrap_or(f64::MAX));
+                let before = problems.len();
+                range(&mut problems, &path, *v, lo, hi);
+                if problems.len() == before {
+                    facts.value[i] = Some(Value::Number(*v));
+                }
+            }
+            (AnswerType::Scale | AnswerType::Number, other) => problems.push(CaseProblem {
+                path,
+                message: format!("`{id}` takes a number, not `{}`", other.describe()),
+            }),
+            (AnswerType::Choice, Answer::Choice(c)) => {
+                match f.options.iter().position(|o| o == c) {
+                    Some(k) => facts.value[i] = Some(Value::Choice(k)),
+                    None => problems.push(CaseProblem {
+                        path,
+                        message: format!(
+                            "`{c}` is not an option of `{id}`{}; options: {}",
+                            hint(c, f.options.iter()),
+                            f.options.join(", ")
+                        ),
+                    }),
+                }
+            }
+            (AnswerType::Choice, other) => problems.push(CaseProblem {
+                path,
+                message: format!(
+                    "`{id}` takes one of {}, not `{}`",
+                    f.options.join(", "),
+                    other.describe()
+                ),
+            }),
+        }
+    }
+
+    for (k, t) in case.treatments_tried.iter().enumerate() {
+        if kb.treatment(&t.treatment).is_none() {
+            problems.push(CaseProblem {
+                path: format!("treatments_tried[{k}].treatment"),
+                message: format!(
+                    "unknown treatment `{}`{}",
+                    t.treatment,
+                    hint(&t.treatment, kb.treatments.iter().map(|x| x.id.as_str()))
+                ),
+            });
+        }
+        if let Some(w) = t.weeks {
+            range(
+                &mut problems,
+                &format!("treatments_tried[{k}].weeks"),
+                w,
+                0.0,
+                5200.0,
+            );
+        }
+    }
+
+    block::check_records(kb, case, &mut problems);
+
+    if !problems.is_empty() {
+        problems.sort();
+        return Err(CaseError(problems));
+    }
+
+    derive(kb, case, &mut facts);
+    block::apply(kb, case, &mut facts, &mut notes);
+    Ok((facts, notes))
+}
+
+/// Fill in derived findings that were not answered directly.
+fn derive(kb: &KnowledgeBase, case: &Case, facts: &mut Facts) {
+    for (i, f) in kb.findings.iter().enumerate() {
+        let Some(d) = &f.derived else { continue };
+        if facts.origin[i] == Origin::Answer {
+            continue;
+        }
+        let numeric = |v: Option<f64>| -> Option<bool> {
+            let v = v?;
+            Some(match (d.at_least, d.below) {
+                (Some(t), _) => v >= t,
+                (_, Some(t)) => v < t,
+                _ => return None,
+            })
+        };
+        let text = |v: Option<&str>| -> Option<bool> {
+            let v = v?;
+            Some(match (&d.equals, &d.one_of) {
+                (Some(e), _) => v == e,
+                (_, Some(list)) => list.iter().any(|x| x == v),
+                _ => return None,
+            })
+        };
+        let result = match d.field.as_str() {
+            "age" => numeric(case.age),
+            "duration_weeks" => numeric(case.duration_weeks),
+            "sex" => text(case.sex.map(|s| s.as_str())),
+            "sides" => text(case.sides.map(|s| s.as_str())),
+            other => kb
+                .finding_index(other)
+                .and_then(|src| match &facts.value[src] {
+                    Some(Value::Number(v)) => numeric(Some(*v)),
+                    Some(Value::Choice(k)) => {
+                        text(kb.findings[src].options.get(*k).map(String::as_str))
+                    }
+                    None => None,
+                }),
+        };
+        if let Some(r) = result {
+            facts.state[i] = if r { Tri::Yes } else { Tri::No };
+            facts.origin[i] = Origin::Derived;
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The stepped plan around the leading condition, the exercise program
+//! filtered by this case's contraindications, and self-care.
+
+use cluneal_kb::{KnowledgeBase, PlanStep, SelfCareKind, Urgency};
+
+use crate::case::{Case, Response};
+use crate::facts::{Facts, Tri};
+use crate::report::{
+    ExerciseItem, Plan, PlanStepResult, PlanTreatment, SelfCareItem, WithheldExercise,
+};
+
+pub struct PlanInput<'a> {
+    pub kb: &'a KnowledgeBase,
+    pub case: &'a Case,
+    pub facts: &'a Facts,
+    /// Conditions at or above the relevant probability.
+    pub likely: &'a [usize],
+    /// The leading specific condition.
+    pub focus: usize,
+    pub level: Urgency,
+    pub hold_message: Option<&'a str>,
+}
+
+fn finding_state(kb: &KnowledgeBase, facts: &Facts, id: &str) -> Tri {
+    kb.finding_index(id)
+        .map_or(Tri::Unknown, |i| facts.state[i])
+}
+
+fn tried<'a>(case: &'a Case, id: &str) -> Option<&'a crate::case::TreatmentTried> {
+    case.treatments_tried
+        .iter()
+        .rev()
+        .find(|t| t.treatment == id)
+}
+
+fn step_result(input: &PlanInput, step: &PlanStep, focus_id: &str) -> PlanStepResult {
+    let kb = input.kb;
+    let treatments: Vec<PlanTreatment> = kb
+        .treatments
+        .iter()
+        .filter(|t| t.step == step.id && t.conditions.iter().any(|c| c == focus_id))
+        .map(|t| PlanTreatment {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            category: t.category.clone(),
+            tried: tried(input.case, &t.id).map(|x| x.response.as_str().to_string()),
+        })
+        .collect();
+    PlanStepResult {
+        id: step.id.clone(),
+        order: step.order,
+        name: step.name.clone(),
+        status: String::new(),
+        reason: String::new(),
+        patient_summary: step.patient_summary.clone(),
+        entry: step.entry.clone(),
+        move_on_when: step.move_on_when.clone(),
+        treatments,
+    }
+}
+
+pub fn plan(input: &PlanInput) -> Plan {
+    let kb = input.kb;
+    let focus = &kb.conditions[input.focus];
+    let mut steps: Vec<&PlanStep> = kb.plan_steps.iter().collect();
+    steps.sort_by_key(|s| s.order);
+    let mut results: Vec<PlanStepResult> = Vec::new();
+    let mut current: Option<String> = None;
+    for step in steps {
+        let mut r = step_result(input, step, &focus.id);
+        if r.treatments.is_empty() && step.completed_by_finding.is_none() {
+            continue;
+        }
+        // A block-type step only belongs to conditions the block can test.
+        if let Some(f) = &step.completed_by_finding
+            && r.treatments.is_empty()
+            && !kb
+                .blocks
+                .iter()
+                .any(|b| &b.result_finding == f && b.condition == focus.id)
+        {
+            continue;
+        }
+        let required = step
+            .requires_finding
+            .as_deref()
+            .map(|f| (f, finding_state(kb, input.facts, f)));
+        let completed = step
+            .completed_by_finding
+            .as_deref()
+            .map(|f| (f, finding_state(kb, input.facts, f)));
+        let good = r
+            .treatments
+            .iter()
+            .any(|t| t.tried.as_deref() == Some(Response::Good.as_str()));
+        let all_failed = !r.treatments.is_empty()
+            && r.treatments.iter().all(|t| {
+                t.tried
+                    .as_deref()
+                    .is_some_and(|x| x != Response::Good.as_str())
+            });
+        let trial_weeks = step.typical_duration_weeks.as_ref().map(|q| q.value);
+        let longest = r
+            .treatments
+            .iter()
+            .filter_map(|t| tried(input.case, &t.id).and_then(|x| x.weeks))
+            .fold(0.0_f64, f64::max);
+        let any_failed_long_enough = r.treatments.iter().any(|t| {
+            t.tried
+                .as_deref()
+                .is_some_and(|x| x != Response::Good.as_str())
+        }) && trial_weeks.is_some_and(|w| longest >= w);
+
+        let (status, reason) = if let Some((f, Tri::No)) = required {
+            (
+                "not_indicated",
+                format!("only when `{f}` is positive, and it is negative"),
+            )
+        } else if good {
+            (
+                "current",
+                "a treatment of this step is helping: keep going".to_string(),
+            )
+        } else if let Some((f, st)) = completed
+            && st != Tri::Unknown
+        {
+            ("done", format!("`{f}` is known"))
+        } else if all_failed || any_failed_long_enough {
+            ("done", "tried without enough relief".to_string())
+        } else if current.is_some() {
+            ("upcoming", String::new())
+        } else if let Some((f, Tri::Unknown)) = required {
+            ("upcoming", format!("only when `{f}` is positive"))
+        } else {
+            ("current", "the first step not yet completed".to_string())
+        };
+        if status == "current" && current.is_none() {
+            current = Some(step.id.clone());
+        }
+        r.status = if status == "current" && current.as_deref() != Some(step.id.as_str()) {
+            "upcoming".into()
+        } else {
+            status.into()
+        };
+        r.reason = reason;
+        results.push(r);
+    }
+
+    let on_hold = input.level >= Urgency::Urgent;
+    let (exercises, exercises_withheld) = exercises(input, on_hold);
+    let pick = |kinds: &[SelfCareKind]| -> Vec<SelfCareItem> {
+        kb.self_care
+            .iter()
+            .filter(|s| kinds.contains(&s.kind))
+            .map(|s| SelfCareItem {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                text: s.text.clone(),
+                urgency: s.urgency,
+            })
+            .collect()
+    };
+    let mut seek_care = pick(&[SelfCareKind::SeekCare]);
+    seek_care.sort_by(|a, b| b.urgency.cmp(&a.urgency).then(a.id.cmp(&b.id)));
+
+    let summary = if on_hold {
+        input.hold_message.unwrap_or_default().to_string()
+    } else {
+        match results.iter().find(|s| Some(&s.id) == current.as_ref()) {
+            Some(s) => format!("{}: {}", s.name, s.patient_summary),
+            None if results.iter().any(|s| s.status == "not_indicated") => kb
+                .blocks
+                .iter()
+                .find(|b| b.condition == focus.id)
+                .map_or_else(|| focus.management.clone(), |b| b.negative_next.clone()),
+            None => focus.management.clone(),
+        }
+    };
+
+    Plan {
+        focus: focus.id.clone(),
+        focus_name: focus.name.clone(),
+        on_hold,
+        summary,
+        steps: results,
+        current_step: current,
+        management: focus.management.clone(),
+        referral: focus.referral.clone(),
+        exercises,
+        exercises_withheld,
+        self_care: pick(&[SelfCareKind::SelfCare, SelfCareKind::Massage]),
+        long_term: pick(&[SelfCareKind::LongTerm]),
+        prevention: pick(&[SelfCareKind::Prevention]),
+        seek_care,
+    }
+}
+
+fn exercises(input: &PlanInput, on_hold: bool) -> (Vec<ExerciseItem>, Vec<WithheldExercise>) {
+    let kb = input.kb;
+    let mut given = Vec::new();
+    let mut withheld = Vec::new();
+    for e in &kb.exercises {
+        let reason = if on_hold {
+            Some(kb.meta.messages.exercises_withheld.clone())
+        } else {
+            e.avoid_if
+                .iter()
+                .find(|a| finding_state(kb, input.facts, &a.finding) == Tri::Yes)
+                .map(|a| a.reason.clone())
+                .or_else(|| {
+                    e.avoid_with_conditions
+                        .iter()
+                        .find(|a| {
+                            kb.condition_index(&a.condition)
+                                .is_some_and(|c| input.likely.contains(&c))
+                        })
+                        .map(|a| a.reason.clone())
+                })
+        };
+        match reason {
+            Some(reason) => withheld.push(WithheldExercise {
+                id: e.id.clone(),
+                name: e.name.clone(),
+                reason,
+            }),
+            None => given.push(ExerciseItem {
+                id: e.id.clone(),
+                name: e.name.clone(),
+                purpose: e.purpose.clone(),
+                steps: e.steps.clone(),
+                sets: e.dosage.sets,
+                reps: e.dosage.reps,
+                hold_seconds: e.dosage.hold_seconds,
+                per_week: e.dosage.per_week,
+                progression: e.progression.clone(),
+                cautions: e.cautions.clone(),
+                picture: e.picture.clone(),
+                dosage_source: e.dosage.source.clone(),
+            }),
+        }
+    }
+    (given, withheld)
+}

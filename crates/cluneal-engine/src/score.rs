@@ -1,0 +1,309 @@
+//! The differential: prior odds times likelihood ratios, per condition, with
+//! correlated findings counted once in full and then at a reduced weight.
+
+use cluneal_kb::{ConditionModel, KnowledgeBase};
+
+use crate::facts::{Facts, Tri};
+
+const NO_GROUP: u32 = u32::MAX;
+
+/// One evidence entry in the form the arithmetic needs.
+#[derive(Debug, Clone)]
+pub struct Ev {
+    pub finding: usize,
+    pub ln_pos: f64,
+    pub ln_neg: f64,
+    /// Correlation group of the finding, or `NO_GROUP`.
+    pub group: u32,
+    /// Index of the entry in the condition's `evidence` list.
+    pub entry: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct CondModel {
+    pub exclusion: bool,
+    /// Prior log-odds, one per care setting.
+    pub prior_lo: Vec<f64>,
+    pub prior_p: Vec<f64>,
+    pub evidence: Vec<Ev>,
+}
+
+/// The knowledge base compiled for fast scoring.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub conditions: Vec<CondModel>,
+    /// Residual weight of each correlation group.
+    pub group_weight: Vec<f64>,
+    /// For each finding, the (condition, evidence position) pairs that use it.
+    pub by_finding: Vec<Vec<(u32, u32)>>,
+}
+
+pub fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
+pub fn logistic(lo: f64) -> f64 {
+    if lo >= 0.0 {
+        1.0 / (1.0 + (-lo).exp())
+    } else {
+        let e = lo.exp();
+        e / (1.0 + e)
+    }
+}
+
+impl Model {
+    pub fn compile(kb: &KnowledgeBase) -> Model {
+        let mut group_of = vec![NO_GROUP; kb.findings.len()];
+        let mut group_weight = Vec::new();
+        for (g, c) in kb.correlations.iter().enumerate() {
+            group_weight.push(c.residual_weight.value);
+            for f in &c.findings {
+                if let Some(i) = kb.finding_index(f) {
+                    group_of[i] = g as u32;
+                }
+            }
+        }
+        let mut by_finding = vec![Vec::new(); kb.findings.len()];
+        let conditions = kb
+            .conditions
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| {
+                let prior_p: Vec<f64> = kb
+                    .meta
+                    .settings
+                    .iter()
+                    .map(|s| {
+                        c.prior
+                            .iter()
+                            .find(|p| &p.setting == s)
+                            .map_or(0.01, |p| p.probability)
+                    })
+                    .collect();
+                let mut evidence: Vec<Ev> = c
+                    .evidence
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(entry, e)| {
+                        let finding = kb.finding_index(&e.finding)?;
+                        let l = e.likelihood().ok()?;
+                        Some(Ev {
+                            finding,
+                            ln_pos: l.lr_positive.ln(),
+                            ln_neg: l.lr_negative.ln(),
+                            group: group_of[finding],
+                            entry,
+                        })
+                    })
+                    .collect();
+                evidence.sort_by_key(|e| (e.group, e.finding));
+                for (k, e) in evidence.iter().enumerate() {
+                    by_finding[e.finding].push((ci as u32, k as u32));
+                }
+                CondModel {
+                    exclusion: c.model == ConditionModel::Exclusion,
+                    prior_lo: prior_p.iter().map(|p| logit(*p)).collect(),
+                    prior_p,
+                    evidence,
+                }
+            })
+            .collect();
+        Model {
+            conditions,
+            group_weight,
+            by_finding,
+        }
+    }
+}
+
+/// An applied piece of evidence: which entry, which answer, at what weight.
+#[derive(Debug, Clone, Copy)]
+pub struct Applied {
+    /// Position in `CondModel::evidence`.
+    pub ev: usize,
+    pub yes: bool,
+    pub weight: f64,
+    /// The log-odds change it made.
+    pub delta: f64,
+}
+
+/// The state of one correlation group for one condition: the strongest
+/// contribution and the sum of the others.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GroupState {
+    pub lead: f64,
+    pub rest: f64,
+    pub any: bool,
+}
+
+impl GroupState {
+    pub fn total(&self, w: f64) -> f64 {
+        if self.any {
+            self.lead + w * self.rest
+        } else {
+            0.0
+        }
+    }
+    /// The group's total if one more contribution `x` were added.
+    pub fn with(&self, x: f64, w: f64) -> f64 {
+        if !self.any {
+            x
+        } else if x.abs() > self.lead.abs() {
+            x + w * (self.lead + self.rest)
+        } else {
+            self.lead + w * (self.rest + x)
+        }
+    }
+}
+
+/// Scores of every condition for one case.
+#[derive(Debug, Clone)]
+pub struct Scores {
+    pub lo: Vec<f64>,
+    pub p: Vec<f64>,
+    /// Per condition, per correlation group (row-major), the group state.
+    pub groups: Vec<GroupState>,
+    pub n_groups: usize,
+}
+
+impl Scores {
+    pub fn group(&self, c: usize, g: u32) -> GroupState {
+        self.groups
+            .get(c * self.n_groups + g as usize)
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+/// Score every condition; when `applied` is given, also record each applied
+/// piece of evidence per condition (for the report).
+pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Applied>>>) -> Scores {
+    let n = model.conditions.len();
+    let ng = model.group_weight.len();
+    let mut s = Scores {
+        lo: vec![0.0; n],
+        p: vec![0.0; n],
+        groups: vec![GroupState::default(); n * ng],
+        n_groups: ng,
+    };
+    if let Some(a) = applied.as_deref_mut() {
+        a.clear();
+        a.resize(n, Vec::new());
+    }
+    for (ci, c) in model.conditions.iter().enumerate() {
+        if c.exclusion {
+            continue;
+        }
+        let mut lo = c.prior_lo.get(facts.setting).copied().unwrap_or(0.0);
+        // Evidence is sorted by group, so each group's entries are contiguous.
+        let mut k = 0;
+        while k < c.evidence.len() {
+            let e = &c.evidence[k];
+            if e.group == NO_GROUP {
+                let st = facts.state[e.finding];
+                if st != Tri::Unknown {
+                    let yes = st == Tri::Yes;
+                    let d = if yes { e.ln_pos } else { e.ln_neg };
+                    lo += d;
+                    if let Some(a) = applied.as_deref_mut() {
+                        a[ci].push(Applied {
+                            ev: k,
+                            yes,
+                            weight: 1.0,
+                            delta: d,
+                        });
+                    }
+                }
+                k += 1;
+                continue;
+            }
+            let g = e.group;
+            let w = model.group_weight[g as usize];
+            let end = c.evidence[k..]
+                .iter()
+                .position(|x| x.group != g)
+                .map_or(c.evidence.len(), |p| k + p);
+            let mut gs = GroupState::default();
+            let mut lead_at = usize::MAX;
+            for (j, x) in c.evidence[k..end].iter().enumerate() {
+                let st = facts.state[x.finding];
+                if st == Tri::Unknown {
+                    continue;
+                }
+                let d = if st == Tri::Yes { x.ln_pos } else { x.ln_neg };
+                if !gs.any {
+                    gs = GroupState {
+                        lead: d,
+                        rest: 0.0,
+                        any: true,
+                    };
+                    lead_at = j;
+                } else if d.abs() > gs.lead.abs() {
+                    gs.rest += gs.lead;
+                    gs.lead = d;
+                    lead_at = j;
+                } else {
+                    gs.rest += d;
+                }
+            }
+            lo += gs.total(w);
+            s.groups[ci * ng + g as usize] = gs;
+            if gs.any
+                && let Some(a) = applied.as_deref_mut()
+            {
+                for (j, x) in c.evidence[k..end].iter().enumerate() {
+                    let st = facts.state[x.finding];
+                    if st == Tri::Unknown {
+                        continue;
+                    }
+                    let yes = st == Tri::Yes;
+                    let d = if yes { x.ln_pos } else { x.ln_neg };
+                    let weight = if j == lead_at { 1.0 } else { w };
+                    a[ci].push(Applied {
+                        ev: k + j,
+                        yes,
+                        weight,
+                        delta: d * weight,
+                    });
+                }
+            }
+            k = end;
+        }
+        s.lo[ci] = lo;
+        s.p[ci] = logistic(lo);
+    }
+    // Exclusion conditions: the prior moved by how far each specific condition
+    // moved away from its own prior.
+    for (ci, c) in model.conditions.iter().enumerate() {
+        if !c.exclusion {
+            continue;
+        }
+        let mut lo = c.prior_lo.get(facts.setting).copied().unwrap_or(0.0);
+        for (cj, other) in model.conditions.iter().enumerate() {
+            if other.exclusion {
+                continue;
+            }
+            let prior = other.prior_p.get(facts.setting).copied().unwrap_or(0.0);
+            lo += ln_1m(s.p[cj]) - (1.0 - prior).ln();
+        }
+        s.lo[ci] = lo;
+        s.p[ci] = logistic(lo);
+    }
+    s
+}
+
+/// ln(1 - p), kept finite when p rounds to 1.
+pub fn ln_1m(p: f64) -> f64 {
+    (1.0 - p).max(1e-12).ln()
+}
+
+/// The change in a condition's log-odds if finding `e` were answered `yes`.
+pub fn delta_if(model: &Model, scores: &Scores, c: usize, e: &Ev, yes: bool) -> f64 {
+    let x = if yes { e.ln_pos } else { e.ln_neg };
+    if e.group == NO_GROUP {
+        return x;
+    }
+    let w = model.group_weight[e.group as usize];
+    let gs = scores.group(c, e.group);
+    gs.with(x, w) - gs.total(w)
+}
