@@ -13,11 +13,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io
             collect(root, &path, out)?;
         } else if path.extension().is_some_and(|e| e == "toml") {
             let rel = path.strip_prefix(root).map_err(std::io::Error::other)?;
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
             out.push((rel, path.canonicalize()?));
         }
     }
@@ -37,15 +33,10 @@ fn main() -> std::io::Result<()> {
         "/// Every embedded knowledge file as (path relative to `knowledge/`, text).\npub static FILES: &[(&str, &str)] = &[\n",
     );
     for (rel, abs) in &files {
-        writeln!(
-            code,
-            "    ({rel:?}, include_str!({:?})),",
-            abs.display().to_string()
-        )
-        .map_err(std::io::Error::other)?;
+        writeln!(code, "    ({rel:?}, include_str!({:?})),", abs.display().to_string())
+            .map_err(std::io::Error::other)?;
     }
     code.push_str("];\n");
-    let out =
-        PathBuf::from(env::var("OUT_DIR").map_err(std::io::Error::other)?).join("embedded.rs");
+    let out = PathBuf::from(env::var("OUT_DIR").map_err(std::io::Error::other)?).join("embedded.rs");
     fs::write(out, code)
 }

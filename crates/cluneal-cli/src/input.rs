@@ -11,27 +11,19 @@ use cluneal_engine::{Case, CaseError};
 pub fn read_text(path: &Path) -> Result<(String, String)> {
     if path == Path::new("-") {
         let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read standard input")?;
+        std::io::stdin().read_to_string(&mut text).context("cannot read standard input")?;
         Ok(("<stdin>".into(), text))
     } else {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
         Ok((path.display().to_string(), text))
     }
 }
 
 /// Parse a case; a syntax or type error names the file, line and column.
 pub fn parse_case(name: &str, text: &str) -> Result<Case> {
-    serde_json::from_str::<Case>(text).map_err(|e| {
-        anyhow!(
-            "{name}:{}:{}: {}",
-            e.line(),
-            e.column(),
-            clean(&e.to_string())
-        )
-    })
+    serde_json::from_str::<Case>(text)
+        .map_err(|e| anyhow!("{name}:{}:{}: {}", e.line(), e.column(), clean(&e.to_string())))
 }
 
 pub fn read_case(path: &Path) -> Result<Case> {

@@ -25,11 +25,7 @@ fn ask_line(input: &mut dyn BufRead, out: &mut dyn Write, prompt: &str) -> Resul
     write!(out, "{prompt} ")?;
     out.flush()?;
     let mut line = String::new();
-    if input
-        .read_line(&mut line)
-        .context("cannot read the answer")?
-        == 0
-    {
+    if input.read_line(&mut line).context("cannot read the answer")? == 0 {
         return Ok(None);
     }
     Ok(Some(line.trim().to_string()))
@@ -57,10 +53,7 @@ fn ask_until<T>(
 }
 
 fn basics(case: &mut Case, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<bool> {
-    writeln!(
-        out,
-        "First, a few questions about you. Type ? to skip a question, q to stop.\n"
-    )?;
+    writeln!(out, "First, a few questions about you. Type ? to skip a question, q to stop.\n")?;
     if case.age.is_none() {
         match ask_until(input, out, "How old are you (years)?", |s| {
             if s == "?" {
@@ -104,19 +97,14 @@ fn basics(case: &mut Case, input: &mut dyn BufRead, out: &mut dyn Write) -> Resu
         }
     }
     if case.sides.is_none() {
-        match ask_until(
-            input,
-            out,
-            "Which side hurts (left / right / both / middle)?",
-            |s| match s {
-                "l" | "left" => Ok(Some(Sides::Left)),
-                "r" | "right" => Ok(Some(Sides::Right)),
-                "b" | "both" => Ok(Some(Sides::Both)),
-                "m" | "middle" | "central" => Ok(Some(Sides::Central)),
-                "?" => Ok(None),
-                _ => Err("please type left, right, both, middle or ?".into()),
-            },
-        )? {
+        match ask_until(input, out, "Which side hurts (left / right / both / middle)?", |s| match s {
+            "l" | "left" => Ok(Some(Sides::Left)),
+            "r" | "right" => Ok(Some(Sides::Right)),
+            "b" | "both" => Ok(Some(Sides::Both)),
+            "m" | "middle" | "central" => Ok(Some(Sides::Central)),
+            "?" => Ok(None),
+            _ => Err("please type left, right, both, middle or ?".into()),
+        })? {
             Some(s) => case.sides = s,
             None => return Ok(false),
         }
@@ -159,20 +147,12 @@ fn parse_single(q: &NextQuestion, s: &str) -> std::result::Result<Answer, String
 }
 
 /// Run the interview. Answers are written into the returned case.
-pub fn run(
-    engine: &Engine,
-    mut case: Case,
-    source: Source,
-    out: &mut dyn Write,
-) -> Result<Outcome> {
+pub fn run(engine: &Engine, mut case: Case, source: Source, out: &mut dyn Write) -> Result<Outcome> {
     let mut singles = 0;
     let mut input = match source {
         Source::Terminal { input } => {
             if !basics(&mut case, input, out)? {
-                return Ok(Outcome {
-                    case,
-                    reason: "ended by you".into(),
-                });
+                return Ok(Outcome { case, reason: "ended by you".into() });
             }
             Some(input)
         }
@@ -192,57 +172,27 @@ pub fn run(
                 .map_err(|e| crate::input::case_error("answers", &e))?;
             let mut n = 0;
             for id in &t.asked {
-                let q = engine.kb().finding(id).map(|f| {
-                    if case.respondent == Respondent::Patient {
-                        &f.question
-                    } else {
-                        &f.clinician
-                    }
-                });
+                let q = engine
+                    .kb()
+                    .finding(id)
+                    .map(|f| if case.respondent == Respondent::Patient { &f.question } else { &f.clinician });
                 n += 1;
-                let a = t
-                    .case
-                    .answers
-                    .get(id)
-                    .map_or("unknown".to_string(), Answer::describe);
-                writeln!(
-                    out,
-                    "{n:>3}. {}  -> {a}",
-                    q.map_or(id.as_str(), String::as_str)
-                )?;
+                let a = t.case.answers.get(id).map_or("unknown".to_string(), Answer::describe);
+                writeln!(out, "{n:>3}. {}  -> {a}", q.map_or(id.as_str(), String::as_str))?;
             }
-            writeln!(
-                out,
-                "stopped: {} ({} prompts, {} findings)",
-                t.stop_reason,
-                t.prompts,
-                t.asked.len()
-            )?;
-            return Ok(Outcome {
-                case: t.case,
-                reason: t.stop_reason,
-            });
+            writeln!(out, "stopped: {} ({} prompts, {} findings)", t.stop_reason, t.prompts, t.asked.len())?;
+            return Ok(Outcome { case: t.case, reason: t.stop_reason });
         }
     };
     let Some(input) = input.as_deref_mut() else {
-        return Ok(Outcome {
-            case,
-            reason: "no input".into(),
-        });
+        return Ok(Outcome { case, reason: "no input".into() });
     };
     writeln!(out)?;
     loop {
-        let step = engine
-            .next_step(&case, singles)
-            .map_err(|e| crate::input::case_error("interview", &e))?;
+        let step = engine.next_step(&case, singles).map_err(|e| crate::input::case_error("interview", &e))?;
         match step {
             Step::Done { reason } => return Ok(Outcome { case, reason }),
-            Step::Ask {
-                prompt,
-                multi_select: true,
-                questions,
-                ..
-            } => {
+            Step::Ask { prompt, multi_select: true, questions, .. } => {
                 writeln!(out, "{prompt}")?;
                 for (k, q) in questions.iter().enumerate() {
                     writeln!(out, "  {:>2}. {}", k + 1, q.question)?;
@@ -251,10 +201,13 @@ pub fn run(
                 let picked = ask_until(
                     input,
                     out,
-                    "Type the numbers that apply (e.g. 1,3), or 0 for none:",
+                    "Type the numbers that apply (e.g. 1,3), 0 for none, or all:",
                     |s| {
                         if s == "0" || s == "none" {
                             return Ok(Vec::new());
+                        }
+                        if s == "all" {
+                            return Ok((1..=n).collect());
                         }
                         s.split([',', ' '])
                             .filter(|x| !x.is_empty())
@@ -268,17 +221,10 @@ pub fn run(
                     },
                 )?;
                 let Some(picked) = picked else {
-                    return Ok(Outcome {
-                        case,
-                        reason: "ended by you".into(),
-                    });
+                    return Ok(Outcome { case, reason: "ended by you".into() });
                 };
                 for (k, q) in questions.iter().enumerate() {
-                    let a = if picked.contains(&(k + 1)) {
-                        Answer::Yes
-                    } else {
-                        Answer::No
-                    };
+                    let a = if picked.contains(&(k + 1)) { Answer::Yes } else { Answer::No };
                     case.answers.insert(q.finding.clone(), a);
                 }
             }
@@ -292,23 +238,15 @@ pub fn run(
                             format!("[{}-{}, ?]", q.min.unwrap_or(0.0), q.max.unwrap_or(0.0))
                         }
                         _ => {
-                            let opts: Vec<String> = q
-                                .options
-                                .iter()
-                                .enumerate()
-                                .map(|(k, o)| format!("{}={o}", k + 1))
-                                .collect();
+                            let opts: Vec<String> =
+                                q.options.iter().enumerate().map(|(k, o)| format!("{}={o}", k + 1)).collect();
                             format!("[{}, ?]", opts.join(" "))
                         }
                     };
-                    let Some(a) = ask_until(input, out, &format!("{} {hint}", q.question), |s| {
-                        parse_single(&q, s)
-                    })?
+                    let Some(a) =
+                        ask_until(input, out, &format!("{} {hint}", q.question), |s| parse_single(&q, s))?
                     else {
-                        return Ok(Outcome {
-                            case,
-                            reason: "ended by you".into(),
-                        });
+                        return Ok(Outcome { case, reason: "ended by you".into() });
                     };
                     case.answers.insert(q.finding.clone(), a);
                 }

@@ -8,10 +8,7 @@ use cluneal_kb::{KbErrors, KnowledgeBase, SourceFile};
 /// Read every `.toml` file under `root` as a knowledge source file.
 pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>> {
     if !root.is_dir() {
-        bail!(
-            "knowledge folder `{}` does not exist or is not a folder",
-            root.display()
-        );
+        bail!("knowledge folder `{}` does not exist or is not a folder", root.display());
     }
     let mut files = Vec::new();
     collect(root, root, &mut files)?;
@@ -20,26 +17,18 @@ pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>> {
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<()> {
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))?;
+    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))?;
     for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot read `{}`", dir.display()))?
-            .path();
+        let path = entry.with_context(|| format!("cannot read `{}`", dir.display()))?.path();
         if path.is_dir() {
             collect(root, &path, out)?;
         } else if path.extension().is_some_and(|e| e == "toml") {
             let rel = path.strip_prefix(root).unwrap_or(&path);
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
+            let rel: Vec<String> =
+                rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read `{}`", path.display()))?;
-            out.push(SourceFile {
-                path: rel.join("/"),
-                text,
-            });
+            out.push(SourceFile { path: rel.join("/"), text });
         }
     }
     Ok(())
@@ -60,10 +49,8 @@ pub fn load(dir: Option<&Path>) -> Result<KnowledgeBase> {
 }
 
 pub fn problems_error(e: &KbErrors, dir: Option<&Path>) -> anyhow::Error {
-    let origin = dir.map_or_else(
-        || "the embedded knowledge base".to_string(),
-        |d| format!("`{}`", d.display()),
-    );
+    let origin =
+        dir.map_or_else(|| "the embedded knowledge base".to_string(), |d| format!("`{}`", d.display()));
     let mut msg = format!("{} has {} problem(s):", origin, e.0.len());
     for p in &e.0 {
         msg.push_str("\n  ");

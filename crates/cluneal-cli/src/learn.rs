@@ -28,11 +28,8 @@ fn comparison(kb: &KnowledgeBase, o: &mut String) {
     );
     let _ = writeln!(o, "{}", "-".repeat(w + 70));
     for (name, c) in rows {
-        let tools: Vec<String> = c
-            .key_tools
-            .iter()
-            .map(|t| kb.diagnostic(t).map_or(t.clone(), |d| d.name.clone()))
-            .collect();
+        let tools: Vec<String> =
+            c.key_tools.iter().map(|t| kb.diagnostic(t).map_or(t.clone(), |d| d.name.clone())).collect();
         let _ = writeln!(
             o,
             "{:<w$} | {:<8} | {:<9} | {:<32} | {}",
@@ -45,9 +42,18 @@ fn comparison(kb: &KnowledgeBase, o: &mut String) {
     }
 }
 
+/// Indent every line of a (possibly multi-paragraph) text by two spaces.
+fn indent(text: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| if l.trim().is_empty() { String::new() } else { format!("  {l}") })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn self_care(kb: &KnowledgeBase, kind: SelfCareKind, o: &mut String) {
     for s in kb.self_care.iter().filter(|s| s.kind == kind) {
-        let _ = writeln!(o, "\n* {}\n  {}", s.name, s.text);
+        let _ = writeln!(o, "\n* {}\n{}", s.name, indent(&s.text));
         for st in &s.steps {
             let _ = writeln!(o, "    - {st}");
         }
@@ -70,7 +76,7 @@ pub fn topic(kb: &KnowledgeBase, id: &str) -> Result<String> {
     let mut o = String::new();
     let _ = writeln!(o, "{}\n{}\n", e.title, "=".repeat(e.title.chars().count()));
     for s in &e.sections {
-        let _ = writeln!(o, "{}\n  {}\n", s.heading, s.text);
+        let _ = writeln!(o, "{}\n{}\n", s.heading, indent(&s.text));
     }
     match id {
         "comparison" => comparison(kb, &mut o),
@@ -98,13 +104,7 @@ pub fn topic(kb: &KnowledgeBase, id: &str) -> Result<String> {
             let mut flags: Vec<_> = kb.red_flags.iter().collect();
             flags.sort_by(|a, b| b.urgency.cmp(&a.urgency).then(a.id.cmp(&b.id)));
             for r in flags {
-                let _ = writeln!(
-                    o,
-                    "\n* [{}] {}\n  {}",
-                    r.urgency.as_str(),
-                    r.name,
-                    r.patient_action
-                );
+                let _ = writeln!(o, "\n* [{}] {}\n  {}", r.urgency.as_str(), r.name, r.patient_action);
             }
             self_care(kb, SelfCareKind::SeekCare, &mut o);
         }

@@ -122,59 +122,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let engine = Engine::new(knowledge::load(dir)?);
             let (name, text) = input::read_text(&case)?;
             let c = input::parse_case(&name, &text)?;
-            let report = engine
-                .assess(&c)
-                .map_err(|e| input::case_error(&name, &e))?;
+            let report = engine.assess(&c).map_err(|e| input::case_error(&name, &e))?;
             match format {
                 Format::Json => print(&json(&report)?)?,
                 Format::Text => print(&render::report(&report))?,
             }
         }
-        Command::Interview {
-            answers,
-            save,
-            clinician,
-            setting,
-            format,
-        } => {
+        Command::Interview { answers, save, clinician, setting, format } => {
             let engine = Engine::new(knowledge::load(dir)?);
-            let respondent = if clinician {
-                Respondent::Clinician
-            } else {
-                Respondent::Patient
-            };
-            let base = Case {
-                respondent,
-                setting,
-                ..Case::default()
-            };
+            let respondent = if clinician { Respondent::Clinician } else { Respondent::Patient };
+            let base = Case { respondent, setting, ..Case::default() };
             let mut out = std::io::stdout().lock();
             let outcome = match &answers {
                 Some(path) => {
                     let script = input::read_case(path)?;
-                    interview::run(
-                        &engine,
-                        base,
-                        interview::Source::Script { answers: &script },
-                        &mut out,
-                    )?
+                    interview::run(&engine, base, interview::Source::Script { answers: &script }, &mut out)?
                 }
                 None => {
                     let stdin = std::io::stdin();
                     let mut lock = stdin.lock();
                     writeln!(out, "{}\n", engine.kb().meta.messages.disclaimer)?;
-                    interview::run(
-                        &engine,
-                        base,
-                        interview::Source::Terminal { input: &mut lock },
-                        &mut out,
-                    )?
+                    interview::run(&engine, base, interview::Source::Terminal { input: &mut lock }, &mut out)?
                 }
             };
             drop(out);
-            let report = engine
-                .assess(&outcome.case)
-                .map_err(|e| input::case_error("interview", &e))?;
+            let report = engine.assess(&outcome.case).map_err(|e| input::case_error("interview", &e))?;
             match format {
                 Format::Json => print(&json(&report)?)?,
                 Format::Text => print(&format!(
@@ -212,10 +184,8 @@ fn kb(dir: Option<&std::path::Path>, command: KbCommand) -> Result<ExitCode> {
     match command {
         KbCommand::Check => {
             let kb = knowledge::load(dir)?;
-            let origin = dir.map_or_else(
-                || "embedded knowledge base".to_string(),
-                |d| format!("`{}`", d.display()),
-            );
+            let origin =
+                dir.map_or_else(|| "embedded knowledge base".to_string(), |d| format!("`{}`", d.display()));
             print(&format!(
                 "ok: {origin} version {} is valid: {} conditions, {} findings, {} red flags, {} diagnostics, {} treatments, {} exercises, {} references; {} seed items covered\n",
                 kb.meta.version,
@@ -236,10 +206,7 @@ fn kb(dir: Option<&std::path::Path>, command: KbCommand) -> Result<ExitCode> {
                 && !ids.iter().any(|(x, _)| x == k)
             {
                 let kinds: std::collections::BTreeSet<&str> = ids.iter().map(|(x, _)| *x).collect();
-                bail!(
-                    "unknown kind `{k}`; kinds: {}",
-                    kinds.into_iter().collect::<Vec<_>>().join(", ")
-                );
+                bail!("unknown kind `{k}`; kinds: {}", kinds.into_iter().collect::<Vec<_>>().join(", "));
             }
             let mut out = String::new();
             for (k, id) in ids {
@@ -251,8 +218,8 @@ fn kb(dir: Option<&std::path::Path>, command: KbCommand) -> Result<ExitCode> {
         }
         KbCommand::Show { id } => {
             let files = knowledge::files(dir)?;
-            let kb = cluneal_kb::KnowledgeBase::load(&files)
-                .map_err(|e| knowledge::problems_error(&e, dir))?;
+            let kb =
+                cluneal_kb::KnowledgeBase::load(&files).map_err(|e| knowledge::problems_error(&e, dir))?;
             let ids = kb.all_ids();
             let matches: Vec<&(&str, &str)> = ids.iter().filter(|(_, x)| *x == id).collect();
             if matches.is_empty() {
@@ -272,11 +239,8 @@ fn kb(dir: Option<&std::path::Path>, command: KbCommand) -> Result<ExitCode> {
                 }
             }
             let quoted = format!("\"{id}\"");
-            let users: Vec<&str> = files
-                .iter()
-                .filter(|f| f.text.contains(&quoted))
-                .map(|f| f.path.as_str())
-                .collect();
+            let users: Vec<&str> =
+                files.iter().filter(|f| f.text.contains(&quoted)).map(|f| f.path.as_str()).collect();
             if !users.is_empty() {
                 out.push_str(&format!("\n# referred to by\n{}\n", users.join("\n")));
             }

@@ -6,11 +6,7 @@ use std::fmt::Write as _;
 use cluneal_engine::{Report, Respondent};
 
 fn pct(p: f64) -> String {
-    if p > 0.0 && p < 0.001 {
-        "<0.1%".into()
-    } else {
-        format!("{:.1}%", p * 100.0)
-    }
+    if p > 0.0 && p < 0.001 { "<0.1%".into() } else { format!("{:.1}%", p * 100.0) }
 }
 
 fn bar(p: f64) -> String {
@@ -24,40 +20,24 @@ const SHOWN: usize = 8;
 pub fn report(r: &Report) -> String {
     let mut o = String::new();
     let patient = r.respondent == Respondent::Patient;
-    let _ = writeln!(
-        o,
-        "CLUNEAL ASSESSMENT  (knowledge base {}, setting {})",
-        r.kb_version, r.setting
-    );
+    let _ = writeln!(o, "CLUNEAL ASSESSMENT  (knowledge base {}, setting {})", r.kb_version, r.setting);
     let _ = writeln!(o, "{}\n", r.disclaimer);
 
     let _ = writeln!(o, "URGENCY: {}", r.triage.level.as_str().to_uppercase());
     let _ = writeln!(o, "  {}", r.triage.message);
     for f in &r.triage.red_flags {
-        let _ = writeln!(
-            o,
-            "  ! {} [{}] because: {}",
-            f.name,
-            f.urgency.as_str(),
-            f.because.join(", ")
-        );
+        let _ = writeln!(o, "  ! {} [{}] because: {}", f.name, f.urgency.as_str(), f.because.join(", "));
         if !patient {
             let _ = writeln!(o, "    clinician: {}", f.clinician_action);
         }
         let _ = writeln!(o, "    source: {} ({})", f.source, f.grade.as_str());
     }
     if !r.triage.screen_complete {
-        let _ = writeln!(
-            o,
-            "  warning-sign screen incomplete; unanswered: {}",
-            r.triage.unanswered.join(", ")
-        );
+        let _ =
+            writeln!(o, "  warning-sign screen incomplete; unanswered: {}", r.triage.unanswered.join(", "));
     }
 
-    let _ = writeln!(
-        o,
-        "\nDIFFERENTIAL (probabilities are independent; conditions can coexist)"
-    );
+    let _ = writeln!(o, "\nDIFFERENTIAL (probabilities are independent; conditions can coexist)");
     for c in r.differential.iter().take(SHOWN) {
         let _ = writeln!(
             o,
@@ -117,12 +97,7 @@ pub fn report(r: &Report) -> String {
     }
 
     for b in &r.blocks {
-        let _ = writeln!(
-            o,
-            "\nNERVE BLOCK: {} -> {}",
-            b.name,
-            b.result.to_uppercase()
-        );
+        let _ = writeln!(o, "\nNERVE BLOCK: {} -> {}", b.name, b.result.to_uppercase());
         let _ = writeln!(o, "  pain before {}/10", b.pain_before);
         for x in &b.readings {
             let _ = writeln!(
@@ -131,11 +106,7 @@ pub fn report(r: &Report) -> String {
                 x.minutes,
                 x.pain,
                 x.relief * 100.0,
-                if x.in_window {
-                    ""
-                } else {
-                    "  (outside the reading window)"
-                }
+                if x.in_window { "" } else { "  (outside the reading window)" }
             );
         }
         let _ = writeln!(o, "  {}", b.reason);
@@ -164,11 +135,7 @@ pub fn report(r: &Report) -> String {
         o,
         "\nPLAN around {}{}",
         p.focus_name,
-        if p.on_hold {
-            " (on hold: warning signs first)"
-        } else {
-            ""
-        }
+        if p.on_hold { " (on hold: warning signs first)" } else { "" }
     );
     let _ = writeln!(o, "  {}", p.summary);
     for s in &p.steps {
@@ -178,21 +145,14 @@ pub fn report(r: &Report) -> String {
             s.status,
             s.order,
             s.name,
-            if s.reason.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", s.reason)
-            }
+            if s.reason.is_empty() { String::new() } else { format!(" ({})", s.reason) }
         );
         for t in &s.treatments {
             let _ = writeln!(
                 o,
                 "        - {}{}",
                 t.name,
-                t.tried
-                    .as_ref()
-                    .map(|x| format!(" (tried: {x})"))
-                    .unwrap_or_default()
+                t.tried.as_ref().map(|x| format!(" (tried: {x})")).unwrap_or_default()
             );
         }
     }
@@ -202,16 +162,10 @@ pub fn report(r: &Report) -> String {
     if !p.exercises.is_empty() {
         let _ = writeln!(o, "\nEXERCISES");
         for e in &p.exercises {
-            let hold = if e.hold_seconds > 0 {
-                format!(", hold {} s", e.hold_seconds)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                o,
-                "  - {}: {} x {}{}, {} days a week",
-                e.name, e.sets, e.reps, hold, e.per_week
-            );
+            let hold =
+                if e.hold_seconds > 0 { format!(", hold {} s", e.hold_seconds) } else { String::new() };
+            let _ =
+                writeln!(o, "  - {}: {} x {}{}, {} days a week", e.name, e.sets, e.reps, hold, e.per_week);
         }
     }
     for w in &p.exercises_withheld {
@@ -220,12 +174,7 @@ pub fn report(r: &Report) -> String {
     if !p.seek_care.is_empty() {
         let _ = writeln!(o, "\nWHEN TO SEEK CARE");
         for s in &p.seek_care {
-            let _ = writeln!(
-                o,
-                "  - [{}] {}",
-                s.urgency.map(|u| u.as_str()).unwrap_or("routine"),
-                s.text
-            );
+            let _ = writeln!(o, "  - [{}] {}", s.urgency.map(|u| u.as_str()).unwrap_or("routine"), s.text);
         }
     }
     for n in &r.notes {

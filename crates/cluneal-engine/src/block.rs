@@ -25,29 +25,21 @@ impl Outcome {
 }
 
 fn path(k: usize, single: bool) -> String {
-    if single {
-        "block".into()
-    } else {
-        format!("blocks[{k}]")
-    }
+    if single { "block".into() } else { format!("blocks[{k}]") }
 }
 
 fn protocol_index(kb: &KnowledgeBase, r: &BlockRecord) -> Option<usize> {
-    let id = r
-        .protocol
-        .as_deref()
-        .or(kb.meta.defaults.block.as_deref())?;
+    let id = r.protocol.as_deref().or(kb.meta.defaults.block.as_deref())?;
     kb.blocks.iter().position(|b| b.id == id)
 }
 
 /// Name every wrong field of every block record.
 pub fn check_records(kb: &KnowledgeBase, case: &Case, problems: &mut Vec<CaseProblem>) {
-    let records = case.block.iter().map(|r| (path(0, true), r)).chain(
-        case.blocks
-            .iter()
-            .enumerate()
-            .map(|(k, r)| (path(k, false), r)),
-    );
+    let records = case
+        .block
+        .iter()
+        .map(|r| (path(0, true), r))
+        .chain(case.blocks.iter().enumerate().map(|(k, r)| (path(k, false), r)));
     for (p, r) in records {
         match r.protocol.as_deref().or(kb.meta.defaults.block.as_deref()) {
             None => problems.push(CaseProblem {
@@ -104,11 +96,7 @@ pub fn interpret(p: &BlockProtocol, r: &BlockRecord) -> (Outcome, BlockResult) {
         .iter()
         .filter_map(|x| {
             let minutes = x.at_minutes()?;
-            let relief = if r.pain_before > 0.0 {
-                (r.pain_before - x.pain) / r.pain_before
-            } else {
-                0.0
-            };
+            let relief = if r.pain_before > 0.0 { (r.pain_before - x.pain) / r.pain_before } else { 0.0 };
             Some(BlockReadingResult {
                 minutes,
                 pain: x.pain,
@@ -118,11 +106,7 @@ pub fn interpret(p: &BlockProtocol, r: &BlockRecord) -> (Outcome, BlockResult) {
         })
         .collect();
     readings.sort_by(|a, b| a.minutes.total_cmp(&b.minutes));
-    let best = readings
-        .iter()
-        .filter(|x| x.in_window)
-        .map(|x| x.relief)
-        .max_by(f64::total_cmp);
+    let best = readings.iter().filter(|x| x.in_window).map(|x| x.relief).max_by(f64::total_cmp);
     let (pos, inc) = (p.positive_relief.value, p.inconclusive_relief.value);
     let pct = |v: f64| format!("{:.0}%", v * 100.0);
     let (outcome, reason) = if r.pain_before <= 0.0 {
@@ -157,11 +141,7 @@ pub fn interpret(p: &BlockProtocol, r: &BlockRecord) -> (Outcome, BlockResult) {
             ),
             Some(b) => (
                 Outcome::Negative,
-                format!(
-                    "best relief {} within {start}-{end} minutes is below {}",
-                    pct(b),
-                    pct(inc)
-                ),
+                format!("best relief {} within {start}-{end} minutes is below {}", pct(b), pct(inc)),
             ),
         }
     };
@@ -236,7 +216,5 @@ pub fn apply(kb: &KnowledgeBase, case: &Case, facts: &mut Facts, notes: &mut Vec
 
 /// Interpretations of every block record, for the report.
 pub fn results(kb: &KnowledgeBase, case: &Case) -> Vec<BlockResult> {
-    case.all_blocks()
-        .filter_map(|r| protocol_index(kb, r).map(|pi| interpret(&kb.blocks[pi], r).1))
-        .collect()
+    case.all_blocks().filter_map(|r| protocol_index(kb, r).map(|pi| interpret(&kb.blocks[pi], r).1)).collect()
 }

@@ -79,14 +79,7 @@ fn hint(unknown: &str, known: impl Iterator<Item = impl AsRef<str>>) -> String {
     if close.is_empty() {
         String::new()
     } else {
-        format!(
-            " (did you mean {})",
-            close
-                .iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!(" (did you mean {})", close.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))
     }
 }
 
@@ -111,10 +104,7 @@ pub fn build(kb: &KnowledgeBase, case: &Case) -> Result<(Facts, Vec<String>), Ca
         setting: 0,
     };
 
-    let setting = case
-        .setting
-        .as_deref()
-        .or(kb.meta.defaults.setting.as_deref());
+    let setting = case.setting.as_deref().or(kb.meta.defaults.setting.as_deref());
     match setting {
         Some(s) => match kb.meta.settings.iter().position(|x| x == s) {
             Some(i) => facts.setting = i,
@@ -156,10 +146,7 @@ pub fn build(kb: &KnowledgeBase, case: &Case) -> Result<(Facts, Vec<String>), Ca
             (AnswerType::YesNo, Answer::No) => facts.state[i] = Tri::No,
             (AnswerType::YesNo, other) => problems.push(CaseProblem {
                 path,
-                message: format!(
-                    "`{id}` takes \"yes\", \"no\" or \"unknown\", not `{}`",
-                    other.describe()
-                ),
+                message: format!("`{id}` takes \"yes\", \"no\" or \"unknown\", not `{}`", other.describe()),
             }),
             (AnswerType::Scale, Answer::Number(v)) => {
                 let before = problems.len();
@@ -180,26 +167,20 @@ pub fn build(kb: &KnowledgeBase, case: &Case) -> Result<(Facts, Vec<String>), Ca
                 path,
                 message: format!("`{id}` takes a number, not `{}`", other.describe()),
             }),
-            (AnswerType::Choice, Answer::Choice(c)) => {
-                match f.options.iter().position(|o| o == c) {
-                    Some(k) => facts.value[i] = Some(Value::Choice(k)),
-                    None => problems.push(CaseProblem {
-                        path,
-                        message: format!(
-                            "`{c}` is not an option of `{id}`{}; options: {}",
-                            hint(c, f.options.iter()),
-                            f.options.join(", ")
-                        ),
-                    }),
-                }
-            }
+            (AnswerType::Choice, Answer::Choice(c)) => match f.options.iter().position(|o| o == c) {
+                Some(k) => facts.value[i] = Some(Value::Choice(k)),
+                None => problems.push(CaseProblem {
+                    path,
+                    message: format!(
+                        "`{c}` is not an option of `{id}`{}; options: {}",
+                        hint(c, f.options.iter()),
+                        f.options.join(", ")
+                    ),
+                }),
+            },
             (AnswerType::Choice, other) => problems.push(CaseProblem {
                 path,
-                message: format!(
-                    "`{id}` takes one of {}, not `{}`",
-                    f.options.join(", "),
-                    other.describe()
-                ),
+                message: format!("`{id}` takes one of {}, not `{}`", f.options.join(", "), other.describe()),
             }),
         }
     }
@@ -216,13 +197,7 @@ pub fn build(kb: &KnowledgeBase, case: &Case) -> Result<(Facts, Vec<String>), Ca
             });
         }
         if let Some(w) = t.weeks {
-            range(
-                &mut problems,
-                &format!("treatments_tried[{k}].weeks"),
-                w,
-                0.0,
-                5200.0,
-            );
+            range(&mut problems, &format!("treatments_tried[{k}].weeks"), w, 0.0, 5200.0);
         }
     }
 
@@ -266,15 +241,11 @@ fn derive(kb: &KnowledgeBase, case: &Case, facts: &mut Facts) {
             "duration_weeks" => numeric(case.duration_weeks),
             "sex" => text(case.sex.map(|s| s.as_str())),
             "sides" => text(case.sides.map(|s| s.as_str())),
-            other => kb
-                .finding_index(other)
-                .and_then(|src| match &facts.value[src] {
-                    Some(Value::Number(v)) => numeric(Some(*v)),
-                    Some(Value::Choice(k)) => {
-                        text(kb.findings[src].options.get(*k).map(String::as_str))
-                    }
-                    None => None,
-                }),
+            other => kb.finding_index(other).and_then(|src| match &facts.value[src] {
+                Some(Value::Number(v)) => numeric(Some(*v)),
+                Some(Value::Choice(k)) => text(kb.findings[src].options.get(*k).map(String::as_str)),
+                None => None,
+            }),
         };
         if let Some(r) = result {
             facts.state[i] = if r { Tri::Yes } else { Tri::No };

@@ -21,8 +21,7 @@ mod workup;
 use cluneal_kb::{AnswerType, ConditionModel, KnowledgeBase, Urgency};
 
 pub use case::{
-    Answer, BlockReading, BlockRecord, Case, Guidance, Respondent, Response, Sex, Sides,
-    TreatmentTried,
+    Answer, BlockReading, BlockRecord, Case, Guidance, Respondent, Response, Sex, Sides, TreatmentTried,
 };
 pub use facts::{CaseError, CaseProblem};
 pub use report::*;
@@ -49,12 +48,7 @@ pub struct Engine {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     /// Ask these questions: one, or several from a tick-all-that-apply group.
-    Ask {
-        group: String,
-        prompt: String,
-        multi_select: bool,
-        questions: Vec<NextQuestion>,
-    },
+    Ask { group: String, prompt: String, multi_select: bool, questions: Vec<NextQuestion> },
     /// Stop: the picture is settled (or nothing useful is left to ask).
     Done { reason: String },
 }
@@ -70,19 +64,9 @@ impl Engine {
                 derived_from[src].push(i);
             }
         }
-        let group_order = kb
-            .findings
-            .iter()
-            .map(|f| kb.group(&f.group).map_or(i64::MAX, |g| g.order))
-            .collect();
-        Engine {
-            kb,
-            model,
-            flags,
-            screen,
-            derived_from,
-            group_order,
-        }
+        let group_order =
+            kb.findings.iter().map(|f| kb.group(&f.group).map_or(i64::MAX, |g| g.order)).collect();
+        Engine { kb, model, flags, screen, derived_from, group_order }
     }
 
     pub fn kb(&self) -> &KnowledgeBase {
@@ -113,31 +97,20 @@ impl Engine {
         let (facts, _) = facts::build(&self.kb, case)?;
         let scores = score::score(&self.model, &facts, None);
         let tri = triage::triage(&self.kb, &self.flags, &self.screen, &facts);
-        let (flags, rest) = self.rank(&facts, &scores, case.respondent);
-        let status = self.status(&tri, &scores, &flags, &rest);
+        let ranked = questions::rank(self, &facts, &scores, case.respondent);
+        let status = self.status(&tri, &scores, &ranked, Some(asked));
         if status.settled {
-            return Ok(Step::Done {
-                reason: status.reason,
-            });
+            return Ok(Step::Done { reason: status.reason });
         }
-        let max_q = self.kb.meta.interview.max_questions.value;
-        let lead = match flags.first() {
+        let lead = match ranked.urgent.first() {
             Some(c) => c,
-            None => {
-                if asked as f64 >= max_q {
-                    return Ok(Step::Done {
-                        reason: format!("reached the limit of {max_q} questions"),
-                    });
-                }
-                match rest.first() {
-                    Some(c) => c,
-                    None => {
-                        return Ok(Step::Done {
-                            reason: "no question left that would change the picture".into(),
-                        });
-                    }
-                }
+            None if !self.diagnosis_settled(&scores, &ranked, Some(asked)) && !ranked.gain.is_empty() => {
+                &ranked.gain[0]
             }
+            None => match ranked.closing.first() {
+                Some(c) => c,
+                None => return Ok(Step::Done { reason: status.reason }),
+            },
         };
         let finding = &self.kb.findings[lead.finding];
         let group = self.kb.group(&finding.group);
@@ -146,14 +119,11 @@ impl Engine {
         });
         if !group.is_some_and(|g| g.multi_select) {
             let q = self.question(lead, &scores, case.respondent);
-            return Ok(Step::Ask {
-                group: gid,
-                prompt,
-                multi_select: false,
-                questions: vec![q],
-            });
+            return Ok(Step::Ask { group: gid, prompt, multi_select: false, questions: vec![q] });
         }
         // A tick-all-that-apply group is asked whole, in knowledge-base order.
+        let all: Vec<&questions::Candidate> =
+            ranked.urgent.iter().chain(&ranked.gain).chain(&ranked.closing).collect();
         let questions = (0..self.kb.findings.len())
             .filter(|&f| {
                 self.kb.findings[f].group == finding.group
@@ -162,25 +132,17 @@ impl Engine {
                     && !facts.settled(f)
             })
             .map(|f| {
-                let c = flags
-                    .iter()
-                    .chain(&rest)
-                    .find(|c| c.finding == f)
-                    .cloned()
-                    .unwrap_or(questions::Candidate {
+                let c = all.iter().find(|c| c.finding == f).map(|c| (*c).clone()).unwrap_or(
+                    questions::Candidate {
                         finding: f,
                         red_flag: self.screen.iter().find(|(s, _)| *s == f).map(|(_, u)| *u),
                         gain: 0.0,
-                    });
+                    },
+                );
                 self.question(&c, &scores, case.respondent)
             })
             .collect();
-        Ok(Step::Ask {
-            group: gid,
-            prompt,
-            multi_select: true,
-            questions,
-        })
+        Ok(Step::Ask { group: gid, prompt, multi_select: true, questions })
     }
 
     fn prompt(&self, g: &cluneal_kb::QuestionGroup, r: Respondent) -> String {
@@ -190,65 +152,76 @@ impl Engine {
         }
     }
 
-    fn rank(
-        &self,
-        facts: &Facts,
-        scores: &Scores,
-        r: Respondent,
-    ) -> (Vec<questions::Candidate>, Vec<questions::Candidate>) {
-        questions::rank(self, facts, scores, r)
-    }
-
     fn specific_leader(&self, scores: &Scores) -> Option<usize> {
         (0..self.kb.conditions.len())
             .filter(|&c| !self.model.conditions[c].exclusion)
             .max_by(|&a, &b| scores.p[a].total_cmp(&scores.p[b]).then(b.cmp(&a)))
     }
 
+    /// Whether the differential is settled: a specific condition reached the
+    /// stopping probability, no question is worth asking, or the question limit
+    /// (`asked`, when counting) was reached.
+    fn diagnosis_settled(&self, scores: &Scores, ranked: &questions::Ranked, asked: Option<usize>) -> bool {
+        self.diagnosis_stop(scores, ranked, asked).is_some()
+    }
+
+    fn diagnosis_stop(
+        &self,
+        scores: &Scores,
+        ranked: &questions::Ranked,
+        asked: Option<usize>,
+    ) -> Option<String> {
+        let i = &self.kb.meta.interview;
+        // Only a specific condition settles the picture; "no specific cause" never does.
+        if let Some(c) = self.specific_leader(scores)
+            && scores.p[c] >= i.stop_probability.value
+        {
+            return Some(format!(
+                "{} has reached {:.0}%, the interview's stopping point",
+                self.kb.conditions[c].short_name,
+                scores.p[c] * 100.0
+            ));
+        }
+        if let Some(n) = asked
+            && n as f64 >= i.max_questions.value
+        {
+            return Some(format!("reached the limit of {} questions", i.max_questions.value));
+        }
+        match ranked.gain.first() {
+            Some(c) if c.gain >= i.min_information_gain.value => None,
+            _ => Some("no remaining question would change the picture much".into()),
+        }
+    }
+
     fn status(
         &self,
         tri: &Triage,
         scores: &Scores,
-        flags: &[questions::Candidate],
-        rest: &[questions::Candidate],
+        ranked: &questions::Ranked,
+        asked: Option<usize>,
     ) -> InterviewStatus {
-        let i = &self.kb.meta.interview;
         if tri.level == Urgency::Emergency {
             return InterviewStatus {
                 settled: true,
                 reason: "an emergency sign is present: act on it now".into(),
             };
         }
-        if !flags.is_empty() {
+        if !ranked.urgent.is_empty() {
             return InterviewStatus {
                 settled: false,
-                reason: "red-flag questions are still open".into(),
+                reason: "warning-sign questions are still open".into(),
             };
         }
-        let top = scores.p.iter().copied().fold(0.0_f64, f64::max);
-        if top >= i.stop_probability.value {
-            let c = scores
-                .p
-                .iter()
-                .position(|p| *p == top)
-                .map_or("", |c| self.kb.conditions[c].short_name.as_str());
-            return InterviewStatus {
-                settled: true,
-                reason: format!(
-                    "{c} has reached {:.0}%, the interview's stopping point",
-                    top * 100.0
-                ),
-            };
-        }
-        match rest.first() {
-            Some(c) if c.gain >= i.min_information_gain.value => InterviewStatus {
+        match self.diagnosis_stop(scores, ranked, asked) {
+            None => InterviewStatus {
                 settled: false,
                 reason: "further questions can still change the picture".into(),
             },
-            _ => InterviewStatus {
-                settled: true,
-                reason: "no remaining question would change the picture much".into(),
+            Some(_) if !ranked.closing.is_empty() => InterviewStatus {
+                settled: false,
+                reason: "a few remaining warning-sign questions are still open".into(),
             },
+            Some(reason) => InterviewStatus { settled: true, reason },
         }
     }
 
@@ -263,15 +236,18 @@ impl Engine {
                     .filter(|x| x.any_of.contains(&f.id) || x.all_of.contains(&f.id))
                     .map(|x| x.name.as_str())
                     .collect();
-                format!("warning-sign screen ({}): {}", u.as_str(), names.join("; "))
+                let shown = names.iter().take(2).copied().collect::<Vec<_>>().join("; ");
+                match names.len() {
+                    0..=2 => format!("warning-sign screen ({}): {shown}", u.as_str()),
+                    n => format!("warning-sign screen ({}): {shown}; and {} more", u.as_str(), n - 2),
+                }
             }
             None => {
-                let on: Vec<String> =
-                    questions::bears_on(&self.model, scores, &self.derived_from, c.finding)
-                        .iter()
-                        .take(3)
-                        .map(|(ci, _)| self.kb.conditions[*ci].short_name.clone())
-                        .collect();
+                let on: Vec<String> = questions::bears_on(&self.model, scores, &self.derived_from, c.finding)
+                    .iter()
+                    .take(3)
+                    .map(|(ci, _)| self.kb.conditions[*ci].short_name.clone())
+                    .collect();
                 format!("would most change the likelihood of {}", on.join(", "))
             }
         };
@@ -309,30 +285,18 @@ impl Engine {
         let kb = &self.kb;
         let tri = triage::triage(kb, &self.flags, &self.screen, facts);
         let differential = self.differential(facts, scores, applied);
-        let (flags, rest) = self.rank(facts, scores, case.respondent);
-        let interview = self.status(&tri, scores, &flags, &rest);
+        let ranked = questions::rank(self, facts, scores, case.respondent);
+        let interview = self.status(&tri, scores, &ranked, None);
         let n_next = kb.meta.engine.next_questions.unwrap_or(8);
-        let next_questions: Vec<NextQuestion> = flags
-            .iter()
-            .chain(&rest)
-            .take(n_next)
-            .map(|c| self.question(c, scores, case.respondent))
-            .collect();
+        let mut next: Vec<&questions::Candidate> = ranked.urgent.iter().chain(&ranked.gain).collect();
+        next.extend(ranked.closing.iter().filter(|c| !ranked.gain.iter().any(|g| g.finding == c.finding)));
+        let next_questions: Vec<NextQuestion> =
+            next.into_iter().take(n_next).map(|c| self.question(c, scores, case.respondent)).collect();
 
-        let relevant = kb
-            .meta
-            .engine
-            .relevant_probability
-            .as_ref()
-            .map_or(0.2, |q| q.value);
-        let specific: Vec<usize> = (0..kb.conditions.len())
-            .filter(|&c| !self.model.conditions[c].exclusion)
-            .collect();
-        let likely: Vec<usize> = specific
-            .iter()
-            .copied()
-            .filter(|&c| scores.p[c] >= relevant)
-            .collect();
+        let relevant = kb.meta.engine.relevant_probability.as_ref().map_or(0.2, |q| q.value);
+        let specific: Vec<usize> =
+            (0..kb.conditions.len()).filter(|&c| !self.model.conditions[c].exclusion).collect();
+        let likely: Vec<usize> = specific.iter().copied().filter(|&c| scores.p[c] >= relevant).collect();
         let mut ranked = specific.clone();
         ranked.sort_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
         let mut in_play = likely.clone();
@@ -341,7 +305,7 @@ impl Engine {
                 in_play.push(c);
             }
         }
-        let workup = workup::workup(kb, facts, &scores.p, &in_play);
+        let workup = workup::workup(self, facts, &scores.p, &in_play, &tri);
         let blocks = block::results(kb, case);
         let focus = self.specific_leader(scores).unwrap_or(0);
         let hold = tri.red_flags.first().map(|r| r.patient_action.as_str());
@@ -359,45 +323,23 @@ impl Engine {
         let mut cited: Vec<&str> = Vec::new();
         for c in &differential {
             cited.push(&c.prior_source);
-            cited.extend(
-                c.evidence_for
-                    .iter()
-                    .chain(&c.evidence_against)
-                    .map(|e| e.source.as_str()),
-            );
+            cited.extend(c.evidence_for.iter().chain(&c.evidence_against).map(|e| e.source.as_str()));
         }
         cited.extend(tri.red_flags.iter().map(|r| r.source.as_str()));
         cited.extend(criteria.iter().map(|c| c.source.as_str()));
-        cited.extend(
-            workup
-                .iter()
-                .flat_map(|w| w.sources.iter().map(String::as_str)),
-        );
-        cited.extend(
-            blocks
-                .iter()
-                .flat_map(|b| b.sources.iter().map(String::as_str)),
-        );
+        cited.extend(workup.iter().flat_map(|w| w.sources.iter().map(String::as_str)));
+        cited.extend(blocks.iter().flat_map(|b| b.sources.iter().map(String::as_str)));
         cited.sort_unstable();
         cited.dedup();
         let references = cited
             .iter()
             .filter_map(|id| kb.reference(id))
-            .map(|r| ReferenceEntry {
-                id: r.id.clone(),
-                citation: r.citation(),
-                url: r.url.clone(),
-            })
+            .map(|r| ReferenceEntry { id: r.id.clone(), citation: r.citation(), url: r.url.clone() })
             .collect();
 
         Report {
             kb_version: kb.meta.version.clone(),
-            setting: kb
-                .meta
-                .settings
-                .get(facts.setting)
-                .cloned()
-                .unwrap_or_default(),
+            setting: kb.meta.settings.get(facts.setting).cloned().unwrap_or_default(),
             respondent: case.respondent,
             disclaimer: kb.meta.messages.disclaimer.clone(),
             triage: tri,
@@ -413,12 +355,7 @@ impl Engine {
         }
     }
 
-    fn differential(
-        &self,
-        facts: &Facts,
-        scores: &Scores,
-        applied: &[Vec<Applied>],
-    ) -> Vec<ConditionResult> {
+    fn differential(&self, facts: &Facts, scores: &Scores, applied: &[Vec<Applied>]) -> Vec<ConditionResult> {
         let kb = &self.kb;
         let s = facts.setting;
         let mut out: Vec<ConditionResult> = kb
@@ -453,11 +390,7 @@ impl Engine {
                                 label: format!(
                                     "{} is {}",
                                     kb.conditions[cj].name,
-                                    if delta < 0.0 {
-                                        "more likely"
-                                    } else {
-                                        "less likely"
-                                    }
+                                    if delta < 0.0 { "more likely" } else { "less likely" }
                                 ),
                                 answer: format!("{:.3}", scores.p[cj]),
                                 likelihood_ratio: ratio,
@@ -478,11 +411,7 @@ impl Engine {
                         let ev = &m.evidence[a.ev];
                         let e = &c.evidence[ev.entry];
                         let f = &kb.findings[ev.finding];
-                        let lr = if a.yes {
-                            ev.ln_pos.exp()
-                        } else {
-                            ev.ln_neg.exp()
-                        };
+                        let lr = if a.yes { ev.ln_pos.exp() } else { ev.ln_neg.exp() };
                         items.push((
                             a.delta,
                             EvidenceItem {
@@ -503,11 +432,7 @@ impl Engine {
                         ));
                     }
                 }
-                items.sort_by(|a, b| {
-                    b.0.abs()
-                        .total_cmp(&a.0.abs())
-                        .then(a.1.finding.cmp(&b.1.finding))
-                });
+                items.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.finding.cmp(&b.1.finding)));
                 let (mut evidence_for, mut evidence_against) = (Vec::new(), Vec::new());
                 for (d, item) in items {
                     if d > 0.0 {
@@ -532,20 +457,13 @@ impl Engine {
                 }
             })
             .collect();
-        out.sort_by(|a, b| {
-            b.probability
-                .total_cmp(&a.probability)
-                .then(a.condition.cmp(&b.condition))
-        });
+        out.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.condition.cmp(&b.condition)));
         out
     }
 
     fn criteria(&self, facts: &Facts) -> Vec<CriteriaResult> {
         let kb = &self.kb;
-        let state = |id: &str| {
-            kb.finding_index(id)
-                .map_or(Tri::Unknown, |i| facts.state[i])
-        };
+        let state = |id: &str| kb.finding_index(id).map_or(Tri::Unknown, |i| facts.state[i]);
         kb.criteria
             .iter()
             .map(|c| {
@@ -553,12 +471,8 @@ impl Engine {
                     .item
                     .iter()
                     .map(|it| {
-                        let ids: Vec<String> = it
-                            .finding
-                            .iter()
-                            .cloned()
-                            .chain(it.any_of.iter().cloned())
-                            .collect();
+                        let ids: Vec<String> =
+                            it.finding.iter().cloned().chain(it.any_of.iter().cloned()).collect();
                         let states: Vec<Tri> = ids.iter().map(|f| state(f)).collect();
                         let status = if states.contains(&Tri::Yes) {
                             "met"
@@ -567,11 +481,7 @@ impl Engine {
                         } else {
                             "unknown"
                         };
-                        CriterionResult {
-                            text: it.text.clone(),
-                            status: status.into(),
-                            findings: ids,
-                        }
+                        CriterionResult { text: it.text.clone(), status: status.into(), findings: ids }
                     })
                     .collect();
                 let count = |s: &str| items.iter().filter(|i| i.status == s).count();
@@ -631,39 +541,21 @@ impl Engine {
         for _ in 0..=self.kb.findings.len() {
             match self.next_step(&case, singles)? {
                 Step::Done { reason } => {
-                    return Ok(Transcript {
-                        case,
-                        asked,
-                        prompts,
-                        stop_reason: reason,
-                    });
+                    return Ok(Transcript { case, asked, prompts, stop_reason: reason });
                 }
-                Step::Ask {
-                    multi_select,
-                    questions,
-                    ..
-                } => {
+                Step::Ask { multi_select, questions, .. } => {
                     prompts += 1;
                     if !multi_select {
                         singles += 1;
                     }
                     for q in questions {
-                        let a = full
-                            .answers
-                            .get(&q.finding)
-                            .cloned()
-                            .unwrap_or(Answer::Unknown);
+                        let a = full.answers.get(&q.finding).cloned().unwrap_or(Answer::Unknown);
                         case.answers.insert(q.finding.clone(), a);
                         asked.push(q.finding);
                     }
                 }
             }
         }
-        Ok(Transcript {
-            case,
-            asked,
-            prompts,
-            stop_reason: "every question has been asked".into(),
-        })
+        Ok(Transcript { case, asked, prompts, stop_reason: "every question has been asked".into() })
     }
 }

@@ -5,9 +5,7 @@ use cluneal_kb::{KnowledgeBase, PlanStep, SelfCareKind, Urgency};
 
 use crate::case::{Case, Response};
 use crate::facts::{Facts, Tri};
-use crate::report::{
-    ExerciseItem, Plan, PlanStepResult, PlanTreatment, SelfCareItem, WithheldExercise,
-};
+use crate::report::{ExerciseItem, Plan, PlanStepResult, PlanTreatment, SelfCareItem, WithheldExercise};
 
 pub struct PlanInput<'a> {
     pub kb: &'a KnowledgeBase,
@@ -22,15 +20,11 @@ pub struct PlanInput<'a> {
 }
 
 fn finding_state(kb: &KnowledgeBase, facts: &Facts, id: &str) -> Tri {
-    kb.finding_index(id)
-        .map_or(Tri::Unknown, |i| facts.state[i])
+    kb.finding_index(id).map_or(Tri::Unknown, |i| facts.state[i])
 }
 
 fn tried<'a>(case: &'a Case, id: &str) -> Option<&'a crate::case::TreatmentTried> {
-    case.treatments_tried
-        .iter()
-        .rev()
-        .find(|t| t.treatment == id)
+    case.treatments_tried.iter().rev().find(|t| t.treatment == id)
 }
 
 fn step_result(input: &PlanInput, step: &PlanStep, focus_id: &str) -> PlanStepResult {
@@ -74,53 +68,29 @@ pub fn plan(input: &PlanInput) -> Plan {
         // A block-type step only belongs to conditions the block can test.
         if let Some(f) = &step.completed_by_finding
             && r.treatments.is_empty()
-            && !kb
-                .blocks
-                .iter()
-                .any(|b| &b.result_finding == f && b.condition == focus.id)
+            && !kb.blocks.iter().any(|b| &b.result_finding == f && b.condition == focus.id)
         {
             continue;
         }
-        let required = step
-            .requires_finding
-            .as_deref()
-            .map(|f| (f, finding_state(kb, input.facts, f)));
-        let completed = step
-            .completed_by_finding
-            .as_deref()
-            .map(|f| (f, finding_state(kb, input.facts, f)));
-        let good = r
-            .treatments
-            .iter()
-            .any(|t| t.tried.as_deref() == Some(Response::Good.as_str()));
+        let required = step.requires_finding.as_deref().map(|f| (f, finding_state(kb, input.facts, f)));
+        let completed = step.completed_by_finding.as_deref().map(|f| (f, finding_state(kb, input.facts, f)));
+        let good = r.treatments.iter().any(|t| t.tried.as_deref() == Some(Response::Good.as_str()));
         let all_failed = !r.treatments.is_empty()
-            && r.treatments.iter().all(|t| {
-                t.tried
-                    .as_deref()
-                    .is_some_and(|x| x != Response::Good.as_str())
-            });
+            && r.treatments.iter().all(|t| t.tried.as_deref().is_some_and(|x| x != Response::Good.as_str()));
         let trial_weeks = step.typical_duration_weeks.as_ref().map(|q| q.value);
         let longest = r
             .treatments
             .iter()
             .filter_map(|t| tried(input.case, &t.id).and_then(|x| x.weeks))
             .fold(0.0_f64, f64::max);
-        let any_failed_long_enough = r.treatments.iter().any(|t| {
-            t.tried
-                .as_deref()
-                .is_some_and(|x| x != Response::Good.as_str())
-        }) && trial_weeks.is_some_and(|w| longest >= w);
+        let any_failed_long_enough =
+            r.treatments.iter().any(|t| t.tried.as_deref().is_some_and(|x| x != Response::Good.as_str()))
+                && trial_weeks.is_some_and(|w| longest >= w);
 
         let (status, reason) = if let Some((f, Tri::No)) = required {
-            (
-                "not_indicated",
-                format!("only when `{f}` is positive, and it is negative"),
-            )
+            ("not_indicated", format!("only when `{f}` is positive, and it is negative"))
         } else if good {
-            (
-                "current",
-                "a treatment of this step is helping: keep going".to_string(),
-            )
+            ("current", "a treatment of this step is helping: keep going".to_string())
         } else if let Some((f, st)) = completed
             && st != Tri::Unknown
         {
@@ -210,19 +180,14 @@ fn exercises(input: &PlanInput, on_hold: bool) -> (Vec<ExerciseItem>, Vec<Withhe
                 .or_else(|| {
                     e.avoid_with_conditions
                         .iter()
-                        .find(|a| {
-                            kb.condition_index(&a.condition)
-                                .is_some_and(|c| input.likely.contains(&c))
-                        })
+                        .find(|a| kb.condition_index(&a.condition).is_some_and(|c| input.likely.contains(&c)))
                         .map(|a| a.reason.clone())
                 })
         };
         match reason {
-            Some(reason) => withheld.push(WithheldExercise {
-                id: e.id.clone(),
-                name: e.name.clone(),
-                reason,
-            }),
+            Some(reason) => {
+                withheld.push(WithheldExercise { id: e.id.clone(), name: e.name.clone(), reason })
+            }
             None => given.push(ExerciseItem {
                 id: e.id.clone(),
                 name: e.name.clone(),

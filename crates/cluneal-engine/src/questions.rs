@@ -20,12 +20,7 @@ fn entropy(p: f64) -> f64 {
 /// Expected information gain of answering yes/no finding `f`, per condition.
 /// The chance of a "yes" is the one that keeps the expected posterior equal to
 /// the current probability, so correlated findings are priced consistently.
-fn gain_of(
-    model: &Model,
-    scores: &Scores,
-    f: usize,
-    mut per_condition: impl FnMut(usize, f64),
-) -> f64 {
+fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnMut(usize, f64)) -> f64 {
     let mut total = 0.0;
     for &(c, k) in &model.by_finding[f] {
         let c = c as usize;
@@ -59,38 +54,47 @@ pub struct Candidate {
 /// Whether this respondent can answer the finding, and whether it is asked at all.
 pub fn askable(kb: &KnowledgeBase, f: usize, respondent: Respondent) -> bool {
     let finding = &kb.findings[f];
-    finding.derived.is_none()
-        && (respondent == Respondent::Clinician || finding.asked_by == AskedBy::Patient)
+    finding.derived.is_none() && (respondent == Respondent::Clinician || finding.asked_by == AskedBy::Patient)
 }
 
-/// Rank every unanswered question: red flags first (most urgent first, then
-/// interview order), then by expected information gain.
-pub fn rank(
-    engine: &Engine,
-    facts: &Facts,
-    scores: &Scores,
-    respondent: Respondent,
-) -> (Vec<Candidate>, Vec<Candidate>) {
+/// Every unanswered question, in three lists.
+#[derive(Debug, Clone, Default)]
+pub struct Ranked {
+    /// Red-flag history questions that can lead to an `urgent` or `emergency` triage:
+    /// asked before anything else, most urgent first, then in interview order.
+    pub urgent: Vec<Candidate>,
+    /// Other questions by expected information gain, largest first.
+    pub gain: Vec<Candidate>,
+    /// Red-flag questions that lead at most to `soon`: asked at the latest
+    /// before the interview ends (earlier if their information gain is high).
+    pub closing: Vec<Candidate>,
+}
+
+pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respondent) -> Ranked {
     let (kb, model, screen) = (&engine.kb, &engine.model, &engine.screen);
     let (derived_from, group_order) = (&engine.derived_from, &engine.group_order);
-    let mut flags: Vec<Candidate> = screen
-        .iter()
-        .filter(|(f, _)| askable(kb, *f, respondent) && !facts.settled(*f))
-        .map(|&(f, u)| Candidate {
-            finding: f,
-            red_flag: Some(u),
-            gain: 0.0,
-        })
-        .collect();
-    flags.sort_by(|a, b| {
+    let mut urgent = Vec::new();
+    let mut closing = Vec::new();
+    for &(f, u) in screen.iter() {
+        // The screen is the history a patient can give; examination and test items
+        // that bear on a red flag are ranked by what they add, and suggested in the work-up.
+        if kb.findings[f].asked_by != AskedBy::Patient || !askable(kb, f, respondent) || facts.settled(f) {
+            continue;
+        }
+        let c = Candidate { finding: f, red_flag: Some(u), gain: 0.0 };
+        if u >= Urgency::Urgent { urgent.push(c) } else { closing.push(c) }
+    }
+    let by_flag = |a: &Candidate, b: &Candidate| {
         b.red_flag
             .cmp(&a.red_flag)
             .then(group_order[a.finding].cmp(&group_order[b.finding]))
             .then(a.finding.cmp(&b.finding))
-    });
-    let mut rest: Vec<Candidate> = Vec::new();
+    };
+    urgent.sort_by(by_flag);
+    closing.sort_by(by_flag);
+    let mut gain_list: Vec<Candidate> = Vec::new();
     for (f, derived) in derived_from.iter().enumerate() {
-        if facts.settled(f) || !askable(kb, f, respondent) || screen.iter().any(|(s, _)| *s == f) {
+        if facts.settled(f) || !askable(kb, f, respondent) || urgent.iter().any(|c| c.finding == f) {
             continue;
         }
         let mut gain = 0.0;
@@ -102,24 +106,16 @@ pub fn rank(
             gain += gain_of(model, scores, d, |_, _| {});
         }
         if gain > 0.0 {
-            rest.push(Candidate {
-                finding: f,
-                red_flag: None,
-                gain,
-            });
+            let red_flag = screen.iter().find(|(x, _)| *x == f).map(|(_, u)| *u);
+            gain_list.push(Candidate { finding: f, red_flag, gain });
         }
     }
-    rest.sort_by(|a, b| b.gain.total_cmp(&a.gain).then(a.finding.cmp(&b.finding)));
-    (flags, rest)
+    gain_list.sort_by(|a, b| b.gain.total_cmp(&a.gain).then(a.finding.cmp(&b.finding)));
+    Ranked { urgent, gain: gain_list, closing }
 }
 
 /// The conditions a question bears on most, largest gain first.
-pub fn bears_on(
-    model: &Model,
-    scores: &Scores,
-    derived_from: &[Vec<usize>],
-    f: usize,
-) -> Vec<(usize, f64)> {
+pub fn bears_on(model: &Model, scores: &Scores, derived_from: &[Vec<usize>], f: usize) -> Vec<(usize, f64)> {
     let mut by_condition: Vec<(usize, f64)> = Vec::new();
     let mut add = |c: usize, g: f64| match by_condition.iter_mut().find(|(x, _)| *x == c) {
         Some(e) => e.1 += g,

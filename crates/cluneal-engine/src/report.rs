@@ -45,7 +45,8 @@ pub struct Triage {
     pub red_flags: Vec<FiredRedFlag>,
     /// False while any red-flag question is unanswered.
     pub screen_complete: bool,
-    /// Red-flag questions not yet answered (finding ids).
+    /// Red-flag questions not yet answered: finding ids, or the case field (e.g. `age`)
+    /// a derived red-flag finding needs.
     pub unanswered: Vec<String>,
 }
 

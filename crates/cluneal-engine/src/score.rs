@@ -73,12 +73,7 @@ impl Model {
                     .meta
                     .settings
                     .iter()
-                    .map(|s| {
-                        c.prior
-                            .iter()
-                            .find(|p| &p.setting == s)
-                            .map_or(0.01, |p| p.probability)
-                    })
+                    .map(|s| c.prior.iter().find(|p| &p.setting == s).map_or(0.01, |p| p.probability))
                     .collect();
                 let mut evidence: Vec<Ev> = c
                     .evidence
@@ -108,11 +103,7 @@ impl Model {
                 }
             })
             .collect();
-        Model {
-            conditions,
-            group_weight,
-            by_finding,
-        }
+        Model { conditions, group_weight, by_finding }
     }
 }
 
@@ -138,11 +129,7 @@ pub struct GroupState {
 
 impl GroupState {
     pub fn total(&self, w: f64) -> f64 {
-        if self.any {
-            self.lead + w * self.rest
-        } else {
-            0.0
-        }
+        if self.any { self.lead + w * self.rest } else { 0.0 }
     }
     /// The group's total if one more contribution `x` were added.
     pub fn with(&self, x: f64, w: f64) -> f64 {
@@ -168,10 +155,7 @@ pub struct Scores {
 
 impl Scores {
     pub fn group(&self, c: usize, g: u32) -> GroupState {
-        self.groups
-            .get(c * self.n_groups + g as usize)
-            .copied()
-            .unwrap_or_default()
+        self.groups.get(c * self.n_groups + g as usize).copied().unwrap_or_default()
     }
 }
 
@@ -206,12 +190,7 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
                     let d = if yes { e.ln_pos } else { e.ln_neg };
                     lo += d;
                     if let Some(a) = applied.as_deref_mut() {
-                        a[ci].push(Applied {
-                            ev: k,
-                            yes,
-                            weight: 1.0,
-                            delta: d,
-                        });
+                        a[ci].push(Applied { ev: k, yes, weight: 1.0, delta: d });
                     }
                 }
                 k += 1;
@@ -219,10 +198,7 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
             }
             let g = e.group;
             let w = model.group_weight[g as usize];
-            let end = c.evidence[k..]
-                .iter()
-                .position(|x| x.group != g)
-                .map_or(c.evidence.len(), |p| k + p);
+            let end = c.evidence[k..].iter().position(|x| x.group != g).map_or(c.evidence.len(), |p| k + p);
             let mut gs = GroupState::default();
             let mut lead_at = usize::MAX;
             for (j, x) in c.evidence[k..end].iter().enumerate() {
@@ -232,11 +208,7 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
                 }
                 let d = if st == Tri::Yes { x.ln_pos } else { x.ln_neg };
                 if !gs.any {
-                    gs = GroupState {
-                        lead: d,
-                        rest: 0.0,
-                        any: true,
-                    };
+                    gs = GroupState { lead: d, rest: 0.0, any: true };
                     lead_at = j;
                 } else if d.abs() > gs.lead.abs() {
                     gs.rest += gs.lead;
@@ -259,12 +231,7 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
                     let yes = st == Tri::Yes;
                     let d = if yes { x.ln_pos } else { x.ln_neg };
                     let weight = if j == lead_at { 1.0 } else { w };
-                    a[ci].push(Applied {
-                        ev: k + j,
-                        yes,
-                        weight,
-                        delta: d * weight,
-                    });
+                    a[ci].push(Applied { ev: k + j, yes, weight, delta: d * weight });
                 }
             }
             k = end;
@@ -272,22 +239,33 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
         s.lo[ci] = lo;
         s.p[ci] = logistic(lo);
     }
-    // Exclusion conditions: the prior moved by how far each specific condition
-    // moved away from its own prior.
+    // Exclusion conditions ("no specific cause"): the prior scaled by how the
+    // chance that no specific condition applies moved from its prior value, and
+    // never above the chance that the most likely specific condition is absent.
     for (ci, c) in model.conditions.iter().enumerate() {
         if !c.exclusion {
             continue;
         }
-        let mut lo = c.prior_lo.get(facts.setting).copied().unwrap_or(0.0);
+        let prior = c.prior_p.get(facts.setting).copied().unwrap_or(0.0);
+        let mut ln_p = prior.ln();
+        let mut ceiling: f64 = 1.0;
         for (cj, other) in model.conditions.iter().enumerate() {
             if other.exclusion {
                 continue;
             }
-            let prior = other.prior_p.get(facts.setting).copied().unwrap_or(0.0);
-            lo += ln_1m(s.p[cj]) - (1.0 - prior).ln();
+            let other_prior = other.prior_p.get(facts.setting).copied().unwrap_or(0.0);
+            ln_p += ln_1m(s.p[cj]) - (1.0 - other_prior).ln();
+            ceiling = ceiling.min(1.0 - s.p[cj]);
         }
-        s.lo[ci] = lo;
-        s.p[ci] = logistic(lo);
+        let p = ln_p.exp().min(ceiling).clamp(0.0, 1.0);
+        s.p[ci] = p;
+        s.lo[ci] = if p <= 0.0 {
+            f64::MIN
+        } else if p >= 1.0 {
+            f64::MAX
+        } else {
+            (p / (1.0 - p)).ln()
+        };
     }
     s
 }

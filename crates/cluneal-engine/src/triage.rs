@@ -16,11 +16,7 @@ pub struct FlagModel {
 }
 
 pub fn compile(kb: &KnowledgeBase) -> Vec<FlagModel> {
-    let idx = |ids: &[String]| {
-        ids.iter()
-            .filter_map(|f| kb.finding_index(f))
-            .collect::<Vec<_>>()
-    };
+    let idx = |ids: &[String]| ids.iter().filter_map(|f| kb.finding_index(f)).collect::<Vec<_>>();
     kb.red_flags
         .iter()
         .map(|r| FlagModel {
@@ -37,12 +33,7 @@ pub fn fires(m: &FlagModel, facts: &Facts) -> Option<Vec<usize>> {
     if !m.all_of.iter().all(|&f| facts.is(f, Tri::Yes)) {
         return None;
     }
-    let present: Vec<usize> = m
-        .any_of
-        .iter()
-        .copied()
-        .filter(|&f| facts.is(f, Tri::Yes))
-        .collect();
+    let present: Vec<usize> = m.any_of.iter().copied().filter(|&f| facts.is(f, Tri::Yes)).collect();
     if !m.any_of.is_empty() && present.len() < m.min_present {
         return None;
     }
@@ -59,18 +50,10 @@ pub fn red_flag_findings(kb: &KnowledgeBase, flags: &[FlagModel]) -> Vec<(usize,
             best[f] = Some(best[f].map_or(m.urgency, |u| u.max(m.urgency)));
         }
     }
-    best.iter()
-        .enumerate()
-        .filter_map(|(i, u)| u.map(|u| (i, u)))
-        .collect()
+    best.iter().enumerate().filter_map(|(i, u)| u.map(|u| (i, u))).collect()
 }
 
-pub fn triage(
-    kb: &KnowledgeBase,
-    flags: &[FlagModel],
-    screen: &[(usize, Urgency)],
-    facts: &Facts,
-) -> Triage {
+pub fn triage(kb: &KnowledgeBase, flags: &[FlagModel], screen: &[(usize, Urgency)], facts: &Facts) -> Triage {
     let mut fired: Vec<(&RedFlag, Vec<usize>)> = Vec::new();
     for (r, m) in kb.red_flags.iter().zip(flags) {
         if let Some(because) = fires(m, facts) {
@@ -81,14 +64,21 @@ pub fn triage(
     fired.sort_by_key(|f| std::cmp::Reverse(f.0.urgency));
     let level = fired.first().map_or(Urgency::Routine, |(r, _)| r.urgency);
     // The screen counts questions a patient can answer; examination items confirm.
-    let unanswered: Vec<String> = screen
-        .iter()
-        .filter(|(f, _)| {
-            let finding = &kb.findings[*f];
-            finding.asked_by == cluneal_kb::AskedBy::Patient && !facts.settled(*f)
-        })
-        .map(|(f, _)| kb.findings[*f].id.clone())
-        .collect();
+    // A derived finding is answered through its source: name the question to ask.
+    let mut unanswered: Vec<String> = Vec::new();
+    for (f, _) in screen {
+        let finding = &kb.findings[*f];
+        if finding.asked_by != cluneal_kb::AskedBy::Patient || facts.settled(*f) {
+            continue;
+        }
+        let name = match &finding.derived {
+            Some(d) => d.field.clone(),
+            None => finding.id.clone(),
+        };
+        if !unanswered.contains(&name) {
+            unanswered.push(name);
+        }
+    }
     let screen_complete = unanswered.is_empty();
     let message = match fired.first() {
         Some((r, _)) => r.patient_action.clone(),
@@ -109,11 +99,5 @@ pub fn triage(
             grade: r.grade,
         })
         .collect();
-    Triage {
-        level,
-        message,
-        red_flags,
-        screen_complete,
-        unanswered,
-    }
+    Triage { level, message, red_flags, screen_complete, unanswered }
 }

@@ -1,11 +1,12 @@
 //! The work-up: which examination or test comes next, and why. A step is
-//! suggested while some of the findings it answers are still open and it can
-//! rule in or rule out a condition that is in play.
+//! suggested while it still has an open finding that bears on a condition in
+//! play (one it can rule in or out). Steps that confirm or exclude the cause
+//! behind a red flag that fired come first; the rest keep the clinical order
+//! of the knowledge base (history and examination, then blocks, then imaging).
 
-use cluneal_kb::KnowledgeBase;
-
+use crate::Engine;
 use crate::facts::Facts;
-use crate::report::WorkupStep;
+use crate::report::{Triage, WorkupStep};
 
 /// How many work-up steps a report lists.
 const MAX_STEPS: usize = 6;
@@ -15,59 +16,74 @@ fn pct(p: f64) -> String {
 }
 
 pub fn workup(
-    kb: &KnowledgeBase,
+    engine: &Engine,
     facts: &Facts,
     probabilities: &[f64],
     in_play: &[usize],
+    triage: &Triage,
 ) -> Vec<WorkupStep> {
-    let mut steps: Vec<&cluneal_kb::DiagnosticStep> = kb.diagnostics.iter().collect();
-    steps.sort_by(|a, b| a.order.cmp(&b.order).then(a.id.cmp(&b.id)));
-    let name_p = |id: &String| -> Option<String> {
-        let ci = kb.condition_index(id)?;
-        in_play.contains(&ci).then(|| {
-            format!(
-                "{} ({})",
-                kb.conditions[ci].short_name,
-                pct(probabilities[ci])
-            )
-        })
+    let kb = &engine.kb;
+    let flagged: Vec<usize> = triage
+        .red_flags
+        .iter()
+        .flat_map(|r| r.conditions.iter())
+        .filter_map(|c| kb.condition_index(c))
+        .collect();
+    // Does an open finding of this step carry evidence for condition `c`?
+    let bears = |findings: &[usize], c: usize| {
+        findings.iter().any(|&f| engine.model.by_finding[f].iter().any(|&(ci, _)| ci as usize == c))
     };
-    let mut out = Vec::new();
-    for d in steps {
-        let open: Vec<&String> = d
-            .findings
-            .iter()
-            .filter(|f| kb.finding_index(f).is_some_and(|i| !facts.settled(i)))
-            .collect();
-        if !d.findings.is_empty() && open.is_empty() {
+    let mut picked: Vec<(bool, i64, WorkupStep)> = Vec::new();
+    for d in &kb.diagnostics {
+        let open: Vec<usize> =
+            d.findings.iter().filter_map(|f| kb.finding_index(f)).filter(|&i| !facts.settled(i)).collect();
+        if open.is_empty() {
             continue;
         }
-        let rin: Vec<String> = d.rules_in.iter().filter_map(name_p).collect();
-        let rout: Vec<String> = d.rules_out.iter().filter_map(name_p).collect();
-        if rin.is_empty() && rout.is_empty() {
+        let relevant = |ids: &[String], set: &[usize]| -> Vec<usize> {
+            ids.iter()
+                .filter_map(|id| kb.condition_index(id))
+                .filter(|c| set.contains(c) && bears(&open, *c))
+                .collect()
+        };
+        let urgent = relevant(&d.rules_in, &flagged);
+        let rin = relevant(&d.rules_in, in_play);
+        let rout = relevant(&d.rules_out, in_play);
+        if urgent.is_empty() && rin.is_empty() && rout.is_empty() {
             continue;
         }
+        let names = |cs: &[usize]| -> String {
+            cs.iter()
+                .map(|&c| format!("{} ({})", kb.conditions[c].short_name, pct(probabilities[c])))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let mut reason = Vec::new();
+        if !urgent.is_empty() {
+            reason.push(format!("a red flag points to {}: confirm or exclude it now", names(&urgent)));
+        }
         if !rin.is_empty() {
-            reason.push(format!("can support {}", rin.join(", ")));
+            reason.push(format!("can support {}", names(&rin)));
         }
         if !rout.is_empty() {
-            reason.push(format!("can rule out {}", rout.join(", ")));
+            reason.push(format!("can rule out {}", names(&rout)));
         }
-        out.push(WorkupStep {
-            id: d.id.clone(),
-            name: d.name.clone(),
-            kind: d.kind.clone(),
-            when: d.when.clone(),
-            patient_explanation: d.patient_explanation.clone(),
-            reason: reason.join("; "),
-            rules_in: d.rules_in.clone(),
-            rules_out: d.rules_out.clone(),
-            sources: d.sources.clone(),
-        });
-        if out.len() == MAX_STEPS {
-            break;
-        }
+        picked.push((
+            !urgent.is_empty(),
+            d.order,
+            WorkupStep {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                kind: d.kind.clone(),
+                when: d.when.clone(),
+                patient_explanation: d.patient_explanation.clone(),
+                reason: reason.join("; "),
+                rules_in: d.rules_in.clone(),
+                rules_out: d.rules_out.clone(),
+                sources: d.sources.clone(),
+            },
+        ));
     }
-    out
+    picked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.id.cmp(&b.2.id)));
+    picked.into_iter().take(MAX_STEPS).map(|(_, _, w)| w).collect()
 }

@@ -17,10 +17,7 @@ pub mod embedded {
     pub fn files() -> Vec<crate::SourceFile> {
         FILES
             .iter()
-            .map(|(p, t)| crate::SourceFile {
-                path: (*p).to_string(),
-                text: (*t).to_string(),
-            })
+            .map(|(p, t)| crate::SourceFile { path: (*p).to_string(), text: (*t).to_string() })
             .collect()
     }
 }
@@ -140,18 +137,13 @@ impl KnowledgeBase {
         self.index.plan_steps.get(id).map(|&i| &self.plan_steps[i])
     }
     pub fn diagnostic(&self, id: &str) -> Option<&DiagnosticStep> {
-        self.index
-            .diagnostics
-            .get(id)
-            .map(|&i| &self.diagnostics[i])
+        self.index.diagnostics.get(id).map(|&i| &self.diagnostics[i])
     }
 
     /// Known ids closest to `unknown`, best first, for "did you mean" hints.
     pub fn closest<'a>(unknown: &str, known: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-        let mut scored: Vec<(f64, &str)> = known
-            .map(|k| (strsim::jaro_winkler(unknown, k), k))
-            .filter(|(s, _)| *s > 0.75)
-            .collect();
+        let mut scored: Vec<(f64, &str)> =
+            known.map(|k| (strsim::jaro_winkler(unknown, k), k)).filter(|(s, _)| *s > 0.75).collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
         scored.into_iter().take(3).map(|(_, k)| k).collect()
     }

@@ -24,12 +24,7 @@ impl Cx<'_> {
                 Some(t[..pos].matches('\n').count() + 1)
             })
         });
-        self.problems.push(Problem {
-            file: file.to_string(),
-            line,
-            column: None,
-            message: message.into(),
-        });
+        self.problems.push(Problem { file: file.to_string(), line, column: None, message: message.into() });
     }
 }
 
@@ -53,18 +48,8 @@ fn parse<T: DeserializeOwned>(cx: &mut Cx, file: &SourceFile) -> Option<T> {
                 None => (None, None),
             };
             // toml's message repeats the source excerpt; keep only its first line.
-            let msg = e
-                .message()
-                .lines()
-                .next()
-                .unwrap_or("invalid TOML")
-                .to_string();
-            cx.problems.push(Problem {
-                file: file.path.clone(),
-                line,
-                column,
-                message: msg,
-            });
+            let msg = e.message().lines().next().unwrap_or("invalid TOML").to_string();
+            cx.problems.push(Problem { file: file.path.clone(), line, column, message: msg });
             None
         }
     }
@@ -128,12 +113,7 @@ struct Raw {
     references: Vec<(String, Reference)>,
 }
 
-fn push<T: DeserializeOwned + HasId>(
-    cx: &mut Cx,
-    file: &SourceFile,
-    id: &str,
-    into: &mut Vec<(String, T)>,
-) {
+fn push<T: DeserializeOwned + HasId>(cx: &mut Cx, file: &SourceFile, id: &str, into: &mut Vec<(String, T)>) {
     if let Some(mut v) = parse::<T>(cx, file) {
         v.set_id(id.to_string());
         into.push((file.path.clone(), v));
@@ -141,10 +121,7 @@ fn push<T: DeserializeOwned + HasId>(
 }
 
 pub(crate) fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
-    let mut cx = Cx {
-        problems: Vec::new(),
-        texts: BTreeMap::new(),
-    };
+    let mut cx = Cx { problems: Vec::new(), texts: BTreeMap::new() };
     for f in files {
         cx.texts.insert(f.path.clone(), f.text.as_str());
     }
@@ -162,11 +139,7 @@ pub(crate) fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
             "seed_coverage.toml" => raw.seed = parse(&mut cx, f),
             path => {
                 let Some((dir, name)) = path.split_once('/') else {
-                    cx.problem(
-                        path,
-                        None,
-                        "unexpected file at the top of the knowledge folder",
-                    );
+                    cx.problem(path, None, "unexpected file at the top of the knowledge folder");
                     continue;
                 };
                 let Some(id) = name.strip_suffix(".toml") else {
@@ -207,18 +180,10 @@ pub(crate) fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
         }
     }
     if raw.meta.is_none() && !cx.problems.iter().any(|p| p.file == "kb.toml") {
-        cx.problem(
-            "kb.toml",
-            None,
-            "missing: the knowledge base needs a `kb.toml`",
-        );
+        cx.problem("kb.toml", None, "missing: the knowledge base needs a `kb.toml`");
     }
     if raw.seed.is_none() && !cx.problems.iter().any(|p| p.file == "seed_coverage.toml") {
-        cx.problem(
-            "seed_coverage.toml",
-            None,
-            "missing: the seed coverage list is required",
-        );
+        cx.problem("seed_coverage.toml", None, "missing: the seed coverage list is required");
     }
     check(&mut cx, &raw);
     if !cx.problems.is_empty() {
@@ -279,10 +244,7 @@ struct Rest {
 }
 
 fn index_of<T: HasId>(v: &[T]) -> BTreeMap<String, usize> {
-    v.iter()
-        .enumerate()
-        .map(|(i, x)| (x.id().to_string(), i))
-        .collect()
+    v.iter().enumerate().map(|(i, x)| (x.id().to_string(), i)).collect()
 }
 
 fn build(
@@ -338,14 +300,7 @@ fn expect(cx: &mut Cx, file: &str, what: &str, id: &str, known: &BTreeSet<&str>)
     let hint = if hints.is_empty() {
         String::new()
     } else {
-        format!(
-            " (did you mean {})",
-            hints
-                .iter()
-                .map(|h| format!("`{h}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!(" (did you mean {})", hints.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "))
     };
     cx.problem(file, Some(id), format!("unknown {what} `{id}`{hint}"));
 }
@@ -356,22 +311,12 @@ fn nonempty(cx: &mut Cx, file: &str, key: &str, value: &str) {
     }
 }
 
-fn sourced(
-    cx: &mut Cx,
-    file: &str,
-    key: &str,
-    q: &Sourced,
-    range: (f64, f64),
-    refs: &BTreeSet<&str>,
-) {
+fn sourced(cx: &mut Cx, file: &str, key: &str, q: &Sourced, range: (f64, f64), refs: &BTreeSet<&str>) {
     if !q.value.is_finite() || q.value < range.0 || q.value > range.1 {
         cx.problem(
             file,
             Some(key),
-            format!(
-                "`{key}` = {} is out of range [{}, {}]",
-                q.value, range.0, range.1
-            ),
+            format!("`{key}` = {} is out of range [{}, {}]", q.value, range.0, range.1),
         );
     }
     expect(cx, file, "reference", &q.source, refs);
@@ -384,22 +329,15 @@ fn check(cx: &mut Cx, raw: &Raw) {
     let groups = ids(&raw.groups);
     let diagnostics = ids(&raw.diagnostics);
     let steps = ids(&raw.plan_steps);
-    let finding_by_id: BTreeMap<&str, &Finding> = raw
-        .findings
-        .iter()
-        .map(|(_, f)| (f.id.as_str(), f))
-        .collect();
+    let finding_by_id: BTreeMap<&str, &Finding> =
+        raw.findings.iter().map(|(_, f)| (f.id.as_str(), f)).collect();
     let mut settings: Vec<&str> = Vec::new();
 
     if let Some(meta) = &raw.meta {
         let f = "kb.toml";
         nonempty(cx, f, "version", &meta.version);
         if meta.settings.is_empty() {
-            cx.problem(
-                f,
-                Some("settings"),
-                "`settings` must list at least one care setting",
-            );
+            cx.problem(f, Some("settings"), "`settings` must list at least one care setting");
         }
         settings = meta.settings.iter().map(String::as_str).collect();
         for s in &settings {
@@ -408,41 +346,16 @@ fn check(cx: &mut Cx, raw: &Raw) {
             }
         }
         let i = &meta.interview;
-        sourced(
-            cx,
-            f,
-            "stop_probability",
-            &i.stop_probability,
-            (0.5, 1.0),
-            &refs,
-        );
-        sourced(
-            cx,
-            f,
-            "min_information_gain",
-            &i.min_information_gain,
-            (0.0, 1.0),
-            &refs,
-        );
-        sourced(
-            cx,
-            f,
-            "max_questions",
-            &i.max_questions,
-            (1.0, 500.0),
-            &refs,
-        );
+        sourced(cx, f, "stop_probability", &i.stop_probability, (0.5, 1.0), &refs);
+        sourced(cx, f, "min_information_gain", &i.min_information_gain, (0.0, 1.0), &refs);
+        sourced(cx, f, "max_questions", &i.max_questions, (1.0, 500.0), &refs);
         if let Some(q) = &meta.engine.relevant_probability {
             sourced(cx, f, "relevant_probability", q, (0.0, 1.0), &refs);
         }
         if let Some(s) = &meta.defaults.setting
             && !meta.settings.contains(s)
         {
-            cx.problem(
-                f,
-                Some(s),
-                format!("default setting `{s}` is not in `settings`"),
-            );
+            cx.problem(f, Some(s), format!("default setting `{s}` is not in `settings`"));
         }
         if let Some(b) = &meta.defaults.block {
             expect(cx, f, "block protocol", b, &ids(&raw.blocks));
@@ -471,11 +384,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
         nonempty(cx, file, "clinician", &f.clinician);
         expect(cx, file, "question group", &f.group, &groups);
         if f.sources.is_empty() {
-            cx.problem(
-                file,
-                Some("sources"),
-                "`sources` must name at least one reference",
-            );
+            cx.problem(file, Some("sources"), "`sources` must name at least one reference");
         }
         for s in &f.sources {
             expect(cx, file, "reference", s, &refs);
@@ -483,40 +392,23 @@ fn check(cx: &mut Cx, raw: &Raw) {
         match f.answer {
             AnswerType::Number => match (f.min, f.max) {
                 (Some(lo), Some(hi)) if lo < hi => {}
-                _ => cx.problem(
-                    file,
-                    Some("answer"),
-                    "a `number` finding needs `min` < `max`",
-                ),
+                _ => cx.problem(file, Some("answer"), "a `number` finding needs `min` < `max`"),
             },
             AnswerType::Choice => {
                 if f.options.len() < 2 {
-                    cx.problem(
-                        file,
-                        Some("options"),
-                        "a `choice` finding needs at least two `options`",
-                    );
+                    cx.problem(file, Some("options"), "a `choice` finding needs at least two `options`");
                 }
             }
             AnswerType::YesNo | AnswerType::Scale => {}
         }
         if let Some(d) = &f.derived {
             if f.answer != AnswerType::YesNo {
-                cx.problem(
-                    file,
-                    Some("derived"),
-                    "a derived finding must have answer = \"yes_no\"",
-                );
+                cx.problem(file, Some("derived"), "a derived finding must have answer = \"yes_no\"");
             }
-            let n = [
-                d.at_least.is_some(),
-                d.below.is_some(),
-                d.equals.is_some(),
-                d.one_of.is_some(),
-            ]
-            .iter()
-            .filter(|b| **b)
-            .count();
+            let n = [d.at_least.is_some(), d.below.is_some(), d.equals.is_some(), d.one_of.is_some()]
+                .iter()
+                .filter(|b| **b)
+                .count();
             if n != 1 {
                 cx.problem(
                     file,
@@ -557,11 +449,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
         }
     }
 
-    let yes_no = |id: &str| {
-        finding_by_id
-            .get(id)
-            .is_some_and(|f| f.answer == AnswerType::YesNo)
-    };
+    let yes_no = |id: &str| finding_by_id.get(id).is_some_and(|f| f.answer == AnswerType::YesNo);
 
     for (file, c) in &raw.conditions {
         for (k, v) in [
@@ -586,18 +474,10 @@ fn check(cx: &mut Cx, raw: &Raw) {
         let mut seen_settings = BTreeSet::new();
         for p in &c.prior {
             if !settings.contains(&p.setting.as_str()) {
-                cx.problem(
-                    file,
-                    Some(&p.setting),
-                    format!("prior for unknown setting `{}`", p.setting),
-                );
+                cx.problem(file, Some(&p.setting), format!("prior for unknown setting `{}`", p.setting));
             }
             if !seen_settings.insert(p.setting.as_str()) {
-                cx.problem(
-                    file,
-                    Some(&p.setting),
-                    format!("two priors for setting `{}`", p.setting),
-                );
+                cx.problem(file, Some(&p.setting), format!("two priors for setting `{}`", p.setting));
             }
             if !(p.probability > 0.0 && p.probability < 1.0) {
                 cx.problem(
@@ -617,11 +497,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
             }
         }
         if c.model == ConditionModel::Exclusion && !c.evidence.is_empty() {
-            cx.problem(
-                file,
-                Some("evidence"),
-                "an `exclusion` condition takes no evidence entries",
-            );
+            cx.problem(file, Some("evidence"), "an `exclusion` condition takes no evidence entries");
         }
         let mut seen = BTreeSet::new();
         for e in &c.evidence {
@@ -637,27 +513,21 @@ fn check(cx: &mut Cx, raw: &Raw) {
                 cx.problem(
                     file,
                     Some(&e.finding),
-                    format!("evidence needs a yes/no finding; `{}` is not (derive a yes/no finding from it)", e.finding),
+                    format!(
+                        "evidence needs a yes/no finding; `{}` is not (derive a yes/no finding from it)",
+                        e.finding
+                    ),
                 );
             }
             expect(cx, file, "reference", &e.source, &refs);
             if let Err(msg) = e.likelihood() {
-                cx.problem(
-                    file,
-                    Some(&e.finding),
-                    format!("evidence for `{}`: {msg}", e.finding),
-                );
+                cx.problem(file, Some(&e.finding), format!("evidence for `{}`: {msg}", e.finding));
             }
-            if e.grade == Grade::ExpertEstimate
-                && e.note.as_deref().is_none_or(|n| n.trim().is_empty())
-            {
+            if e.grade == Grade::ExpertEstimate && e.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
                 cx.problem(
                     file,
                     Some(&e.finding),
-                    format!(
-                        "expert estimate for `{}` needs a `note` saying what it rests on",
-                        e.finding
-                    ),
+                    format!("expert estimate for `{}` needs a `note` saying what it rests on", e.finding),
                 );
             }
         }
@@ -666,30 +536,15 @@ fn check(cx: &mut Cx, raw: &Raw) {
     let mut grouped: BTreeMap<&str, &str> = BTreeMap::new();
     for (file, g) in &raw.correlations {
         if g.findings.len() < 2 {
-            cx.problem(
-                file,
-                Some("findings"),
-                "a correlation group needs at least two findings",
-            );
+            cx.problem(file, Some("findings"), "a correlation group needs at least two findings");
         }
         for f in &g.findings {
             expect(cx, file, "finding", f, &findings);
             if let Some(other) = grouped.insert(f.as_str(), g.id.as_str()) {
-                cx.problem(
-                    file,
-                    Some(f),
-                    format!("finding `{f}` is already in correlation group `{other}`"),
-                );
+                cx.problem(file, Some(f), format!("finding `{f}` is already in correlation group `{other}`"));
             }
         }
-        sourced(
-            cx,
-            file,
-            "residual_weight",
-            &g.residual_weight,
-            (0.0, 1.0),
-            &refs,
-        );
+        sourced(cx, file, "residual_weight", &g.residual_weight, (0.0, 1.0), &refs);
         nonempty(cx, file, "rationale", &g.rationale);
     }
 
@@ -703,11 +558,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
         for f in r.any_of.iter().chain(&r.all_of) {
             expect(cx, file, "finding", f, &findings);
             if findings.contains(f.as_str()) && !yes_no(f) {
-                cx.problem(
-                    file,
-                    Some(f),
-                    format!("red-flag finding `{f}` must be yes/no"),
-                );
+                cx.problem(file, Some(f), format!("red-flag finding `{f}` must be yes/no"));
             }
         }
         if let Some(n) = r.min_present
@@ -770,38 +621,10 @@ fn check(cx: &mut Cx, raw: &Raw) {
     for (file, b) in &raw.blocks {
         expect(cx, file, "condition", &b.condition, &conditions);
         expect(cx, file, "finding", &b.result_finding, &findings);
-        sourced(
-            cx,
-            file,
-            "positive_relief",
-            &b.positive_relief,
-            (0.0, 1.0),
-            &refs,
-        );
-        sourced(
-            cx,
-            file,
-            "inconclusive_relief",
-            &b.inconclusive_relief,
-            (0.0, 1.0),
-            &refs,
-        );
-        sourced(
-            cx,
-            file,
-            "window_start_minutes",
-            &b.window_start_minutes,
-            (0.0, 100_000.0),
-            &refs,
-        );
-        sourced(
-            cx,
-            file,
-            "window_end_minutes",
-            &b.window_end_minutes,
-            (0.0, 100_000.0),
-            &refs,
-        );
+        sourced(cx, file, "positive_relief", &b.positive_relief, (0.0, 1.0), &refs);
+        sourced(cx, file, "inconclusive_relief", &b.inconclusive_relief, (0.0, 1.0), &refs);
+        sourced(cx, file, "window_start_minutes", &b.window_start_minutes, (0.0, 100_000.0), &refs);
+        sourced(cx, file, "window_end_minutes", &b.window_end_minutes, (0.0, 100_000.0), &refs);
         if b.inconclusive_relief.value > b.positive_relief.value {
             cx.problem(
                 file,
@@ -810,11 +633,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
             );
         }
         if b.window_start_minutes.value >= b.window_end_minutes.value {
-            cx.problem(
-                file,
-                Some("window_start_minutes"),
-                "the reading window must start before it ends",
-            );
+            cx.problem(file, Some("window_start_minutes"), "the reading window must start before it ends");
         }
         for s in &b.sources {
             expect(cx, file, "reference", s, &refs);
@@ -832,11 +651,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
             expect(cx, file, "reference", &o.source, &refs);
         }
         if t.sources.is_empty() {
-            cx.problem(
-                file,
-                Some("sources"),
-                "`sources` must name at least one reference",
-            );
+            cx.problem(file, Some("sources"), "`sources` must name at least one reference");
         }
         for s in &t.sources {
             expect(cx, file, "reference", s, &refs);
@@ -846,11 +661,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
     let mut orders = BTreeMap::new();
     for (file, s) in &raw.plan_steps {
         if let Some(other) = orders.insert(s.order, s.id.as_str()) {
-            cx.problem(
-                file,
-                Some("order"),
-                format!("plan step order {} is also used by `{other}`", s.order),
-            );
+            cx.problem(file, Some("order"), format!("plan step order {} is also used by `{other}`", s.order));
         }
         nonempty(cx, file, "entry", &s.entry);
         nonempty(cx, file, "patient_summary", &s.patient_summary);
@@ -872,11 +683,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
         }
         let d = &e.dosage;
         if d.sets == 0 || d.reps == 0 || d.per_week == 0 || d.per_week > 21 {
-            cx.problem(
-                file,
-                Some("dosage"),
-                "dosage needs sets >= 1, reps >= 1 and per_week in 1..=21",
-            );
+            cx.problem(file, Some("dosage"), "dosage needs sets >= 1, reps >= 1 and per_week in 1..=21");
         }
         expect(cx, file, "reference", &d.source, &refs);
         for a in &e.avoid_if {
@@ -927,11 +734,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
 
     for (file, e) in &raw.education {
         if e.sections.is_empty() {
-            cx.problem(
-                file,
-                Some("sections"),
-                "an education topic needs at least one section",
-            );
+            cx.problem(file, Some("sections"), "an education topic needs at least one section");
         }
         for r in &e.related {
             expect(cx, file, "id", r, &all);
@@ -955,11 +758,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
         if let Some(u) = &r.url
             && !(u.starts_with("https://") || u.starts_with("http://"))
         {
-            cx.problem(
-                file,
-                Some(u),
-                format!("url `{u}` must start with http:// or https://"),
-            );
+            cx.problem(file, Some(u), format!("url `{u}` must start with http:// or https://"));
         }
     }
 
@@ -971,11 +770,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
         }
         for it in &seed.item {
             if it.covered_by.is_empty() {
-                cx.problem(
-                    f,
-                    Some(&it.text),
-                    format!("seed item not covered: [{}] {}", it.section, it.text),
-                );
+                cx.problem(f, Some(&it.text), format!("seed item not covered: [{}] {}", it.section, it.text));
             }
             for id in &it.covered_by {
                 if !all.contains(id.as_str()) {
@@ -994,11 +789,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
 
     // The seed's comparison table must be derivable from the data.
     if !raw.categories.iter().any(|(_, c)| {
-        c.members.iter().any(|m| {
-            raw.conditions
-                .iter()
-                .any(|(_, x)| &x.id == m && x.comparison.is_some())
-        })
+        c.members.iter().any(|m| raw.conditions.iter().any(|(_, x)| &x.id == m && x.comparison.is_some()))
     }) {
         cx.problem(
             "categories",

@@ -285,17 +285,10 @@ pub struct Likelihood {
 impl Evidence {
     /// Both halves in normal form, or a message saying what is wrong.
     pub fn likelihood(&self) -> Result<Likelihood, String> {
-        match (
-            self.sensitivity,
-            self.specificity,
-            self.lr_positive,
-            self.lr_negative,
-        ) {
+        match (self.sensitivity, self.specificity, self.lr_positive, self.lr_negative) {
             (Some(se), Some(sp), None, None) => {
                 if !(0.0..=1.0).contains(&se) || !(0.0..=1.0).contains(&sp) {
-                    return Err(format!(
-                        "sensitivity {se} and specificity {sp} must lie in [0, 1]"
-                    ));
+                    return Err(format!("sensitivity {se} and specificity {sp} must lie in [0, 1]"));
                 }
                 if sp >= 1.0 || se <= 0.0 || se >= 1.0 || sp <= 0.0 {
                     return Err(format!(
@@ -312,14 +305,11 @@ impl Evidence {
             }
             (None, None, Some(lp), Some(ln)) => {
                 if !(lp.is_finite() && ln.is_finite() && lp > 0.0 && ln > 0.0) {
-                    return Err(format!(
-                        "likelihood ratios must be finite and > 0 (got {lp} and {ln})"
-                    ));
+                    return Err(format!("likelihood ratios must be finite and > 0 (got {lp} and {ln})"));
                 }
                 if lp == 1.0 && ln == 1.0 {
                     return Err(
-                        "lr_positive = lr_negative = 1 carries no information; remove the entry"
-                            .into(),
+                        "lr_positive = lr_negative = 1 carries no information; remove the entry".into()
                     );
                 }
                 if (lp - 1.0) * (ln - 1.0) >= 0.0 {
@@ -330,17 +320,11 @@ impl Evidence {
                 // Solve LR+ = se / (1 - sp) and LR- = (1 - se) / sp.
                 let sp = (lp - 1.0) / (lp - ln);
                 let se = lp * (1.0 - sp);
-                Ok(Likelihood {
-                    lr_positive: lp,
-                    lr_negative: ln,
-                    sensitivity: se,
-                    specificity: sp,
-                })
+                Ok(Likelihood { lr_positive: lp, lr_negative: ln, sensitivity: se, specificity: sp })
             }
-            _ => Err(
-                "give either `sensitivity` and `specificity`, or `lr_positive` and `lr_negative`"
-                    .into(),
-            ),
+            _ => {
+                Err("give either `sensitivity` and `specificity`, or `lr_positive` and `lr_negative`".into())
+            }
         }
     }
 }

@@ -1,0 +1,144 @@
+//! Property tests of the engine's invariants over the real (embedded) knowledge base.
+
+use std::sync::OnceLock;
+
+use cluneal_engine::{Answer, Case, Engine, Respondent, Sex, Sides};
+use cluneal_kb::{AnswerType, KnowledgeBase, Urgency};
+use proptest::prelude::*;
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| Engine::new(KnowledgeBase::embedded().expect("the embedded knowledge base is valid")))
+}
+
+/// Ids of the yes/no findings a case can answer directly.
+fn yes_no_ids() -> Vec<String> {
+    engine()
+        .kb()
+        .findings
+        .iter()
+        .filter(|f| f.answer == AnswerType::YesNo && f.derived.is_none())
+        .map(|f| f.id.clone())
+        .collect()
+}
+
+fn arb_case() -> impl Strategy<Value = Case> {
+    let ids = yes_no_ids();
+    let n = ids.len();
+    let settings = engine().kb().meta.settings.clone();
+    (
+        proptest::collection::vec(0u8..6, n),
+        proptest::option::of(16.0f64..95.0),
+        proptest::option::of(prop_oneof![Just(Sex::Female), Just(Sex::Male)]),
+        proptest::option::of(0.0f64..400.0),
+        proptest::option::of(prop_oneof![
+            Just(Sides::Left),
+            Just(Sides::Right),
+            Just(Sides::Both),
+            Just(Sides::Central)
+        ]),
+        0..settings.len(),
+        any::<bool>(),
+    )
+        .prop_map(move |(states, age, sex, duration_weeks, sides, s, patient)| {
+            let mut case = Case {
+                age,
+                sex,
+                duration_weeks,
+                sides,
+                setting: Some(settings[s].clone()),
+                respondent: if patient { Respondent::Patient } else { Respondent::Clinician },
+                ..Case::default()
+            };
+            // Most findings stay unanswered, as in real cases.
+            for (id, st) in ids.iter().zip(states) {
+                match st {
+                    0 => {
+                        case.answers.insert(id.clone(), Answer::Yes);
+                    }
+                    1 => {
+                        case.answers.insert(id.clone(), Answer::No);
+                    }
+                    _ => {}
+                }
+            }
+            case
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn probabilities_stay_in_range_and_the_differential_is_sorted(case in arb_case()) {
+        let r = engine().assess(&case).expect("generated cases are valid");
+        prop_assert_eq!(r.differential.len(), engine().kb().conditions.len());
+        for c in &r.differential {
+            prop_assert!((0.0..=1.0).contains(&c.probability), "{} = {}", c.condition, c.probability);
+        }
+        for w in r.differential.windows(2) {
+            prop_assert!(w[0].probability >= w[1].probability);
+        }
+    }
+
+    #[test]
+    fn the_same_case_gives_the_same_report(case in arb_case()) {
+        let a = engine().assess(&case).expect("valid");
+        let b = engine().assess(&case.clone()).expect("valid");
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn adding_a_red_flag_finding_never_lowers_urgency(case in arb_case(), pick in any::<proptest::sample::Index>()) {
+        let kb = engine().kb();
+        let flag_findings: Vec<&String> = kb.red_flags.iter().flat_map(|r| r.any_of.iter().chain(&r.all_of)).filter(|f| kb.finding(f).is_some_and(|x| x.derived.is_none())).collect();
+        let f = flag_findings[pick.index(flag_findings.len())];
+        let before = engine().assess(&case).expect("valid").triage.level;
+        let mut more = case.clone();
+        more.answers.insert(f.clone(), Answer::Yes);
+        let after = engine().assess(&more).expect("valid").triage.level;
+        prop_assert!(after >= before, "{f}: {before:?} -> {after:?}");
+    }
+
+    #[test]
+    fn a_supporting_finding_never_lowers_its_condition(case in arb_case(), pick in any::<proptest::sample::Index>()) {
+        let kb = engine().kb();
+        // Every (condition, finding) pair whose published or estimated LR+ exceeds 1.
+        let pairs: Vec<(usize, &str)> = kb.conditions.iter().enumerate().flat_map(|(ci, c)| {
+            c.evidence.iter().filter(|e| e.likelihood().is_ok_and(|l| l.lr_positive > 1.0)).map(move |e| (ci, e.finding.as_str()))
+        }).filter(|(_, f)| kb.finding(f).is_some_and(|x| x.derived.is_none())).collect();
+        let (ci, f) = pairs[pick.index(pairs.len())];
+        let mut base = case.clone();
+        base.answers.remove(f);
+        let before = engine().probabilities(&base).expect("valid")[ci];
+        let mut with = base.clone();
+        with.answers.insert(f.to_string(), Answer::Yes);
+        let after = engine().probabilities(&with).expect("valid")[ci];
+        prop_assert!(after >= before - 1e-12, "{} / {f}: {before} -> {after}", kb.conditions[ci].id);
+    }
+
+    #[test]
+    fn saddle_anaesthesia_with_retention_is_an_emergency_whatever_else(case in arb_case()) {
+        let mut c = case.clone();
+        c.answers.insert("saddle_anaesthesia".into(), Answer::Yes);
+        c.answers.insert("urinary_retention".into(), Answer::Yes);
+        let r = engine().assess(&c).expect("valid");
+        prop_assert_eq!(r.triage.level, Urgency::Emergency);
+    }
+
+    #[test]
+    fn the_interview_always_stops_and_asks_each_finding_once(case in arb_case()) {
+        let t = engine().simulate(&case, case.respondent).expect("valid");
+        let mut seen = std::collections::BTreeSet::new();
+        for id in &t.asked {
+            prop_assert!(seen.insert(id.clone()), "{id} asked twice");
+        }
+        if case.respondent == Respondent::Patient {
+            for id in &t.asked {
+                let f = engine().kb().finding(id).expect("asked findings exist");
+                prop_assert_eq!(f.asked_by, cluneal_kb::AskedBy::Patient, "{} is not for patients", id);
+            }
+        }
+    }
+}
