@@ -1,1 +1,61 @@
-fn main() {}
+//! Criterion benchmark: a full report (next questions included) and the
+//! next-question ranking alone, for every example case. Results and the
+//! command are in `docs/performance.md`.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use cluneal_engine::{Case, Engine};
+use cluneal_kb::KnowledgeBase;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn examples() -> Vec<(String, Case)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut out: Vec<(String, Case)> = std::fs::read_dir(&dir)
+        .expect("examples folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let name = p.file_stem().expect("file name").to_string_lossy().into_owned();
+            let case = serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("parse");
+            (name, case)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn bench(c: &mut Criterion) {
+    let engine = Engine::new(KnowledgeBase::embedded().expect("valid knowledge base"));
+    let cases = examples();
+    let mut assess = c.benchmark_group("assess");
+    for (name, case) in &cases {
+        assess.bench_function(name.as_str(), |b| b.iter(|| engine.assess(black_box(case)).expect("valid")));
+    }
+    assess.finish();
+    let mut next = c.benchmark_group("next_step");
+    for (name, case) in &cases {
+        next.bench_function(name.as_str(), |b| {
+            b.iter(|| engine.next_step(black_box(case), 0).expect("valid"))
+        });
+    }
+    next.finish();
+    let mut probs = c.benchmark_group("probabilities");
+    for (name, case) in &cases {
+        probs.bench_function(name.as_str(), |b| {
+            b.iter(|| engine.probabilities(black_box(case)).expect("valid"))
+        });
+    }
+    probs.finish();
+    c.bench_function("knowledge_base_load_and_compile", |b| {
+        b.iter(|| Engine::new(KnowledgeBase::embedded().expect("valid")))
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(50).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
+    targets = bench
+}
+criterion_main!(benches);

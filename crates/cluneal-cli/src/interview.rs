@@ -116,7 +116,7 @@ fn parse_single(q: &NextQuestion, s: &str) -> std::result::Result<Answer, String
     if s == "?" || s == "unknown" || s == "don't know" {
         return Ok(Answer::Unknown);
     }
-    match q.answer_type.as_str() {
+    match q.answer_type {
         "yes_no" => match s {
             "y" | "yes" => Ok(Answer::Yes),
             "n" | "no" => Ok(Answer::No),
@@ -149,12 +149,12 @@ fn parse_single(q: &NextQuestion, s: &str) -> std::result::Result<Answer, String
 /// Run the interview. Answers are written into the returned case.
 pub fn run(engine: &Engine, mut case: Case, source: Source, out: &mut dyn Write) -> Result<Outcome> {
     let mut singles = 0;
-    let mut input = match source {
+    let input = match source {
         Source::Terminal { input } => {
             if !basics(&mut case, input, out)? {
                 return Ok(Outcome { case, reason: "ended by you".into() });
             }
-            Some(input)
+            input
         }
         Source::Script { answers } => {
             case.age = case.age.or(answers.age);
@@ -183,9 +183,6 @@ pub fn run(engine: &Engine, mut case: Case, source: Source, out: &mut dyn Write)
             writeln!(out, "stopped: {} ({} prompts, {} findings)", t.stop_reason, t.prompts, t.asked.len())?;
             return Ok(Outcome { case: t.case, reason: t.stop_reason });
         }
-    };
-    let Some(input) = input.as_deref_mut() else {
-        return Ok(Outcome { case, reason: "no input".into() });
     };
     writeln!(out)?;
     loop {
@@ -225,13 +222,13 @@ pub fn run(engine: &Engine, mut case: Case, source: Source, out: &mut dyn Write)
                 };
                 for (k, q) in questions.iter().enumerate() {
                     let a = if picked.contains(&(k + 1)) { Answer::Yes } else { Answer::No };
-                    case.answers.insert(q.finding.clone(), a);
+                    case.answers.insert(q.finding.to_string(), a);
                 }
             }
             Step::Ask { questions, .. } => {
                 singles += 1;
                 for q in questions {
-                    let hint = match q.answer_type.as_str() {
+                    let hint = match q.answer_type {
                         "yes_no" => "[y/n/?]".to_string(),
                         "scale" => "[0-10, ?]".to_string(),
                         "number" => {
@@ -248,7 +245,7 @@ pub fn run(engine: &Engine, mut case: Case, source: Source, out: &mut dyn Write)
                     else {
                         return Ok(Outcome { case, reason: "ended by you".into() });
                     };
-                    case.answers.insert(q.finding.clone(), a);
+                    case.answers.insert(q.finding.to_string(), a);
                 }
             }
         }

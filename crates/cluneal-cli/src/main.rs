@@ -172,7 +172,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Case => schemars::schema_for!(cluneal_engine::Case),
-                SchemaKind::Report => schemars::schema_for!(cluneal_engine::Report),
+                SchemaKind::Report => schemars::schema_for!(cluneal_engine::Report<'static>),
             };
             print(&json(&schema)?)?;
         }

@@ -87,7 +87,7 @@ pub fn report(r: &Report) -> String {
             c.name, c.met, c.unmet, c.unknown, c.source
         );
         for it in &c.items {
-            let mark = match it.status.as_str() {
+            let mark = match it.status {
                 "met" => "[x]",
                 "unmet" => "[ ]",
                 _ => "[?]",

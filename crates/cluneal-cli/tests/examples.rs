@@ -7,8 +7,9 @@ use cluneal_engine::{Case, Engine, Report};
 use cluneal_kb::{KnowledgeBase, Urgency};
 use serde_json::{Value, json};
 
-fn engine() -> Engine {
-    Engine::new(KnowledgeBase::embedded().expect("the embedded knowledge base is valid"))
+fn engine() -> &'static Engine {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(KnowledgeBase::embedded().expect("the embedded knowledge base is valid")))
 }
 
 fn examples_dir() -> PathBuf {
@@ -26,7 +27,7 @@ fn round(p: f64) -> f64 {
 }
 
 /// The parts of a report a reviewer checks; the full JSON is too long to review.
-fn summary(r: &Report) -> Value {
+fn summary(r: &Report<'_>) -> Value {
     json!({
         "triage": {
             "level": r.triage.level,
@@ -66,8 +67,8 @@ fn example_reports_match_their_snapshots() {
     }
 }
 
-fn top(r: &Report) -> &str {
-    &r.differential[0].condition
+fn top<'a>(r: &'a Report<'_>) -> &'a str {
+    r.differential[0].condition
 }
 
 #[test]

@@ -89,7 +89,7 @@ pub fn check_records(kb: &KnowledgeBase, case: &Case, problems: &mut Vec<CasePro
 }
 
 /// Interpret one (checked) block record against its protocol.
-pub fn interpret(p: &BlockProtocol, r: &BlockRecord) -> (Outcome, BlockResult) {
+pub fn interpret<'k>(p: &'k BlockProtocol, r: &BlockRecord) -> (Outcome, BlockResult<'k>) {
     let (start, end) = (p.window_start_minutes.value, p.window_end_minutes.value);
     let mut readings: Vec<BlockReadingResult> = r
         .readings
@@ -150,21 +150,21 @@ pub fn interpret(p: &BlockProtocol, r: &BlockRecord) -> (Outcome, BlockResult) {
         Outcome::Negative => &p.negative_next,
         Outcome::Inconclusive => &p.inconclusive_next,
     };
-    let mut sources: Vec<String> = p.sources.clone();
+    let mut sources: Vec<&'k str> = p.sources.iter().map(String::as_str).collect();
     for s in [
         &p.positive_relief.source,
         &p.inconclusive_relief.source,
         &p.window_start_minutes.source,
         &p.window_end_minutes.source,
     ] {
-        if !sources.contains(s) {
-            sources.push(s.clone());
+        if !sources.contains(&s.as_str()) {
+            sources.push(s);
         }
     }
     let result = BlockResult {
-        protocol: p.id.clone(),
-        name: p.name.clone(),
-        condition: p.condition.clone(),
+        protocol: &p.id,
+        name: &p.name,
+        condition: &p.condition,
         pain_before: r.pain_before,
         readings,
         best_relief: best,
@@ -172,10 +172,10 @@ pub fn interpret(p: &BlockProtocol, r: &BlockRecord) -> (Outcome, BlockResult) {
         window_end_minutes: end,
         positive_threshold: pos,
         inconclusive_threshold: inc,
-        result: outcome.as_str().into(),
+        result: outcome.as_str(),
         reason,
-        next: next.clone(),
-        patient_expectations: p.patient_expectations.clone(),
+        next,
+        patient_expectations: &p.patient_expectations,
         sources,
     };
     (outcome, result)
@@ -215,6 +215,6 @@ pub fn apply(kb: &KnowledgeBase, case: &Case, facts: &mut Facts, notes: &mut Vec
 }
 
 /// Interpretations of every block record, for the report.
-pub fn results(kb: &KnowledgeBase, case: &Case) -> Vec<BlockResult> {
+pub fn results<'k>(kb: &'k KnowledgeBase, case: &Case) -> Vec<BlockResult<'k>> {
     case.all_blocks().filter_map(|r| protocol_index(kb, r).map(|pi| interpret(&kb.blocks[pi], r).1)).collect()
 }

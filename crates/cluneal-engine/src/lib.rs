@@ -18,6 +18,8 @@ mod score;
 mod triage;
 mod workup;
 
+use std::borrow::Cow;
+
 use cluneal_kb::{AnswerType, ConditionModel, KnowledgeBase, Urgency};
 
 pub use case::{
@@ -42,13 +44,15 @@ pub struct Engine {
     derived_from: Vec<Vec<usize>>,
     /// Interview order of each finding's question group.
     group_order: Vec<i64>,
+    /// One-line citation of each reference, in knowledge-base order.
+    citations: Vec<String>,
 }
 
 /// What the interview should do next.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Step {
+pub enum Step<'k> {
     /// Ask these questions: one, or several from a tick-all-that-apply group.
-    Ask { group: String, prompt: String, multi_select: bool, questions: Vec<NextQuestion> },
+    Ask { group: String, prompt: String, multi_select: bool, questions: Vec<NextQuestion<'k>> },
     /// Stop: the picture is settled (or nothing useful is left to ask).
     Done { reason: String },
 }
@@ -66,11 +70,16 @@ impl Engine {
         }
         let group_order =
             kb.findings.iter().map(|f| kb.group(&f.group).map_or(i64::MAX, |g| g.order)).collect();
-        Engine { kb, model, flags, screen, derived_from, group_order }
+        let citations = kb.references.iter().map(cluneal_kb::Reference::citation).collect();
+        Engine { kb, model, flags, screen, derived_from, group_order, citations }
     }
 
     pub fn kb(&self) -> &KnowledgeBase {
         &self.kb
+    }
+
+    fn reference_pos(&self, id: &str) -> usize {
+        self.kb.references.iter().position(|r| r.id == id).unwrap_or(0)
     }
 
     /// Check a case against the knowledge base, naming every problem.
@@ -85,7 +94,7 @@ impl Engine {
     }
 
     /// The full report for one case.
-    pub fn assess(&self, case: &Case) -> Result<Report, CaseError> {
+    pub fn assess(&self, case: &Case) -> Result<Report<'_>, CaseError> {
         let (facts, notes) = facts::build(&self.kb, case)?;
         let mut applied = Vec::new();
         let scores = score::score(&self.model, &facts, Some(&mut applied));
@@ -93,7 +102,7 @@ impl Engine {
     }
 
     /// The interview's next move, given how many single questions were already asked.
-    pub fn next_step(&self, case: &Case, asked: usize) -> Result<Step, CaseError> {
+    pub fn next_step(&self, case: &Case, asked: usize) -> Result<Step<'_>, CaseError> {
         let (facts, _) = facts::build(&self.kb, case)?;
         let scores = score::score(&self.model, &facts, None);
         let tri = triage::triage(&self.kb, &self.flags, &self.screen, &facts);
@@ -225,7 +234,7 @@ impl Engine {
         }
     }
 
-    fn question(&self, c: &questions::Candidate, scores: &Scores, r: Respondent) -> NextQuestion {
+    fn question(&self, c: &questions::Candidate, scores: &Scores, r: Respondent) -> NextQuestion<'_> {
         let f = &self.kb.findings[c.finding];
         let reason = match c.red_flag {
             Some(u) => {
@@ -252,14 +261,14 @@ impl Engine {
             }
         };
         NextQuestion {
-            finding: f.id.clone(),
+            finding: &f.id,
             question: match r {
-                Respondent::Patient => f.question.clone(),
-                Respondent::Clinician => f.clinician.clone(),
+                Respondent::Patient => &f.question,
+                Respondent::Clinician => &f.clinician,
             },
-            group: f.group.clone(),
-            answer_type: f.answer.as_str().into(),
-            options: f.options.clone(),
+            group: &f.group,
+            answer_type: f.answer.as_str(),
+            options: &f.options,
             min: match f.answer {
                 AnswerType::Scale => Some(0.0),
                 _ => f.min,
@@ -281,7 +290,7 @@ impl Engine {
         scores: &Scores,
         applied: &[Vec<Applied>],
         notes: Vec<String>,
-    ) -> Report {
+    ) -> Report<'_> {
         let kb = &self.kb;
         let tri = triage::triage(kb, &self.flags, &self.screen, facts);
         let differential = self.differential(facts, scores, applied);
@@ -290,7 +299,7 @@ impl Engine {
         let n_next = kb.meta.engine.next_questions.unwrap_or(8);
         let mut next: Vec<&questions::Candidate> = ranked.urgent.iter().chain(&ranked.gain).collect();
         next.extend(ranked.closing.iter().filter(|c| !ranked.gain.iter().any(|g| g.finding == c.finding)));
-        let next_questions: Vec<NextQuestion> =
+        let next_questions: Vec<NextQuestion<'_>> =
             next.into_iter().take(n_next).map(|c| self.question(c, scores, case.respondent)).collect();
 
         let relevant = kb.meta.engine.relevant_probability.as_ref().map_or(0.2, |q| q.value);
@@ -308,7 +317,7 @@ impl Engine {
         let workup = workup::workup(self, facts, &scores.p, &in_play, &tri);
         let blocks = block::results(kb, case);
         let focus = self.specific_leader(scores).unwrap_or(0);
-        let hold = tri.red_flags.first().map(|r| r.patient_action.as_str());
+        let hold = tri.red_flags.first().map(|r| r.patient_action);
         let plan = plan::plan(&plan::PlanInput {
             kb,
             case,
@@ -322,26 +331,30 @@ impl Engine {
 
         let mut cited: Vec<&str> = Vec::new();
         for c in &differential {
-            cited.push(&c.prior_source);
-            cited.extend(c.evidence_for.iter().chain(&c.evidence_against).map(|e| e.source.as_str()));
+            cited.push(c.prior_source);
+            cited.extend(c.evidence_for.iter().chain(&c.evidence_against).map(|e| e.source));
         }
-        cited.extend(tri.red_flags.iter().map(|r| r.source.as_str()));
-        cited.extend(criteria.iter().map(|c| c.source.as_str()));
+        cited.extend(tri.red_flags.iter().map(|r| r.source));
+        cited.extend(criteria.iter().map(|c| c.source));
         cited.extend(workup.iter().flat_map(|w| w.sources.iter().map(String::as_str)));
-        cited.extend(blocks.iter().flat_map(|b| b.sources.iter().map(String::as_str)));
+        cited.extend(blocks.iter().flat_map(|b| b.sources.iter().copied()));
         cited.sort_unstable();
         cited.dedup();
         let references = cited
             .iter()
             .filter_map(|id| kb.reference(id))
-            .map(|r| ReferenceEntry { id: r.id.clone(), citation: r.citation(), url: r.url.clone() })
+            .map(|r| ReferenceEntry {
+                id: &r.id,
+                citation: &self.citations[self.reference_pos(&r.id)],
+                url: r.url.as_deref(),
+            })
             .collect();
 
         Report {
-            kb_version: kb.meta.version.clone(),
-            setting: kb.meta.settings.get(facts.setting).cloned().unwrap_or_default(),
+            kb_version: &kb.meta.version,
+            setting: kb.meta.settings.get(facts.setting).map_or("", String::as_str),
             respondent: case.respondent,
-            disclaimer: kb.meta.messages.disclaimer.clone(),
+            disclaimer: &kb.meta.messages.disclaimer,
             triage: tri,
             differential,
             criteria,
@@ -355,10 +368,15 @@ impl Engine {
         }
     }
 
-    fn differential(&self, facts: &Facts, scores: &Scores, applied: &[Vec<Applied>]) -> Vec<ConditionResult> {
+    fn differential(
+        &self,
+        facts: &Facts,
+        scores: &Scores,
+        applied: &[Vec<Applied>],
+    ) -> Vec<ConditionResult<'_>> {
         let kb = &self.kb;
         let s = facts.setting;
-        let mut out: Vec<ConditionResult> = kb
+        let mut out: Vec<ConditionResult<'_>> = kb
             .conditions
             .iter()
             .enumerate()
@@ -369,9 +387,9 @@ impl Engine {
                     .prior
                     .iter()
                     .find(|p| kb.meta.settings.get(s) == Some(&p.setting))
-                    .map(|p| p.source.clone())
+                    .map(|p| p.source.as_str())
                     .unwrap_or_default();
-                let mut items: Vec<(f64, EvidenceItem)> = Vec::new();
+                let mut items: Vec<(f64, EvidenceItem<'_>)> = Vec::new();
                 if m.exclusion {
                     for (cj, other) in self.model.conditions.iter().enumerate() {
                         if other.exclusion {
@@ -386,18 +404,18 @@ impl Engine {
                         items.push((
                             delta,
                             EvidenceItem {
-                                finding: kb.conditions[cj].id.clone(),
-                                label: format!(
+                                finding: &kb.conditions[cj].id,
+                                label: Cow::Owned(format!(
                                     "{} is {}",
                                     kb.conditions[cj].name,
                                     if delta < 0.0 { "more likely" } else { "less likely" }
-                                ),
-                                answer: format!("{:.3}", scores.p[cj]),
+                                )),
+                                answer: Cow::Owned(format!("{:.3}", scores.p[cj])),
                                 likelihood_ratio: ratio,
                                 weight: 1.0,
                                 effective_ratio: ratio,
-                                origin: "exclusion".into(),
-                                source: prior_source.clone(),
+                                origin: "exclusion",
+                                source: prior_source,
                                 grade: c
                                     .prior
                                     .iter()
@@ -415,24 +433,24 @@ impl Engine {
                         items.push((
                             a.delta,
                             EvidenceItem {
-                                finding: f.id.clone(),
-                                label: f.label.clone(),
-                                answer: if a.yes { "yes".into() } else { "no".into() },
+                                finding: &f.id,
+                                label: Cow::Borrowed(&f.label),
+                                answer: Cow::Borrowed(if a.yes { "yes" } else { "no" }),
                                 likelihood_ratio: lr,
                                 weight: a.weight,
                                 effective_ratio: a.delta.exp(),
                                 origin: match facts.origin[ev.finding] {
-                                    Origin::Answer | Origin::None => "answer".into(),
-                                    Origin::Derived => "derived".into(),
-                                    Origin::Block(b) => kb.blocks[b].id.clone(),
+                                    Origin::Answer | Origin::None => "answer",
+                                    Origin::Derived => "derived",
+                                    Origin::Block(b) => &kb.blocks[b].id,
                                 },
-                                source: e.source.clone(),
+                                source: &e.source,
                                 grade: e.grade,
                             },
                         ));
                     }
                 }
-                items.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.finding.cmp(&b.1.finding)));
+                items.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.finding.cmp(b.1.finding)));
                 let (mut evidence_for, mut evidence_against) = (Vec::new(), Vec::new());
                 for (d, item) in items {
                     if d > 0.0 {
@@ -442,37 +460,37 @@ impl Engine {
                     }
                 }
                 ConditionResult {
-                    condition: c.id.clone(),
-                    name: c.name.clone(),
+                    condition: &c.id,
+                    name: &c.name,
                     probability: scores.p[ci],
                     prior,
                     prior_source,
                     serious: c.serious,
                     model: match c.model {
-                        ConditionModel::Bayes => "bayes".into(),
-                        ConditionModel::Exclusion => "exclusion".into(),
+                        ConditionModel::Bayes => "bayes",
+                        ConditionModel::Exclusion => "exclusion",
                     },
                     evidence_for,
                     evidence_against,
                 }
             })
             .collect();
-        out.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.condition.cmp(&b.condition)));
+        out.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.condition.cmp(b.condition)));
         out
     }
 
-    fn criteria(&self, facts: &Facts) -> Vec<CriteriaResult> {
+    fn criteria(&self, facts: &Facts) -> Vec<CriteriaResult<'_>> {
         let kb = &self.kb;
         let state = |id: &str| kb.finding_index(id).map_or(Tri::Unknown, |i| facts.state[i]);
         kb.criteria
             .iter()
             .map(|c| {
-                let items: Vec<CriterionResult> = c
+                let items: Vec<CriterionResult<'_>> = c
                     .item
                     .iter()
                     .map(|it| {
-                        let ids: Vec<String> =
-                            it.finding.iter().cloned().chain(it.any_of.iter().cloned()).collect();
+                        let ids: Vec<&str> =
+                            it.finding.iter().chain(&it.any_of).map(String::as_str).collect();
                         let states: Vec<Tri> = ids.iter().map(|f| state(f)).collect();
                         let status = if states.contains(&Tri::Yes) {
                             "met"
@@ -481,19 +499,19 @@ impl Engine {
                         } else {
                             "unknown"
                         };
-                        CriterionResult { text: it.text.clone(), status: status.into(), findings: ids }
+                        CriterionResult { text: &it.text, status, findings: ids }
                     })
                     .collect();
                 let count = |s: &str| items.iter().filter(|i| i.status == s).count();
                 CriteriaResult {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    condition: c.condition.clone(),
+                    id: &c.id,
+                    name: &c.name,
+                    condition: &c.condition,
                     met: count("met"),
                     unmet: count("unmet"),
                     unknown: count("unknown"),
                     items,
-                    source: c.source.clone(),
+                    source: &c.source,
                     grade: c.grade,
                 }
             })
@@ -549,9 +567,9 @@ impl Engine {
                         singles += 1;
                     }
                     for q in questions {
-                        let a = full.answers.get(&q.finding).cloned().unwrap_or(Answer::Unknown);
-                        case.answers.insert(q.finding.clone(), a);
-                        asked.push(q.finding);
+                        let a = full.answers.get(q.finding).cloned().unwrap_or(Answer::Unknown);
+                        case.answers.insert(q.finding.to_string(), a);
+                        asked.push(q.finding.to_string());
                     }
                 }
             }

@@ -1,14 +1,16 @@
 //! The stepped plan around the leading condition, the exercise program
 //! filtered by this case's contraindications, and self-care.
 
+use std::borrow::Cow;
+
 use cluneal_kb::{KnowledgeBase, PlanStep, SelfCareKind, Urgency};
 
 use crate::case::{Case, Response};
 use crate::facts::{Facts, Tri};
 use crate::report::{ExerciseItem, Plan, PlanStepResult, PlanTreatment, SelfCareItem, WithheldExercise};
 
-pub struct PlanInput<'a> {
-    pub kb: &'a KnowledgeBase,
+pub struct PlanInput<'k, 'a> {
+    pub kb: &'k KnowledgeBase,
     pub case: &'a Case,
     pub facts: &'a Facts,
     /// Conditions at or above the relevant probability.
@@ -16,7 +18,7 @@ pub struct PlanInput<'a> {
     /// The leading specific condition.
     pub focus: usize,
     pub level: Urgency,
-    pub hold_message: Option<&'a str>,
+    pub hold_message: Option<&'k str>,
 }
 
 fn finding_state(kb: &KnowledgeBase, facts: &Facts, id: &str) -> Tri {
@@ -27,39 +29,39 @@ fn tried<'a>(case: &'a Case, id: &str) -> Option<&'a crate::case::TreatmentTried
     case.treatments_tried.iter().rev().find(|t| t.treatment == id)
 }
 
-fn step_result(input: &PlanInput, step: &PlanStep, focus_id: &str) -> PlanStepResult {
+fn step_result<'k>(input: &PlanInput<'k, '_>, step: &'k PlanStep, focus_id: &str) -> PlanStepResult<'k> {
     let kb = input.kb;
-    let treatments: Vec<PlanTreatment> = kb
+    let treatments: Vec<PlanTreatment<'k>> = kb
         .treatments
         .iter()
         .filter(|t| t.step == step.id && t.conditions.iter().any(|c| c == focus_id))
         .map(|t| PlanTreatment {
-            id: t.id.clone(),
-            name: t.name.clone(),
-            category: t.category.clone(),
-            tried: tried(input.case, &t.id).map(|x| x.response.as_str().to_string()),
+            id: &t.id,
+            name: &t.name,
+            category: &t.category,
+            tried: tried(input.case, &t.id).map(|x| x.response.as_str()),
         })
         .collect();
     PlanStepResult {
-        id: step.id.clone(),
+        id: &step.id,
         order: step.order,
-        name: step.name.clone(),
-        status: String::new(),
+        name: &step.name,
+        status: "",
         reason: String::new(),
-        patient_summary: step.patient_summary.clone(),
-        entry: step.entry.clone(),
-        move_on_when: step.move_on_when.clone(),
+        patient_summary: &step.patient_summary,
+        entry: &step.entry,
+        move_on_when: &step.move_on_when,
         treatments,
     }
 }
 
-pub fn plan(input: &PlanInput) -> Plan {
+pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
     let kb = input.kb;
     let focus = &kb.conditions[input.focus];
-    let mut steps: Vec<&PlanStep> = kb.plan_steps.iter().collect();
+    let mut steps: Vec<&'k PlanStep> = kb.plan_steps.iter().collect();
     steps.sort_by_key(|s| s.order);
-    let mut results: Vec<PlanStepResult> = Vec::new();
-    let mut current: Option<String> = None;
+    let mut results: Vec<PlanStepResult<'k>> = Vec::new();
+    let mut current: Option<&'k str> = None;
     for step in steps {
         let mut r = step_result(input, step, &focus.id);
         if r.treatments.is_empty() && step.completed_by_finding.is_none() {
@@ -74,17 +76,17 @@ pub fn plan(input: &PlanInput) -> Plan {
         }
         let required = step.requires_finding.as_deref().map(|f| (f, finding_state(kb, input.facts, f)));
         let completed = step.completed_by_finding.as_deref().map(|f| (f, finding_state(kb, input.facts, f)));
-        let good = r.treatments.iter().any(|t| t.tried.as_deref() == Some(Response::Good.as_str()));
+        let good = r.treatments.iter().any(|t| t.tried == Some(Response::Good.as_str()));
         let all_failed = !r.treatments.is_empty()
-            && r.treatments.iter().all(|t| t.tried.as_deref().is_some_and(|x| x != Response::Good.as_str()));
+            && r.treatments.iter().all(|t| t.tried.is_some_and(|x| x != Response::Good.as_str()));
         let trial_weeks = step.typical_duration_weeks.as_ref().map(|q| q.value);
         let longest = r
             .treatments
             .iter()
-            .filter_map(|t| tried(input.case, &t.id).and_then(|x| x.weeks))
+            .filter_map(|t| tried(input.case, t.id).and_then(|x| x.weeks))
             .fold(0.0_f64, f64::max);
         let any_failed_long_enough =
-            r.treatments.iter().any(|t| t.tried.as_deref().is_some_and(|x| x != Response::Good.as_str()))
+            r.treatments.iter().any(|t| t.tried.is_some_and(|x| x != Response::Good.as_str()))
                 && trial_weeks.is_some_and(|w| longest >= w);
 
         let (status, reason) = if let Some((f, Tri::No)) = required {
@@ -105,57 +107,49 @@ pub fn plan(input: &PlanInput) -> Plan {
             ("current", "the first step not yet completed".to_string())
         };
         if status == "current" && current.is_none() {
-            current = Some(step.id.clone());
+            current = Some(&step.id);
         }
-        r.status = if status == "current" && current.as_deref() != Some(step.id.as_str()) {
-            "upcoming".into()
-        } else {
-            status.into()
-        };
+        r.status = if status == "current" && current != Some(step.id.as_str()) { "upcoming" } else { status };
         r.reason = reason;
         results.push(r);
     }
 
     let on_hold = input.level >= Urgency::Urgent;
     let (exercises, exercises_withheld) = exercises(input, on_hold);
-    let pick = |kinds: &[SelfCareKind]| -> Vec<SelfCareItem> {
+    let pick = |kinds: &[SelfCareKind]| -> Vec<SelfCareItem<'k>> {
         kb.self_care
             .iter()
             .filter(|s| kinds.contains(&s.kind))
-            .map(|s| SelfCareItem {
-                id: s.id.clone(),
-                name: s.name.clone(),
-                text: s.text.clone(),
-                urgency: s.urgency,
-            })
+            .map(|s| SelfCareItem { id: &s.id, name: &s.name, text: &s.text, urgency: s.urgency })
             .collect()
     };
     let mut seek_care = pick(&[SelfCareKind::SeekCare]);
-    seek_care.sort_by(|a, b| b.urgency.cmp(&a.urgency).then(a.id.cmp(&b.id)));
+    seek_care.sort_by(|a, b| b.urgency.cmp(&a.urgency).then(a.id.cmp(b.id)));
 
-    let summary = if on_hold {
-        input.hold_message.unwrap_or_default().to_string()
+    let summary: Cow<'k, str> = if on_hold {
+        Cow::Borrowed(input.hold_message.unwrap_or_default())
     } else {
-        match results.iter().find(|s| Some(&s.id) == current.as_ref()) {
-            Some(s) => format!("{}: {}", s.name, s.patient_summary),
-            None if results.iter().any(|s| s.status == "not_indicated") => kb
-                .blocks
-                .iter()
-                .find(|b| b.condition == focus.id)
-                .map_or_else(|| focus.management.clone(), |b| b.negative_next.clone()),
-            None => focus.management.clone(),
+        match results.iter().find(|s| Some(s.id) == current) {
+            Some(s) => Cow::Owned(format!("{}: {}", s.name, s.patient_summary)),
+            None if results.iter().any(|s| s.status == "not_indicated") => Cow::Borrowed(
+                kb.blocks
+                    .iter()
+                    .find(|b| b.condition == focus.id)
+                    .map_or(focus.management.as_str(), |b| b.negative_next.as_str()),
+            ),
+            None => Cow::Borrowed(&focus.management),
         }
     };
 
     Plan {
-        focus: focus.id.clone(),
-        focus_name: focus.name.clone(),
+        focus: &focus.id,
+        focus_name: &focus.name,
         on_hold,
         summary,
         steps: results,
         current_step: current,
-        management: focus.management.clone(),
-        referral: focus.referral.clone(),
+        management: &focus.management,
+        referral: &focus.referral,
         exercises,
         exercises_withheld,
         self_care: pick(&[SelfCareKind::SelfCare, SelfCareKind::Massage]),
@@ -165,42 +159,43 @@ pub fn plan(input: &PlanInput) -> Plan {
     }
 }
 
-fn exercises(input: &PlanInput, on_hold: bool) -> (Vec<ExerciseItem>, Vec<WithheldExercise>) {
+fn exercises<'k>(
+    input: &PlanInput<'k, '_>,
+    on_hold: bool,
+) -> (Vec<ExerciseItem<'k>>, Vec<WithheldExercise<'k>>) {
     let kb = input.kb;
     let mut given = Vec::new();
     let mut withheld = Vec::new();
     for e in &kb.exercises {
         let reason = if on_hold {
-            Some(kb.meta.messages.exercises_withheld.clone())
+            Some(kb.meta.messages.exercises_withheld.as_str())
         } else {
             e.avoid_if
                 .iter()
                 .find(|a| finding_state(kb, input.facts, &a.finding) == Tri::Yes)
-                .map(|a| a.reason.clone())
+                .map(|a| a.reason.as_str())
                 .or_else(|| {
                     e.avoid_with_conditions
                         .iter()
                         .find(|a| kb.condition_index(&a.condition).is_some_and(|c| input.likely.contains(&c)))
-                        .map(|a| a.reason.clone())
+                        .map(|a| a.reason.as_str())
                 })
         };
         match reason {
-            Some(reason) => {
-                withheld.push(WithheldExercise { id: e.id.clone(), name: e.name.clone(), reason })
-            }
+            Some(reason) => withheld.push(WithheldExercise { id: &e.id, name: &e.name, reason }),
             None => given.push(ExerciseItem {
-                id: e.id.clone(),
-                name: e.name.clone(),
-                purpose: e.purpose.clone(),
-                steps: e.steps.clone(),
+                id: &e.id,
+                name: &e.name,
+                purpose: &e.purpose,
+                steps: &e.steps,
                 sets: e.dosage.sets,
                 reps: e.dosage.reps,
                 hold_seconds: e.dosage.hold_seconds,
                 per_week: e.dosage.per_week,
-                progression: e.progression.clone(),
-                cautions: e.cautions.clone(),
-                picture: e.picture.clone(),
-                dosage_source: e.dosage.source.clone(),
+                progression: &e.progression,
+                cautions: &e.cautions,
+                picture: &e.picture,
+                dosage_source: &e.dosage.source,
             }),
         }
     }

@@ -1,98 +1,100 @@
 //! The report: everything the engine concludes about one case, each conclusion
 //! with the findings for and against it and their sources.
 
+use std::borrow::Cow;
+
 use cluneal_kb::{Grade, Urgency};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Report {
+pub struct Report<'k> {
     /// Version of the knowledge base the case was assessed with.
-    pub kb_version: String,
+    pub kb_version: &'k str,
     /// The care setting whose priors were used.
-    pub setting: String,
+    pub setting: &'k str,
     pub respondent: crate::Respondent,
     /// Cluneal supports clinical judgement; it does not diagnose.
-    pub disclaimer: String,
-    pub triage: Triage,
+    pub disclaimer: &'k str,
+    pub triage: Triage<'k>,
     /// Every condition, ranked by descending probability (ties by id). Conditions
     /// can coexist, so the probabilities need not sum to 1.
-    pub differential: Vec<ConditionResult>,
+    pub differential: Vec<ConditionResult<'k>>,
     /// Published diagnostic criteria as checklists.
-    pub criteria: Vec<CriteriaResult>,
+    pub criteria: Vec<CriteriaResult<'k>>,
     /// The unanswered questions that would most change the picture, red flags first.
-    pub next_questions: Vec<NextQuestion>,
+    pub next_questions: Vec<NextQuestion<'k>>,
     /// Whether the adaptive interview would stop here, and why.
     pub interview: InterviewStatus,
     /// The next examinations or tests, in work-up order.
-    pub workup: Vec<WorkupStep>,
+    pub workup: Vec<WorkupStep<'k>>,
     /// Interpretation of each recorded nerve block.
-    pub blocks: Vec<BlockResult>,
-    pub plan: Plan,
+    pub blocks: Vec<BlockResult<'k>>,
+    pub plan: Plan<'k>,
     /// Things in the case the engine noticed and worked around.
     pub notes: Vec<String>,
     /// Every reference cited anywhere in this report.
-    pub references: Vec<ReferenceEntry>,
+    pub references: Vec<ReferenceEntry<'k>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Triage {
+pub struct Triage<'k> {
     /// The highest urgency among the red flags that fired; `routine` when none fired.
     pub level: Urgency,
     /// Plain-language summary of what to do.
-    pub message: String,
-    pub red_flags: Vec<FiredRedFlag>,
+    pub message: &'k str,
+    pub red_flags: Vec<FiredRedFlag<'k>>,
     /// False while any red-flag question is unanswered.
     pub screen_complete: bool,
     /// Red-flag questions not yet answered: finding ids, or the case field (e.g. `age`)
     /// a derived red-flag finding needs.
-    pub unanswered: Vec<String>,
+    pub unanswered: Vec<&'k str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct FiredRedFlag {
-    pub id: String,
-    pub name: String,
+pub struct FiredRedFlag<'k> {
+    pub id: &'k str,
+    pub name: &'k str,
     pub urgency: Urgency,
     /// The findings that made it fire.
-    pub because: Vec<String>,
-    pub conditions: Vec<String>,
-    pub patient_action: String,
-    pub clinician_action: String,
-    pub source: String,
+    pub because: Vec<&'k str>,
+    pub conditions: &'k [String],
+    pub patient_action: &'k str,
+    pub clinician_action: &'k str,
+    pub source: &'k str,
     pub grade: Grade,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct ConditionResult {
+pub struct ConditionResult<'k> {
     /// Condition id.
-    pub condition: String,
-    pub name: String,
+    pub condition: &'k str,
+    pub name: &'k str,
     /// Posterior probability, 0-1.
     pub probability: f64,
     /// Prior probability in this setting, 0-1.
     pub prior: f64,
-    pub prior_source: String,
+    pub prior_source: &'k str,
     pub serious: bool,
     /// How the probability was computed: `bayes` or `exclusion`.
-    pub model: String,
+    pub model: &'static str,
     /// Findings that raised it, largest effect first.
-    pub evidence_for: Vec<EvidenceItem>,
+    pub evidence_for: Vec<EvidenceItem<'k>>,
     /// Findings that lowered it, largest effect first.
-    pub evidence_against: Vec<EvidenceItem>,
+    pub evidence_against: Vec<EvidenceItem<'k>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct EvidenceItem {
+pub struct EvidenceItem<'k> {
     /// Finding id (for `exclusion` conditions: the condition whose likelihood moved it).
-    pub finding: String,
-    pub label: String,
+    pub finding: &'k str,
+    pub label: Cow<'k, str>,
     /// `yes` or `no` (for `exclusion` conditions: the other condition's probability).
-    pub answer: String,
+    pub answer: Cow<'k, str>,
     /// The likelihood ratio for this answer, as published or estimated.
     pub likelihood_ratio: f64,
     /// 1 for independent evidence; less when the finding is correlated with a stronger one.
@@ -100,45 +102,45 @@ pub struct EvidenceItem {
     /// The factor actually applied to the odds (likelihood_ratio ^ weight).
     pub effective_ratio: f64,
     /// Where the finding's answer came from: `answer`, `derived` or a block protocol id.
-    pub origin: String,
-    pub source: String,
+    pub origin: &'k str,
+    pub source: &'k str,
     pub grade: Grade,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct CriteriaResult {
-    pub id: String,
-    pub name: String,
-    pub condition: String,
+pub struct CriteriaResult<'k> {
+    pub id: &'k str,
+    pub name: &'k str,
+    pub condition: &'k str,
     pub met: usize,
     pub unmet: usize,
     pub unknown: usize,
-    pub items: Vec<CriterionResult>,
-    pub source: String,
+    pub items: Vec<CriterionResult<'k>>,
+    pub source: &'k str,
     pub grade: Grade,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct CriterionResult {
-    pub text: String,
+pub struct CriterionResult<'k> {
+    pub text: &'k str,
     /// `met`, `unmet` or `unknown`.
-    pub status: String,
-    pub findings: Vec<String>,
+    pub status: &'static str,
+    pub findings: Vec<&'k str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct NextQuestion {
+pub struct NextQuestion<'k> {
     /// Finding id (also the FHIR Questionnaire linkId).
-    pub finding: String,
+    pub finding: &'k str,
     /// The wording for this case's respondent.
-    pub question: String,
-    pub group: String,
-    pub answer_type: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub options: Vec<String>,
+    pub question: &'k str,
+    pub group: &'k str,
+    pub answer_type: &'static str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub options: &'k [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -160,25 +162,25 @@ pub struct InterviewStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct WorkupStep {
-    pub id: String,
-    pub name: String,
-    pub kind: String,
-    pub when: String,
-    pub patient_explanation: String,
+pub struct WorkupStep<'k> {
+    pub id: &'k str,
+    pub name: &'k str,
+    pub kind: &'k str,
+    pub when: &'k str,
+    pub patient_explanation: &'k str,
     /// Why it is suggested for this case.
     pub reason: String,
-    pub rules_in: Vec<String>,
-    pub rules_out: Vec<String>,
-    pub sources: Vec<String>,
+    pub rules_in: &'k [String],
+    pub rules_out: &'k [String],
+    pub sources: &'k [String],
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct BlockResult {
-    pub protocol: String,
-    pub name: String,
-    pub condition: String,
+pub struct BlockResult<'k> {
+    pub protocol: &'k str,
+    pub name: &'k str,
+    pub condition: &'k str,
     pub pain_before: f64,
     pub readings: Vec<BlockReadingResult>,
     /// Best relief (0-1) among the readings inside the reading window.
@@ -188,12 +190,12 @@ pub struct BlockResult {
     pub positive_threshold: f64,
     pub inconclusive_threshold: f64,
     /// `positive`, `negative` or `inconclusive`.
-    pub result: String,
+    pub result: &'static str,
     pub reason: String,
     /// What follows from this result.
-    pub next: String,
-    pub patient_expectations: Vec<String>,
-    pub sources: Vec<String>,
+    pub next: &'k str,
+    pub patient_expectations: &'k [String],
+    pub sources: Vec<&'k str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -208,92 +210,92 @@ pub struct BlockReadingResult {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Plan {
+pub struct Plan<'k> {
     /// The condition the plan is built around (the leading specific condition).
-    pub focus: String,
-    pub focus_name: String,
+    pub focus: &'k str,
+    pub focus_name: &'k str,
     /// True when red flags put treatment on hold.
     pub on_hold: bool,
-    pub summary: String,
-    pub steps: Vec<PlanStepResult>,
-    pub current_step: Option<String>,
+    pub summary: Cow<'k, str>,
+    pub steps: Vec<PlanStepResult<'k>>,
+    pub current_step: Option<&'k str>,
     /// Management and referral for the focus condition.
-    pub management: String,
-    pub referral: String,
-    pub exercises: Vec<ExerciseItem>,
-    pub exercises_withheld: Vec<WithheldExercise>,
-    pub self_care: Vec<SelfCareItem>,
-    pub long_term: Vec<SelfCareItem>,
-    pub prevention: Vec<SelfCareItem>,
-    pub seek_care: Vec<SelfCareItem>,
+    pub management: &'k str,
+    pub referral: &'k str,
+    pub exercises: Vec<ExerciseItem<'k>>,
+    pub exercises_withheld: Vec<WithheldExercise<'k>>,
+    pub self_care: Vec<SelfCareItem<'k>>,
+    pub long_term: Vec<SelfCareItem<'k>>,
+    pub prevention: Vec<SelfCareItem<'k>>,
+    pub seek_care: Vec<SelfCareItem<'k>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct PlanStepResult {
-    pub id: String,
+pub struct PlanStepResult<'k> {
+    pub id: &'k str,
     pub order: i64,
-    pub name: String,
+    pub name: &'k str,
     /// `done`, `current`, `upcoming` or `not_indicated`.
-    pub status: String,
+    pub status: &'static str,
     pub reason: String,
-    pub patient_summary: String,
-    pub entry: String,
-    pub move_on_when: String,
-    pub treatments: Vec<PlanTreatment>,
+    pub patient_summary: &'k str,
+    pub entry: &'k str,
+    pub move_on_when: &'k str,
+    pub treatments: Vec<PlanTreatment<'k>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct PlanTreatment {
-    pub id: String,
-    pub name: String,
-    pub category: String,
+pub struct PlanTreatment<'k> {
+    pub id: &'k str,
+    pub name: &'k str,
+    pub category: &'k str,
     /// The response when it was already tried.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tried: Option<String>,
+    pub tried: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct ExerciseItem {
-    pub id: String,
-    pub name: String,
-    pub purpose: String,
-    pub steps: Vec<String>,
+pub struct ExerciseItem<'k> {
+    pub id: &'k str,
+    pub name: &'k str,
+    pub purpose: &'k str,
+    pub steps: &'k [String],
     pub sets: u32,
     pub reps: u32,
     pub hold_seconds: u32,
     pub per_week: u32,
-    pub progression: Vec<String>,
-    pub cautions: Vec<String>,
-    pub picture: String,
-    pub dosage_source: String,
+    pub progression: &'k [String],
+    pub cautions: &'k [String],
+    pub picture: &'k str,
+    pub dosage_source: &'k str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct WithheldExercise {
-    pub id: String,
-    pub name: String,
-    pub reason: String,
+pub struct WithheldExercise<'k> {
+    pub id: &'k str,
+    pub name: &'k str,
+    pub reason: &'k str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct SelfCareItem {
-    pub id: String,
-    pub name: String,
-    pub text: String,
+pub struct SelfCareItem<'k> {
+    pub id: &'k str,
+    pub name: &'k str,
+    pub text: &'k str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub urgency: Option<Urgency>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct ReferenceEntry {
-    pub id: String,
-    pub citation: String,
+pub struct ReferenceEntry<'k> {
+    pub id: &'k str,
+    pub citation: &'k str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<&'k str>,
 }

@@ -53,8 +53,13 @@ pub fn red_flag_findings(kb: &KnowledgeBase, flags: &[FlagModel]) -> Vec<(usize,
     best.iter().enumerate().filter_map(|(i, u)| u.map(|u| (i, u))).collect()
 }
 
-pub fn triage(kb: &KnowledgeBase, flags: &[FlagModel], screen: &[(usize, Urgency)], facts: &Facts) -> Triage {
-    let mut fired: Vec<(&RedFlag, Vec<usize>)> = Vec::new();
+pub fn triage<'k>(
+    kb: &'k KnowledgeBase,
+    flags: &[FlagModel],
+    screen: &[(usize, Urgency)],
+    facts: &Facts,
+) -> Triage<'k> {
+    let mut fired: Vec<(&'k RedFlag, Vec<usize>)> = Vec::new();
     for (r, m) in kb.red_flags.iter().zip(flags) {
         if let Some(because) = fires(m, facts) {
             fired.push((r, because));
@@ -65,15 +70,15 @@ pub fn triage(kb: &KnowledgeBase, flags: &[FlagModel], screen: &[(usize, Urgency
     let level = fired.first().map_or(Urgency::Routine, |(r, _)| r.urgency);
     // The screen counts questions a patient can answer; examination items confirm.
     // A derived finding is answered through its source: name the question to ask.
-    let mut unanswered: Vec<String> = Vec::new();
+    let mut unanswered: Vec<&'k str> = Vec::new();
     for (f, _) in screen {
         let finding = &kb.findings[*f];
         if finding.asked_by != cluneal_kb::AskedBy::Patient || facts.settled(*f) {
             continue;
         }
         let name = match &finding.derived {
-            Some(d) => d.field.clone(),
-            None => finding.id.clone(),
+            Some(d) => d.field.as_str(),
+            None => finding.id.as_str(),
         };
         if !unanswered.contains(&name) {
             unanswered.push(name);
@@ -81,21 +86,21 @@ pub fn triage(kb: &KnowledgeBase, flags: &[FlagModel], screen: &[(usize, Urgency
     }
     let screen_complete = unanswered.is_empty();
     let message = match fired.first() {
-        Some((r, _)) => r.patient_action.clone(),
-        None if screen_complete => kb.meta.messages.no_red_flags.clone(),
-        None => kb.meta.messages.screen_incomplete.clone(),
+        Some((r, _)) => r.patient_action.as_str(),
+        None if screen_complete => kb.meta.messages.no_red_flags.as_str(),
+        None => kb.meta.messages.screen_incomplete.as_str(),
     };
     let red_flags = fired
         .into_iter()
         .map(|(r, because)| FiredRedFlag {
-            id: r.id.clone(),
-            name: r.name.clone(),
+            id: &r.id,
+            name: &r.name,
             urgency: r.urgency,
-            because: because.iter().map(|&f| kb.findings[f].id.clone()).collect(),
-            conditions: r.conditions.clone(),
-            patient_action: r.patient_action.clone(),
-            clinician_action: r.clinician_action.clone(),
-            source: r.source.clone(),
+            because: because.iter().map(|&f| kb.findings[f].id.as_str()).collect(),
+            conditions: &r.conditions,
+            patient_action: &r.patient_action,
+            clinician_action: &r.clinician_action,
+            source: &r.source,
             grade: r.grade,
         })
         .collect();

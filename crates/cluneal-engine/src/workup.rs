@@ -15,13 +15,13 @@ fn pct(p: f64) -> String {
     format!("{:.0}%", p * 100.0)
 }
 
-pub fn workup(
-    engine: &Engine,
+pub fn workup<'k>(
+    engine: &'k Engine,
     facts: &Facts,
     probabilities: &[f64],
     in_play: &[usize],
-    triage: &Triage,
-) -> Vec<WorkupStep> {
+    triage: &Triage<'_>,
+) -> Vec<WorkupStep<'k>> {
     let kb = &engine.kb;
     let flagged: Vec<usize> = triage
         .red_flags
@@ -33,7 +33,7 @@ pub fn workup(
     let bears = |findings: &[usize], c: usize| {
         findings.iter().any(|&f| engine.model.by_finding[f].iter().any(|&(ci, _)| ci as usize == c))
     };
-    let mut picked: Vec<(bool, i64, WorkupStep)> = Vec::new();
+    let mut picked: Vec<(bool, i64, WorkupStep<'k>)> = Vec::new();
     for d in &kb.diagnostics {
         let open: Vec<usize> =
             d.findings.iter().filter_map(|f| kb.finding_index(f)).filter(|&i| !facts.settled(i)).collect();
@@ -72,18 +72,18 @@ pub fn workup(
             !urgent.is_empty(),
             d.order,
             WorkupStep {
-                id: d.id.clone(),
-                name: d.name.clone(),
-                kind: d.kind.clone(),
-                when: d.when.clone(),
-                patient_explanation: d.patient_explanation.clone(),
+                id: &d.id,
+                name: &d.name,
+                kind: &d.kind,
+                when: &d.when,
+                patient_explanation: &d.patient_explanation,
                 reason: reason.join("; "),
-                rules_in: d.rules_in.clone(),
-                rules_out: d.rules_out.clone(),
-                sources: d.sources.clone(),
+                rules_in: &d.rules_in,
+                rules_out: &d.rules_out,
+                sources: &d.sources,
             },
         ));
     }
-    picked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.id.cmp(&b.2.id)));
+    picked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.id.cmp(b.2.id)));
     picked.into_iter().take(MAX_STEPS).map(|(_, _, w)| w).collect()
 }
