@@ -20,10 +20,24 @@ pub fn read_text(path: &Path) -> Result<(String, String)> {
     }
 }
 
-/// Parse a case; a syntax or type error names the file, line and column.
+/// A vignette file wraps a case with its reference answer (see `docs/validation.md`).
+#[derive(serde::Deserialize)]
+struct Wrapped {
+    case: Case,
+}
+
+fn located(name: &str, e: &serde_json::Error) -> anyhow::Error {
+    anyhow!("{name}:{}:{}: {}", e.line(), e.column(), clean(&e.to_string()))
+}
+
+/// Parse a case, or the `case` of a vignette file; a syntax or type error names
+/// the file, line and column.
 pub fn parse_case(name: &str, text: &str) -> Result<Case> {
-    serde_json::from_str::<Case>(text)
-        .map_err(|e| anyhow!("{name}:{}:{}: {}", e.line(), e.column(), clean(&e.to_string())))
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| located(name, &e))?;
+    if value.get("case").is_some() && value.get("answers").is_none() {
+        return serde_json::from_str::<Wrapped>(text).map(|w| w.case).map_err(|e| located(name, &e));
+    }
+    serde_json::from_str::<Case>(text).map_err(|e| located(name, &e))
 }
 
 pub fn read_case(path: &Path) -> Result<Case> {

@@ -5,6 +5,7 @@ use std::fmt;
 
 use cluneal_kb::{AnswerType, KnowledgeBase};
 
+use crate::Engine;
 use crate::block;
 use crate::case::{Answer, Case};
 
@@ -93,7 +94,8 @@ fn range(problems: &mut Vec<CaseProblem>, path: &str, v: f64, lo: f64, hi: f64) 
 }
 
 /// Check a case against the knowledge base and build its facts.
-pub fn build(kb: &KnowledgeBase, case: &Case) -> Result<(Facts, Vec<String>), CaseError> {
+pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseError> {
+    let kb = &engine.kb;
     let n = kb.findings.len();
     let mut problems = Vec::new();
     let mut notes = Vec::new();
@@ -128,7 +130,7 @@ pub fn build(kb: &KnowledgeBase, case: &Case) -> Result<(Facts, Vec<String>), Ca
 
     for (id, answer) in &case.answers {
         let path = format!("answers.{id}");
-        let Some(i) = kb.finding_index(id) else {
+        let Some(&i) = engine.index.finding.get(id) else {
             problems.push(CaseProblem {
                 path,
                 message: format!(
@@ -208,13 +210,14 @@ pub fn build(kb: &KnowledgeBase, case: &Case) -> Result<(Facts, Vec<String>), Ca
         return Err(CaseError(problems));
     }
 
-    derive(kb, case, &mut facts);
+    derive(engine, case, &mut facts);
     block::apply(kb, case, &mut facts, &mut notes);
     Ok((facts, notes))
 }
 
 /// Fill in derived findings that were not answered directly.
-fn derive(kb: &KnowledgeBase, case: &Case, facts: &mut Facts) {
+fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
+    let kb = &engine.kb;
     for (i, f) in kb.findings.iter().enumerate() {
         let Some(d) = &f.derived else { continue };
         if facts.origin[i] == Origin::Answer {
@@ -241,7 +244,7 @@ fn derive(kb: &KnowledgeBase, case: &Case, facts: &mut Facts) {
             "duration_weeks" => numeric(case.duration_weeks),
             "sex" => text(case.sex.map(|s| s.as_str())),
             "sides" => text(case.sides.map(|s| s.as_str())),
-            other => kb.finding_index(other).and_then(|src| match &facts.value[src] {
+            _ => engine.index.derived_source[i].and_then(|src| match &facts.value[src] {
                 Some(Value::Number(v)) => numeric(Some(*v)),
                 Some(Value::Choice(k)) => text(kb.findings[src].options.get(*k).map(String::as_str)),
                 None => None,

@@ -18,7 +18,7 @@ mod score;
 mod triage;
 mod workup;
 
-use std::borrow::Cow;
+use std::collections::HashMap;
 
 use cluneal_kb::{AnswerType, ConditionModel, KnowledgeBase, Urgency};
 
@@ -46,6 +46,174 @@ pub struct Engine {
     group_order: Vec<i64>,
     /// One-line citation of each reference, in knowledge-base order.
     citations: Vec<String>,
+    /// Ids resolved once to indices, so a report compares no strings.
+    index: Index,
+}
+
+/// Knowledge-base cross-references resolved to indices at start-up. The hash
+/// maps serve lookups only; nothing is ever listed in their (random) order.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    finding: HashMap<String, usize>,
+    reference: HashMap<String, usize>,
+    /// Per condition, per care setting: the prior's position and its reference.
+    prior_pos: Vec<Vec<usize>>,
+    prior_ref: Vec<Vec<usize>>,
+    /// Per red flag: its reference.
+    flag_ref: Vec<usize>,
+    /// Per finding: the red flags it takes part in, and the highest urgency they reach.
+    flags_of_finding: Vec<Vec<usize>>,
+    flag_urgency: Vec<Option<Urgency>>,
+    /// Per criteria set: its reference, and per item the findings it checks.
+    criteria_ref: Vec<usize>,
+    criteria_items: Vec<Vec<Vec<usize>>>,
+    /// Diagnostics in work-up order.
+    diagnostics: Vec<Diagnostic>,
+    /// Per exercise: (finding, avoid_if entry) and (condition, avoid_with_conditions entry).
+    exercise_avoid_finding: Vec<Vec<(usize, usize)>>,
+    exercise_avoid_condition: Vec<Vec<(usize, usize)>>,
+    /// Per finding: its question group's index.
+    group_of: Vec<usize>,
+    /// Per finding: the finding a derived finding is computed from, if any.
+    derived_source: Vec<Option<usize>>,
+}
+
+#[derive(Debug, Clone)]
+struct Diagnostic {
+    at: usize,
+    findings: Vec<usize>,
+    rules_in: Vec<usize>,
+    rules_out: Vec<usize>,
+    refs: Vec<usize>,
+}
+
+impl Index {
+    fn build(kb: &KnowledgeBase) -> Index {
+        let finding: HashMap<String, usize> =
+            kb.findings.iter().enumerate().map(|(i, f)| (f.id.clone(), i)).collect();
+        let reference: HashMap<String, usize> =
+            kb.references.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let condition: HashMap<&str, usize> =
+            kb.conditions.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+        let f = |ids: &[String]| ids.iter().filter_map(|x| finding.get(x).copied()).collect::<Vec<_>>();
+        let c = |ids: &[String]| {
+            ids.iter().filter_map(|x| condition.get(x.as_str()).copied()).collect::<Vec<_>>()
+        };
+        let r = |id: &str| reference.get(id).copied().unwrap_or(0);
+        let prior_ref = kb
+            .conditions
+            .iter()
+            .map(|cd| {
+                kb.meta
+                    .settings
+                    .iter()
+                    .map(|s| cd.prior.iter().find(|p| &p.setting == s).map_or(0, |p| r(&p.source)))
+                    .collect()
+            })
+            .collect();
+        let prior_pos = kb
+            .conditions
+            .iter()
+            .map(|cd| {
+                kb.meta
+                    .settings
+                    .iter()
+                    .map(|s| cd.prior.iter().position(|p| &p.setting == s).unwrap_or(usize::MAX))
+                    .collect()
+            })
+            .collect();
+        let flag_ref = kb.red_flags.iter().map(|x| r(&x.source)).collect();
+        let mut flags_of_finding = vec![Vec::new(); kb.findings.len()];
+        for (k, flag) in kb.red_flags.iter().enumerate() {
+            for i in f(&flag.any_of).into_iter().chain(f(&flag.all_of)) {
+                if !flags_of_finding[i].contains(&k) {
+                    flags_of_finding[i].push(k);
+                }
+            }
+        }
+        let flag_urgency = flags_of_finding
+            .iter()
+            .map(|ks: &Vec<usize>| ks.iter().map(|&k| kb.red_flags[k].urgency).max())
+            .collect();
+        let criteria_ref = kb.criteria.iter().map(|x| r(&x.source)).collect();
+        let criteria_items = kb
+            .criteria
+            .iter()
+            .map(|x| {
+                x.item
+                    .iter()
+                    .map(|it| {
+                        it.finding
+                            .iter()
+                            .chain(&it.any_of)
+                            .filter_map(|id| finding.get(id).copied())
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut diagnostics: Vec<Diagnostic> = kb
+            .diagnostics
+            .iter()
+            .enumerate()
+            .map(|(at, d)| Diagnostic {
+                at,
+                findings: f(&d.findings),
+                rules_in: c(&d.rules_in),
+                rules_out: c(&d.rules_out),
+                refs: d.sources.iter().map(|s| r(s)).collect(),
+            })
+            .collect();
+        diagnostics.sort_by(|a, b| {
+            let (x, y) = (&kb.diagnostics[a.at], &kb.diagnostics[b.at]);
+            x.order.cmp(&y.order).then_with(|| x.id.cmp(&y.id))
+        });
+        let exercise_avoid_finding = kb
+            .exercises
+            .iter()
+            .map(|e| {
+                e.avoid_if
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, a)| finding.get(&a.finding).map(|&i| (i, k)))
+                    .collect()
+            })
+            .collect();
+        let exercise_avoid_condition = kb
+            .exercises
+            .iter()
+            .map(|e| {
+                e.avoid_with_conditions
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, a)| condition.get(a.condition.as_str()).map(|&i| (i, k)))
+                    .collect()
+            })
+            .collect();
+        let group_of =
+            kb.findings.iter().map(|x| kb.groups.iter().position(|g| g.id == x.group).unwrap_or(0)).collect();
+        let derived_source = kb
+            .findings
+            .iter()
+            .map(|x| x.derived.as_ref().and_then(|d| finding.get(&d.field).copied()))
+            .collect();
+        Index {
+            finding,
+            reference,
+            prior_pos,
+            prior_ref,
+            flag_ref,
+            flags_of_finding,
+            flag_urgency,
+            criteria_ref,
+            criteria_items,
+            diagnostics,
+            exercise_avoid_finding,
+            exercise_avoid_condition,
+            group_of,
+            derived_source,
+        }
+    }
 }
 
 /// What the interview should do next.
@@ -59,7 +227,8 @@ pub enum Step<'k> {
 
 impl Engine {
     pub fn new(kb: KnowledgeBase) -> Engine {
-        let model = Model::compile(&kb);
+        let index = Index::build(&kb);
+        let model = Model::compile(&kb, &index.reference);
         let flags = triage::compile(&kb);
         let screen = triage::red_flag_findings(&kb, &flags);
         let mut derived_from = vec![Vec::new(); kb.findings.len()];
@@ -71,31 +240,27 @@ impl Engine {
         let group_order =
             kb.findings.iter().map(|f| kb.group(&f.group).map_or(i64::MAX, |g| g.order)).collect();
         let citations = kb.references.iter().map(cluneal_kb::Reference::citation).collect();
-        Engine { kb, model, flags, screen, derived_from, group_order, citations }
+        Engine { kb, model, flags, screen, derived_from, group_order, citations, index }
     }
 
     pub fn kb(&self) -> &KnowledgeBase {
         &self.kb
     }
 
-    fn reference_pos(&self, id: &str) -> usize {
-        self.kb.references.iter().position(|r| r.id == id).unwrap_or(0)
-    }
-
     /// Check a case against the knowledge base, naming every problem.
     pub fn check(&self, case: &Case) -> Result<(), CaseError> {
-        facts::build(&self.kb, case).map(|_| ())
+        facts::build(self, case).map(|_| ())
     }
 
     /// Probabilities of every condition, in knowledge-base order (no report).
     pub fn probabilities(&self, case: &Case) -> Result<Vec<f64>, CaseError> {
-        let (facts, _) = facts::build(&self.kb, case)?;
+        let (facts, _) = facts::build(self, case)?;
         Ok(score::score(&self.model, &facts, None).p)
     }
 
     /// The full report for one case.
     pub fn assess(&self, case: &Case) -> Result<Report<'_>, CaseError> {
-        let (facts, notes) = facts::build(&self.kb, case)?;
+        let (facts, notes) = facts::build(self, case)?;
         let mut applied = Vec::new();
         let scores = score::score(&self.model, &facts, Some(&mut applied));
         Ok(self.report(case, &facts, &scores, &applied, notes))
@@ -103,7 +268,7 @@ impl Engine {
 
     /// The interview's next move, given how many single questions were already asked.
     pub fn next_step(&self, case: &Case, asked: usize) -> Result<Step<'_>, CaseError> {
-        let (facts, _) = facts::build(&self.kb, case)?;
+        let (facts, _) = facts::build(self, case)?;
         let scores = score::score(&self.model, &facts, None);
         let tri = triage::triage(&self.kb, &self.flags, &self.screen, &facts);
         let ranked = questions::rank(self, &facts, &scores, case.respondent);
@@ -135,18 +300,14 @@ impl Engine {
             ranked.urgent.iter().chain(&ranked.gain).chain(&ranked.closing).collect();
         let questions = (0..self.kb.findings.len())
             .filter(|&f| {
-                self.kb.findings[f].group == finding.group
+                self.index.group_of[f] == self.index.group_of[lead.finding]
                     && self.kb.findings[f].answer == AnswerType::YesNo
                     && questions::askable(&self.kb, f, case.respondent)
                     && !facts.settled(f)
             })
             .map(|f| {
                 let c = all.iter().find(|c| c.finding == f).map(|c| (*c).clone()).unwrap_or(
-                    questions::Candidate {
-                        finding: f,
-                        red_flag: self.screen.iter().find(|(s, _)| *s == f).map(|(_, u)| *u),
-                        gain: 0.0,
-                    },
+                    questions::Candidate { finding: f, red_flag: self.index.flag_urgency[f], gain: 0.0 },
                 );
                 self.question(&c, &scores, case.respondent)
             })
@@ -238,12 +399,9 @@ impl Engine {
         let f = &self.kb.findings[c.finding];
         let reason = match c.red_flag {
             Some(u) => {
-                let names: Vec<&str> = self
-                    .kb
-                    .red_flags
+                let names: Vec<&str> = self.index.flags_of_finding[c.finding]
                     .iter()
-                    .filter(|x| x.any_of.contains(&f.id) || x.all_of.contains(&f.id))
-                    .map(|x| x.name.as_str())
+                    .map(|&k| self.kb.red_flags[k].name.as_str())
                     .collect();
                 let shown = names.iter().take(2).copied().collect::<Vec<_>>().join("; ");
                 match names.len() {
@@ -314,11 +472,12 @@ impl Engine {
                 in_play.push(c);
             }
         }
-        let workup = workup::workup(self, facts, &scores.p, &in_play, &tri);
+        let (workup, workup_refs) = workup::workup(self, facts, &scores.p, &in_play, &tri);
         let blocks = block::results(kb, case);
         let focus = self.specific_leader(scores).unwrap_or(0);
         let hold = tri.red_flags.first().map(|r| r.patient_action);
         let plan = plan::plan(&plan::PlanInput {
+            engine: self,
             kb,
             case,
             facts,
@@ -329,24 +488,33 @@ impl Engine {
         });
         let criteria = self.criteria(facts);
 
-        let mut cited: Vec<&str> = Vec::new();
-        for c in &differential {
-            cited.push(c.prior_source);
-            cited.extend(c.evidence_for.iter().chain(&c.evidence_against).map(|e| e.source));
+        // Every reference the report cites, as indices, then in id order.
+        let setting = facts.setting;
+        let mut cited: Vec<usize> = Vec::new();
+        for (ci, c) in self.model.conditions.iter().enumerate() {
+            cited.push(self.index.prior_ref[ci].get(setting).copied().unwrap_or(0));
+            cited.extend(applied.get(ci).into_iter().flatten().map(|a| c.evidence[a.ev].source_ref));
         }
-        cited.extend(tri.red_flags.iter().map(|r| r.source));
-        cited.extend(criteria.iter().map(|c| c.source));
-        cited.extend(workup.iter().flat_map(|w| w.sources.iter().map(String::as_str)));
-        cited.extend(blocks.iter().flat_map(|b| b.sources.iter().copied()));
+        for f in &tri.red_flags {
+            if let Some(k) = kb.red_flags.iter().position(|r| std::ptr::eq(r.id.as_str(), f.id)) {
+                cited.push(self.index.flag_ref[k]);
+            }
+        }
+        cited.extend(&self.index.criteria_ref);
+        cited.extend(workup_refs);
+        cited.extend(
+            blocks
+                .iter()
+                .flat_map(|b| b.sources.iter().filter_map(|s| self.index.reference.get(*s).copied())),
+        );
+        // Reference files are sorted by id, so index order is id order.
         cited.sort_unstable();
         cited.dedup();
         let references = cited
             .iter()
-            .filter_map(|id| kb.reference(id))
-            .map(|r| ReferenceEntry {
-                id: &r.id,
-                citation: &self.citations[self.reference_pos(&r.id)],
-                url: r.url.as_deref(),
+            .map(|&k| {
+                let r = &kb.references[k];
+                ReferenceEntry { id: &r.id, citation: &self.citations[k], url: r.url.as_deref() }
             })
             .collect();
 
@@ -376,122 +544,114 @@ impl Engine {
     ) -> Vec<ConditionResult<'_>> {
         let kb = &self.kb;
         let s = facts.setting;
-        let mut out: Vec<ConditionResult<'_>> = kb
-            .conditions
-            .iter()
-            .enumerate()
-            .map(|(ci, c)| {
-                let m = &self.model.conditions[ci];
-                let prior = m.prior_p.get(s).copied().unwrap_or(0.0);
-                let prior_source = c
-                    .prior
-                    .iter()
-                    .find(|p| kb.meta.settings.get(s) == Some(&p.setting))
-                    .map(|p| p.source.as_str())
-                    .unwrap_or_default();
-                let mut items: Vec<(f64, EvidenceItem<'_>)> = Vec::new();
-                if m.exclusion {
-                    for (cj, other) in self.model.conditions.iter().enumerate() {
-                        if other.exclusion {
-                            continue;
-                        }
-                        let op = other.prior_p.get(s).copied().unwrap_or(0.0);
-                        let delta = score::ln_1m(scores.p[cj]) - (1.0 - op).ln();
-                        if delta.abs() < 0.01 {
-                            continue;
-                        }
-                        let ratio = delta.exp();
-                        items.push((
-                            delta,
-                            EvidenceItem {
-                                finding: &kb.conditions[cj].id,
-                                label: Cow::Owned(format!(
-                                    "{} is {}",
-                                    kb.conditions[cj].name,
-                                    if delta < 0.0 { "more likely" } else { "less likely" }
-                                )),
-                                answer: Cow::Owned(format!("{:.3}", scores.p[cj])),
-                                likelihood_ratio: ratio,
-                                weight: 1.0,
-                                effective_ratio: ratio,
-                                origin: "exclusion",
-                                source: prior_source,
-                                grade: c
-                                    .prior
-                                    .iter()
-                                    .find(|p| kb.meta.settings.get(s) == Some(&p.setting))
-                                    .map_or(cluneal_kb::Grade::ExpertEstimate, |p| p.grade),
+        let mut out: Vec<ConditionResult<'_>> = Vec::with_capacity(kb.conditions.len());
+        for (ci, c) in kb.conditions.iter().enumerate() {
+            let m = &self.model.conditions[ci];
+            let prior = m.prior_p.get(s).copied().unwrap_or(0.0);
+            let prior_entry = c.prior.get(self.index.prior_pos[ci].get(s).copied().unwrap_or(usize::MAX));
+            let prior_source = prior_entry.map_or("", |p| p.source.as_str());
+            let prior_grade = prior_entry.map_or(cluneal_kb::Grade::ExpertEstimate, |p| p.grade);
+            let mut items: Vec<(f64, EvidenceItem<'_>)> =
+                Vec::with_capacity(applied.get(ci).map_or(kb.conditions.len(), Vec::len));
+            if m.exclusion {
+                for (cj, other) in self.model.conditions.iter().enumerate() {
+                    if other.exclusion {
+                        continue;
+                    }
+                    let op = other.prior_p.get(s).copied().unwrap_or(0.0);
+                    let delta = score::ln_1m(scores.p[cj]) - (1.0 - op).ln();
+                    if delta.abs() < 0.01 {
+                        continue;
+                    }
+                    let ratio = delta.exp();
+                    items.push((
+                        delta,
+                        EvidenceItem {
+                            finding: &kb.conditions[cj].id,
+                            label: &kb.conditions[cj].name,
+                            answer: if delta < 0.0 { "more likely" } else { "less likely" },
+                            likelihood_ratio: ratio,
+                            weight: 1.0,
+                            effective_ratio: ratio,
+                            origin: "exclusion",
+                            source: prior_source,
+                            grade: prior_grade,
+                        },
+                    ));
+                }
+            } else {
+                for a in applied.get(ci).map(Vec::as_slice).unwrap_or_default() {
+                    let ev = &m.evidence[a.ev];
+                    let e = &c.evidence[ev.entry];
+                    let f = &kb.findings[ev.finding];
+                    let (lr, lr_w) = if a.yes { (ev.lr_pos, ev.lr_pos_w) } else { (ev.lr_neg, ev.lr_neg_w) };
+                    items.push((
+                        a.delta,
+                        EvidenceItem {
+                            finding: &f.id,
+                            label: &f.label,
+                            answer: if a.yes { "yes" } else { "no" },
+                            likelihood_ratio: lr,
+                            weight: a.weight,
+                            // The lead of a correlation group counts in full, the rest at the residual weight.
+                            effective_ratio: if a.weight == 1.0 { lr } else { lr_w },
+                            origin: match facts.origin[ev.finding] {
+                                Origin::Answer | Origin::None => "answer",
+                                Origin::Derived => "derived",
+                                Origin::Block(b) => &kb.blocks[b].id,
                             },
-                        ));
-                    }
-                } else {
-                    for a in applied.get(ci).map(Vec::as_slice).unwrap_or_default() {
-                        let ev = &m.evidence[a.ev];
-                        let e = &c.evidence[ev.entry];
-                        let f = &kb.findings[ev.finding];
-                        let lr = if a.yes { ev.ln_pos.exp() } else { ev.ln_neg.exp() };
-                        items.push((
-                            a.delta,
-                            EvidenceItem {
-                                finding: &f.id,
-                                label: Cow::Borrowed(&f.label),
-                                answer: Cow::Borrowed(if a.yes { "yes" } else { "no" }),
-                                likelihood_ratio: lr,
-                                weight: a.weight,
-                                effective_ratio: a.delta.exp(),
-                                origin: match facts.origin[ev.finding] {
-                                    Origin::Answer | Origin::None => "answer",
-                                    Origin::Derived => "derived",
-                                    Origin::Block(b) => &kb.blocks[b].id,
-                                },
-                                source: &e.source,
-                                grade: e.grade,
-                            },
-                        ));
-                    }
+                            source: &e.source,
+                            grade: e.grade,
+                        },
+                    ));
                 }
-                items.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.finding.cmp(b.1.finding)));
-                let (mut evidence_for, mut evidence_against) = (Vec::new(), Vec::new());
-                for (d, item) in items {
-                    if d > 0.0 {
-                        evidence_for.push(item);
-                    } else if d < 0.0 {
-                        evidence_against.push(item);
-                    }
+            }
+            items.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then_with(|| a.1.finding.cmp(b.1.finding)));
+            let n_for = items.iter().filter(|(d, _)| *d > 0.0).count();
+            let mut evidence_for = Vec::with_capacity(n_for);
+            let mut evidence_against = Vec::with_capacity(items.len() - n_for);
+            for (d, item) in items {
+                if d > 0.0 {
+                    evidence_for.push(item);
+                } else if d < 0.0 {
+                    evidence_against.push(item);
                 }
-                ConditionResult {
-                    condition: &c.id,
-                    name: &c.name,
-                    probability: scores.p[ci],
-                    prior,
-                    prior_source,
-                    serious: c.serious,
-                    model: match c.model {
-                        ConditionModel::Bayes => "bayes",
-                        ConditionModel::Exclusion => "exclusion",
-                    },
-                    evidence_for,
-                    evidence_against,
-                }
-            })
-            .collect();
-        out.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.condition.cmp(b.condition)));
+            }
+            out.push(ConditionResult {
+                condition: &c.id,
+                name: &c.name,
+                probability: scores.p[ci],
+                prior,
+                prior_source,
+                serious: c.serious,
+                model: match c.model {
+                    ConditionModel::Bayes => "bayes",
+                    ConditionModel::Exclusion => "exclusion",
+                },
+                evidence_for,
+                evidence_against,
+            });
+        }
+        out.sort_by(|a, b| {
+            b.probability.total_cmp(&a.probability).then_with(|| a.condition.cmp(b.condition))
+        });
         out
     }
 
     fn criteria(&self, facts: &Facts) -> Vec<CriteriaResult<'_>> {
         let kb = &self.kb;
-        let state = |id: &str| kb.finding_index(id).map_or(Tri::Unknown, |i| facts.state[i]);
         kb.criteria
             .iter()
-            .map(|c| {
+            .zip(&self.index.criteria_items)
+            .map(|(c, item_findings)| {
                 let items: Vec<CriterionResult<'_>> = c
                     .item
                     .iter()
-                    .map(|it| {
+                    .zip(item_findings)
+                    .map(|(it, fs)| {
                         let ids: Vec<&str> =
                             it.finding.iter().chain(&it.any_of).map(String::as_str).collect();
-                        let states: Vec<Tri> = ids.iter().map(|f| state(f)).collect();
+                        let states: Vec<Tri> = fs.iter().map(|&f| facts.state[f]).collect();
                         let status = if states.contains(&Tri::Yes) {
                             "met"
                         } else if !states.is_empty() && states.iter().all(|s| *s == Tri::No) {

@@ -10,6 +10,7 @@ use crate::facts::{Facts, Tri};
 use crate::report::{ExerciseItem, Plan, PlanStepResult, PlanTreatment, SelfCareItem, WithheldExercise};
 
 pub struct PlanInput<'k, 'a> {
+    pub engine: &'k crate::Engine,
     pub kb: &'k KnowledgeBase,
     pub case: &'a Case,
     pub facts: &'a Facts,
@@ -124,7 +125,7 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
             .collect()
     };
     let mut seek_care = pick(&[SelfCareKind::SeekCare]);
-    seek_care.sort_by(|a, b| b.urgency.cmp(&a.urgency).then(a.id.cmp(b.id)));
+    seek_care.sort_by(|a, b| b.urgency.cmp(&a.urgency).then_with(|| a.id.cmp(b.id)));
 
     let summary: Cow<'k, str> = if on_hold {
         Cow::Borrowed(input.hold_message.unwrap_or_default())
@@ -166,19 +167,20 @@ fn exercises<'k>(
     let kb = input.kb;
     let mut given = Vec::new();
     let mut withheld = Vec::new();
-    for e in &kb.exercises {
+    let index = &input.engine.index;
+    for (k, e) in kb.exercises.iter().enumerate() {
         let reason = if on_hold {
             Some(kb.meta.messages.exercises_withheld.as_str())
         } else {
-            e.avoid_if
+            index.exercise_avoid_finding[k]
                 .iter()
-                .find(|a| finding_state(kb, input.facts, &a.finding) == Tri::Yes)
-                .map(|a| a.reason.as_str())
+                .find(|(f, _)| input.facts.state[*f] == Tri::Yes)
+                .map(|(_, a)| e.avoid_if[*a].reason.as_str())
                 .or_else(|| {
-                    e.avoid_with_conditions
+                    index.exercise_avoid_condition[k]
                         .iter()
-                        .find(|a| kb.condition_index(&a.condition).is_some_and(|c| input.likely.contains(&c)))
-                        .map(|a| a.reason.as_str())
+                        .find(|(c, _)| input.likely.contains(c))
+                        .map(|(_, a)| e.avoid_with_conditions[*a].reason.as_str())
                 })
         };
         match reason {

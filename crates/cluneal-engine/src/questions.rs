@@ -7,14 +7,31 @@ use cluneal_kb::{AnswerType, AskedBy, KnowledgeBase, Urgency};
 use crate::Engine;
 use crate::case::Respondent;
 use crate::facts::Facts;
-use crate::score::{Model, Scores, delta_if, logistic};
+use crate::score::{Model, Scores, factor_if};
+
+/// log2(x) for x > 0, to about 1e-6: the exponent from the bits, and the
+/// mantissa m in [1, 2) from ln(m) = 2 artanh((m - 1) / (m + 1)). Fast and
+/// deterministic; ranking questions needs no more precision.
+fn log2(x: f64) -> f64 {
+    let bits = x.to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    let t = (m - 1.0) / (m + 1.0);
+    let t2 = t * t;
+    let ln_m = 2.0
+        * t
+        * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0 + t2 * (1.0 / 9.0 + t2 / 11.0)))));
+    exponent as f64 + ln_m * std::f64::consts::LOG2_E
+}
 
 /// Binary entropy in bits.
-fn entropy(p: f64) -> f64 {
-    if p <= 0.0 || p >= 1.0 {
+pub fn entropy(p: f64) -> f64 {
+    // Below the normal range the bit trick in `log2` does not apply, and the
+    // entropy is negligible anyway.
+    if !(1e-300..=1.0 - 1e-16).contains(&p) {
         return 0.0;
     }
-    -(p * p.log2() + (1.0 - p) * (1.0 - p).log2())
+    -(p * log2(p) + (1.0 - p) * log2(1.0 - p))
 }
 
 /// Expected information gain of answering yes/no finding `f`, per condition.
@@ -25,16 +42,19 @@ fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnM
     for &(c, k) in &model.by_finding[f] {
         let c = c as usize;
         let e = &model.conditions[c].evidence[k as usize];
-        let lo = scores.lo[c];
         let p = scores.p[c];
-        let p_yes = logistic(lo + delta_if(model, scores, c, e, true));
-        let p_no = logistic(lo + delta_if(model, scores, c, e, false));
+        let odds = scores.odds[c];
+        // Odds after each answer; ungrouped findings multiply by their likelihood ratio.
+        let o_yes = odds * factor_if(scores, c, e, true);
+        let o_no = odds * factor_if(scores, c, e, false);
+        let p_yes = o_yes / (1.0 + o_yes);
+        let p_no = o_no / (1.0 + o_no);
         let spread = p_yes - p_no;
         if spread.abs() < 1e-12 {
             continue;
         }
         let q = ((p - p_no) / spread).clamp(0.0, 1.0);
-        let g = entropy(p) - (q * entropy(p_yes) + (1.0 - q) * entropy(p_no));
+        let g = scores.entropy[c] - (q * entropy(p_yes) + (1.0 - q) * entropy(p_no));
         if g > 0.0 {
             total += g;
             per_condition(c, g);
@@ -92,9 +112,13 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
     };
     urgent.sort_by(by_flag);
     closing.sort_by(by_flag);
+    let mut in_urgent = vec![false; kb.findings.len()];
+    for c in &urgent {
+        in_urgent[c.finding] = true;
+    }
     let mut gain_list: Vec<Candidate> = Vec::new();
     for (f, derived) in derived_from.iter().enumerate() {
-        if facts.settled(f) || !askable(kb, f, respondent) || urgent.iter().any(|c| c.finding == f) {
+        if in_urgent[f] || facts.settled(f) || !askable(kb, f, respondent) {
             continue;
         }
         let mut gain = 0.0;
@@ -106,7 +130,7 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
             gain += gain_of(model, scores, d, |_, _| {});
         }
         if gain > 0.0 {
-            let red_flag = screen.iter().find(|(x, _)| *x == f).map(|(_, u)| *u);
+            let red_flag = engine.index.flag_urgency[f];
             gain_list.push(Candidate { finding: f, red_flag, gain });
         }
     }
@@ -127,4 +151,24 @@ pub fn bears_on(model: &Model, scores: &Scores, derived_from: &[Vec<usize>], f: 
     }
     by_condition.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     by_condition
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_log2_matches_the_library_to_a_millionth() {
+        for &x in &[1e-12, 1e-6, 0.001, 0.3, 0.5, 0.999_999, 1.0, 1.5, 2.0, 7.3, 1e6] {
+            let (a, b) = (log2(x), x.log2());
+            assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "{x}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn entropy_is_one_bit_at_one_half_and_zero_at_the_ends() {
+        assert!((entropy(0.5) - 1.0).abs() < 1e-9);
+        assert_eq!(entropy(0.0), 0.0);
+        assert_eq!(entropy(1.0), 0.0);
+    }
 }

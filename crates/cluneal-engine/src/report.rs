@@ -92,9 +92,10 @@ pub struct ConditionResult<'k> {
 pub struct EvidenceItem<'k> {
     /// Finding id (for `exclusion` conditions: the condition whose likelihood moved it).
     pub finding: &'k str,
-    pub label: Cow<'k, str>,
-    /// `yes` or `no` (for `exclusion` conditions: the other condition's probability).
-    pub answer: Cow<'k, str>,
+    pub label: &'k str,
+    /// `yes` or `no` (for `exclusion` conditions: whether the other condition became
+    /// `more likely` or `less likely` than its prior).
+    pub answer: &'static str,
     /// The likelihood ratio for this answer, as published or estimated.
     pub likelihood_ratio: f64,
     /// 1 for independent evidence; less when the finding is correlated with a stronger one.

@@ -5,7 +5,7 @@ use cluneal_kb::{ConditionModel, KnowledgeBase};
 
 use crate::facts::{Facts, Tri};
 
-const NO_GROUP: u32 = u32::MAX;
+pub const NO_GROUP: u32 = u32::MAX;
 
 /// One evidence entry in the form the arithmetic needs.
 #[derive(Debug, Clone)]
@@ -13,10 +13,17 @@ pub struct Ev {
     pub finding: usize,
     pub ln_pos: f64,
     pub ln_neg: f64,
+    pub lr_pos: f64,
+    pub lr_neg: f64,
+    /// The likelihood ratios raised to the correlation group's residual weight.
+    pub lr_pos_w: f64,
+    pub lr_neg_w: f64,
     /// Correlation group of the finding, or `NO_GROUP`.
     pub group: u32,
     /// Index of the entry in the condition's `evidence` list.
     pub entry: usize,
+    /// Index of the entry's reference in the knowledge base.
+    pub source_ref: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -52,7 +59,7 @@ pub fn logistic(lo: f64) -> f64 {
 }
 
 impl Model {
-    pub fn compile(kb: &KnowledgeBase) -> Model {
+    pub fn compile(kb: &KnowledgeBase, references: &std::collections::HashMap<String, usize>) -> Model {
         let mut group_of = vec![NO_GROUP; kb.findings.len()];
         let mut group_weight = Vec::new();
         for (g, c) in kb.correlations.iter().enumerate() {
@@ -64,6 +71,7 @@ impl Model {
             }
         }
         let mut by_finding = vec![Vec::new(); kb.findings.len()];
+        let weight_of = |g: u32| if g == NO_GROUP { 1.0 } else { group_weight[g as usize] };
         let conditions = kb
             .conditions
             .iter()
@@ -86,8 +94,13 @@ impl Model {
                             finding,
                             ln_pos: l.lr_positive.ln(),
                             ln_neg: l.lr_negative.ln(),
+                            lr_pos: l.lr_positive,
+                            lr_neg: l.lr_negative,
+                            lr_pos_w: l.lr_positive.powf(weight_of(group_of[finding])),
+                            lr_neg_w: l.lr_negative.powf(weight_of(group_of[finding])),
                             group: group_of[finding],
                             entry,
+                            source_ref: references.get(&e.source).copied().unwrap_or(0),
                         })
                     })
                     .collect();
@@ -125,21 +138,14 @@ pub struct GroupState {
     pub lead: f64,
     pub rest: f64,
     pub any: bool,
+    /// exp((w - 1) * lead): the odds factor by which a new, stronger finding
+    /// demotes the current lead to the residual weight.
+    pub demote: f64,
 }
 
 impl GroupState {
     pub fn total(&self, w: f64) -> f64 {
         if self.any { self.lead + w * self.rest } else { 0.0 }
-    }
-    /// The group's total if one more contribution `x` were added.
-    pub fn with(&self, x: f64, w: f64) -> f64 {
-        if !self.any {
-            x
-        } else if x.abs() > self.lead.abs() {
-            x + w * (self.lead + self.rest)
-        } else {
-            self.lead + w * (self.rest + x)
-        }
     }
 }
 
@@ -148,6 +154,9 @@ impl GroupState {
 pub struct Scores {
     pub lo: Vec<f64>,
     pub p: Vec<f64>,
+    /// p / (1 - p), and the binary entropy of p in bits (for the question ranking).
+    pub odds: Vec<f64>,
+    pub entropy: Vec<f64>,
     /// Per condition, per correlation group (row-major), the group state.
     pub groups: Vec<GroupState>,
     pub n_groups: usize,
@@ -167,6 +176,8 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
     let mut s = Scores {
         lo: vec![0.0; n],
         p: vec![0.0; n],
+        odds: vec![0.0; n],
+        entropy: vec![0.0; n],
         groups: vec![GroupState::default(); n * ng],
         n_groups: ng,
     };
@@ -208,7 +219,7 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
                 }
                 let d = if st == Tri::Yes { x.ln_pos } else { x.ln_neg };
                 if !gs.any {
-                    gs = GroupState { lead: d, rest: 0.0, any: true };
+                    gs = GroupState { lead: d, rest: 0.0, any: true, demote: 1.0 };
                     lead_at = j;
                 } else if d.abs() > gs.lead.abs() {
                     gs.rest += gs.lead;
@@ -219,6 +230,7 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
                 }
             }
             lo += gs.total(w);
+            gs.demote = ((w - 1.0) * gs.lead).exp();
             s.groups[ci * ng + g as usize] = gs;
             if gs.any
                 && let Some(a) = applied.as_deref_mut()
@@ -238,6 +250,8 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
         }
         s.lo[ci] = lo;
         s.p[ci] = logistic(lo);
+        s.odds[ci] = lo.exp();
+        s.entropy[ci] = crate::questions::entropy(s.p[ci]);
     }
     // Exclusion conditions ("no specific cause"): the prior scaled by how the
     // chance that no specific condition applies moved from its prior value, and
@@ -276,12 +290,19 @@ pub fn ln_1m(p: f64) -> f64 {
 }
 
 /// The change in a condition's log-odds if finding `e` were answered `yes`.
-pub fn delta_if(model: &Model, scores: &Scores, c: usize, e: &Ev, yes: bool) -> f64 {
-    let x = if yes { e.ln_pos } else { e.ln_neg };
+/// The factor on a condition's odds if finding `e` were answered `yes` (or no);
+/// the same as `exp(delta_if(..))`, without calling `exp`.
+pub fn factor_if(scores: &Scores, c: usize, e: &Ev, yes: bool) -> f64 {
+    let (lr, lr_w, x) = if yes { (e.lr_pos, e.lr_pos_w, e.ln_pos) } else { (e.lr_neg, e.lr_neg_w, e.ln_neg) };
     if e.group == NO_GROUP {
-        return x;
+        return lr;
     }
-    let w = model.group_weight[e.group as usize];
     let gs = scores.group(c, e.group);
-    gs.with(x, w) - gs.total(w)
+    if !gs.any {
+        lr
+    } else if x.abs() > gs.lead.abs() {
+        lr * gs.demote
+    } else {
+        lr_w
+    }
 }

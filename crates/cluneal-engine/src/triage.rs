@@ -80,10 +80,11 @@ pub fn triage<'k>(
             Some(d) => d.field.as_str(),
             None => finding.id.as_str(),
         };
-        if !unanswered.contains(&name) {
-            unanswered.push(name);
-        }
+        unanswered.push(name);
     }
+    // Several derived findings share a case field (age): list it once.
+    unanswered.sort_unstable();
+    unanswered.dedup();
     let screen_complete = unanswered.is_empty();
     let message = match fired.first() {
         Some((r, _)) => r.patient_action.as_str(),

@@ -15,36 +15,34 @@ fn pct(p: f64) -> String {
     format!("{:.0}%", p * 100.0)
 }
 
+/// The suggested steps, and the references they cite (as indices).
 pub fn workup<'k>(
     engine: &'k Engine,
     facts: &Facts,
     probabilities: &[f64],
     in_play: &[usize],
     triage: &Triage<'_>,
-) -> Vec<WorkupStep<'k>> {
+) -> (Vec<WorkupStep<'k>>, Vec<usize>) {
     let kb = &engine.kb;
     let flagged: Vec<usize> = triage
         .red_flags
         .iter()
         .flat_map(|r| r.conditions.iter())
-        .filter_map(|c| kb.condition_index(c))
+        .filter_map(|c| kb.conditions.iter().position(|x| &x.id == c))
         .collect();
     // Does an open finding of this step carry evidence for condition `c`?
-    let bears = |findings: &[usize], c: usize| {
-        findings.iter().any(|&f| engine.model.by_finding[f].iter().any(|&(ci, _)| ci as usize == c))
+    let bears = |open: &[usize], c: usize| {
+        open.iter().any(|&f| engine.model.by_finding[f].iter().any(|&(ci, _)| ci as usize == c))
     };
-    let mut picked: Vec<(bool, i64, WorkupStep<'k>)> = Vec::new();
-    for d in &kb.diagnostics {
-        let open: Vec<usize> =
-            d.findings.iter().filter_map(|f| kb.finding_index(f)).filter(|&i| !facts.settled(i)).collect();
+    let mut urgent_steps = Vec::new();
+    let mut other_steps = Vec::new();
+    for d in &engine.index.diagnostics {
+        let open: Vec<usize> = d.findings.iter().copied().filter(|&i| !facts.settled(i)).collect();
         if open.is_empty() {
             continue;
         }
-        let relevant = |ids: &[String], set: &[usize]| -> Vec<usize> {
-            ids.iter()
-                .filter_map(|id| kb.condition_index(id))
-                .filter(|c| set.contains(c) && bears(&open, *c))
-                .collect()
+        let relevant = |ids: &[usize], set: &[usize]| -> Vec<usize> {
+            ids.iter().copied().filter(|c| set.contains(c) && bears(&open, *c)).collect()
         };
         let urgent = relevant(&d.rules_in, &flagged);
         let rin = relevant(&d.rules_in, in_play);
@@ -68,22 +66,31 @@ pub fn workup<'k>(
         if !rout.is_empty() {
             reason.push(format!("can rule out {}", names(&rout)));
         }
-        picked.push((
-            !urgent.is_empty(),
-            d.order,
-            WorkupStep {
-                id: &d.id,
-                name: &d.name,
-                kind: &d.kind,
-                when: &d.when,
-                patient_explanation: &d.patient_explanation,
-                reason: reason.join("; "),
-                rules_in: &d.rules_in,
-                rules_out: &d.rules_out,
-                sources: &d.sources,
-            },
-        ));
+        let step = kb.diagnostics.get(d.at).map(|x| WorkupStep {
+            id: &x.id,
+            name: &x.name,
+            kind: &x.kind,
+            when: &x.when,
+            patient_explanation: &x.patient_explanation,
+            reason: reason.join("; "),
+            rules_in: &x.rules_in,
+            rules_out: &x.rules_out,
+            sources: &x.sources,
+        });
+        if let Some(step) = step {
+            if urgent.is_empty() { other_steps.push((step, d)) } else { urgent_steps.push((step, d)) }
+        }
     }
-    picked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.id.cmp(b.2.id)));
-    picked.into_iter().take(MAX_STEPS).map(|(_, _, w)| w).collect()
+    // Red-flag steps first; within each list the work-up order is kept.
+    let mut refs = Vec::new();
+    let steps = urgent_steps
+        .into_iter()
+        .chain(other_steps)
+        .take(MAX_STEPS)
+        .map(|(step, d)| {
+            refs.extend(&d.refs);
+            step
+        })
+        .collect();
+    (steps, refs)
 }
