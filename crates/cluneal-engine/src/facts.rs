@@ -129,10 +129,11 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
     }
 
     for (id, answer) in &case.answers {
-        let path = format!("answers.{id}");
+        // Built only when something is wrong: most answers are fine.
+        let path = || format!("answers.{id}");
         let Some(&i) = engine.index.finding.get(id) else {
             problems.push(CaseProblem {
-                path,
+                path: path(),
                 message: format!(
                     "unknown finding `{id}`{}",
                     hint(id, kb.findings.iter().map(|f| f.id.as_str()))
@@ -147,32 +148,32 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
             (AnswerType::YesNo, Answer::Yes) => facts.state[i] = Tri::Yes,
             (AnswerType::YesNo, Answer::No) => facts.state[i] = Tri::No,
             (AnswerType::YesNo, other) => problems.push(CaseProblem {
-                path,
+                path: path(),
                 message: format!("`{id}` takes \"yes\", \"no\" or \"unknown\", not `{}`", other.describe()),
             }),
             (AnswerType::Scale, Answer::Number(v)) => {
-                let before = problems.len();
-                range(&mut problems, &path, *v, 0.0, 10.0);
-                if problems.len() == before {
+                if (0.0..=10.0).contains(v) {
                     facts.value[i] = Some(Value::Number(*v));
+                } else {
+                    range(&mut problems, &path(), *v, 0.0, 10.0);
                 }
             }
             (AnswerType::Number, Answer::Number(v)) => {
                 let (lo, hi) = (f.min.unwrap_or(f64::MIN), f.max.unwrap_or(f64::MAX));
-                let before = problems.len();
-                range(&mut problems, &path, *v, lo, hi);
-                if problems.len() == before {
+                if (lo..=hi).contains(v) {
                     facts.value[i] = Some(Value::Number(*v));
+                } else {
+                    range(&mut problems, &path(), *v, lo, hi);
                 }
             }
             (AnswerType::Scale | AnswerType::Number, other) => problems.push(CaseProblem {
-                path,
+                path: path(),
                 message: format!("`{id}` takes a number, not `{}`", other.describe()),
             }),
             (AnswerType::Choice, Answer::Choice(c)) => match f.options.iter().position(|o| o == c) {
                 Some(k) => facts.value[i] = Some(Value::Choice(k)),
                 None => problems.push(CaseProblem {
-                    path,
+                    path: path(),
                     message: format!(
                         "`{c}` is not an option of `{id}`{}; options: {}",
                         hint(c, f.options.iter()),
@@ -181,7 +182,7 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
                 }),
             },
             (AnswerType::Choice, other) => problems.push(CaseProblem {
-                path,
+                path: path(),
                 message: format!("`{id}` takes one of {}, not `{}`", f.options.join(", "), other.describe()),
             }),
         }

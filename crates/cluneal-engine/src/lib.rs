@@ -29,7 +29,7 @@ pub use facts::{CaseError, CaseProblem};
 pub use report::*;
 
 use facts::{Facts, Origin, Tri};
-use score::{Applied, Model, Scores};
+use score::{Model, Scores};
 use triage::FlagModel;
 
 /// The engine: a validated knowledge base compiled for fast assessment.
@@ -261,7 +261,7 @@ impl Engine {
     /// The full report for one case.
     pub fn assess(&self, case: &Case) -> Result<Report<'_>, CaseError> {
         let (facts, notes) = facts::build(self, case)?;
-        let mut applied = Vec::new();
+        let mut applied = score::Applications::default();
         let scores = score::score(&self.model, &facts, Some(&mut applied));
         Ok(self.report(case, &facts, &scores, &applied, notes))
     }
@@ -446,7 +446,7 @@ impl Engine {
         case: &Case,
         facts: &Facts,
         scores: &Scores,
-        applied: &[Vec<Applied>],
+        applied: &score::Applications,
         notes: Vec<String>,
     ) -> Report<'_> {
         let kb = &self.kb;
@@ -493,7 +493,7 @@ impl Engine {
         let mut cited: Vec<usize> = Vec::new();
         for (ci, c) in self.model.conditions.iter().enumerate() {
             cited.push(self.index.prior_ref[ci].get(setting).copied().unwrap_or(0));
-            cited.extend(applied.get(ci).into_iter().flatten().map(|a| c.evidence[a.ev].source_ref));
+            cited.extend(applied.of(ci).iter().map(|a| c.evidence[a.ev].source_ref));
         }
         for f in &tri.red_flags {
             if let Some(k) = kb.red_flags.iter().position(|r| std::ptr::eq(r.id.as_str(), f.id)) {
@@ -540,7 +540,7 @@ impl Engine {
         &self,
         facts: &Facts,
         scores: &Scores,
-        applied: &[Vec<Applied>],
+        applied: &score::Applications,
     ) -> Vec<ConditionResult<'_>> {
         let kb = &self.kb;
         let s = facts.setting;
@@ -551,70 +551,71 @@ impl Engine {
             let prior_entry = c.prior.get(self.index.prior_pos[ci].get(s).copied().unwrap_or(usize::MAX));
             let prior_source = prior_entry.map_or("", |p| p.source.as_str());
             let prior_grade = prior_entry.map_or(cluneal_kb::Grade::ExpertEstimate, |p| p.grade);
-            let mut items: Vec<(f64, EvidenceItem<'_>)> =
-                Vec::with_capacity(applied.get(ci).map_or(kb.conditions.len(), Vec::len));
+            // Sort small keys (effect, then id order = knowledge-base order), then
+            // build each evidence item once, where it belongs.
+            let mut keys: Vec<(f64, usize)> =
+                Vec::with_capacity(if m.exclusion { kb.conditions.len() } else { applied.of(ci).len() });
+            let exclusion_delta = |cj: usize| {
+                let op = self.model.conditions[cj].prior_p.get(s).copied().unwrap_or(0.0);
+                score::ln_1m(scores.p[cj]) - (1.0 - op).ln()
+            };
             if m.exclusion {
                 for (cj, other) in self.model.conditions.iter().enumerate() {
-                    if other.exclusion {
-                        continue;
+                    let delta = exclusion_delta(cj);
+                    if !other.exclusion && delta.abs() >= 0.01 {
+                        keys.push((delta, cj));
                     }
-                    let op = other.prior_p.get(s).copied().unwrap_or(0.0);
-                    let delta = score::ln_1m(scores.p[cj]) - (1.0 - op).ln();
-                    if delta.abs() < 0.01 {
-                        continue;
-                    }
-                    let ratio = delta.exp();
-                    items.push((
-                        delta,
-                        EvidenceItem {
-                            finding: &kb.conditions[cj].id,
-                            label: &kb.conditions[cj].name,
-                            answer: if delta < 0.0 { "more likely" } else { "less likely" },
-                            likelihood_ratio: ratio,
-                            weight: 1.0,
-                            effective_ratio: ratio,
-                            origin: "exclusion",
-                            source: prior_source,
-                            grade: prior_grade,
-                        },
-                    ));
                 }
             } else {
-                for a in applied.get(ci).map(Vec::as_slice).unwrap_or_default() {
-                    let ev = &m.evidence[a.ev];
-                    let e = &c.evidence[ev.entry];
-                    let f = &kb.findings[ev.finding];
-                    let (lr, lr_w) = if a.yes { (ev.lr_pos, ev.lr_pos_w) } else { (ev.lr_neg, ev.lr_neg_w) };
-                    items.push((
-                        a.delta,
-                        EvidenceItem {
-                            finding: &f.id,
-                            label: &f.label,
-                            answer: if a.yes { "yes" } else { "no" },
-                            likelihood_ratio: lr,
-                            weight: a.weight,
-                            // The lead of a correlation group counts in full, the rest at the residual weight.
-                            effective_ratio: if a.weight == 1.0 { lr } else { lr_w },
-                            origin: match facts.origin[ev.finding] {
-                                Origin::Answer | Origin::None => "answer",
-                                Origin::Derived => "derived",
-                                Origin::Block(b) => &kb.blocks[b].id,
-                            },
-                            source: &e.source,
-                            grade: e.grade,
-                        },
-                    ));
-                }
+                keys.extend(applied.of(ci).iter().enumerate().map(|(k, a)| (a.delta, k)));
             }
-            items.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then_with(|| a.1.finding.cmp(b.1.finding)));
-            let n_for = items.iter().filter(|(d, _)| *d > 0.0).count();
+            let tie = |k: usize| if m.exclusion { k } else { m.evidence[applied.of(ci)[k].ev].finding };
+            keys.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then_with(|| tie(a.1).cmp(&tie(b.1))));
+            let item = |k: usize| -> EvidenceItem<'_> {
+                if m.exclusion {
+                    let ratio = exclusion_delta(k).exp();
+                    return EvidenceItem {
+                        finding: &kb.conditions[k].id,
+                        label: &kb.conditions[k].name,
+                        answer: if ratio < 1.0 { "more likely" } else { "less likely" },
+                        likelihood_ratio: ratio,
+                        weight: 1.0,
+                        effective_ratio: ratio,
+                        origin: "exclusion",
+                        source: prior_source,
+                        grade: prior_grade,
+                    };
+                }
+                let a = &applied.of(ci)[k];
+                let ev = &m.evidence[a.ev];
+                let e = &c.evidence[ev.entry];
+                let f = &kb.findings[ev.finding];
+                let (lr, lr_w) = if a.yes { (ev.lr_pos, ev.lr_pos_w) } else { (ev.lr_neg, ev.lr_neg_w) };
+                EvidenceItem {
+                    finding: &f.id,
+                    label: &f.label,
+                    answer: if a.yes { "yes" } else { "no" },
+                    likelihood_ratio: lr,
+                    weight: a.weight,
+                    // The lead of a correlation group counts in full, the rest at the residual weight.
+                    effective_ratio: if a.weight == 1.0 { lr } else { lr_w },
+                    origin: match facts.origin[ev.finding] {
+                        Origin::Answer | Origin::None => "answer",
+                        Origin::Derived => "derived",
+                        Origin::Block(b) => &kb.blocks[b].id,
+                    },
+                    source: &e.source,
+                    grade: e.grade,
+                }
+            };
+            let n_for = keys.iter().filter(|(d, _)| *d > 0.0).count();
             let mut evidence_for = Vec::with_capacity(n_for);
-            let mut evidence_against = Vec::with_capacity(items.len() - n_for);
-            for (d, item) in items {
+            let mut evidence_against = Vec::with_capacity(keys.len() - n_for);
+            for (d, k) in keys {
                 if d > 0.0 {
-                    evidence_for.push(item);
+                    evidence_for.push(item(k));
                 } else if d < 0.0 {
-                    evidence_against.push(item);
+                    evidence_against.push(item(k));
                 }
             }
             out.push(ConditionResult {

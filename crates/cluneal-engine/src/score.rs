@@ -131,6 +131,21 @@ pub struct Applied {
     pub delta: f64,
 }
 
+/// Every applied piece of evidence of one case, condition after condition, in
+/// one allocation.
+#[derive(Debug, Clone, Default)]
+pub struct Applications {
+    items: Vec<Applied>,
+    /// Per condition, the range of its entries in `items`.
+    ranges: Vec<(usize, usize)>,
+}
+
+impl Applications {
+    pub fn of(&self, c: usize) -> &[Applied] {
+        self.ranges.get(c).map_or(&[], |&(a, b)| &self.items[a..b])
+    }
+}
+
 /// The state of one correlation group for one condition: the strongest
 /// contribution and the sum of the others.
 #[derive(Debug, Clone, Copy, Default)]
@@ -170,7 +185,7 @@ impl Scores {
 
 /// Score every condition; when `applied` is given, also record each applied
 /// piece of evidence per condition (for the report).
-pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Applied>>>) -> Scores {
+pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications>) -> Scores {
     let n = model.conditions.len();
     let ng = model.group_weight.len();
     let mut s = Scores {
@@ -182,13 +197,16 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
         n_groups: ng,
     };
     if let Some(a) = applied.as_deref_mut() {
-        a.clear();
-        a.resize(n, Vec::new());
+        a.items.clear();
+        a.items.reserve(model.conditions.iter().map(|c| c.evidence.len()).sum::<usize>() / 2);
+        a.ranges.clear();
+        a.ranges.resize(n, (0, 0));
     }
     for (ci, c) in model.conditions.iter().enumerate() {
         if c.exclusion {
             continue;
         }
+        let start = applied.as_deref().map_or(0, |a| a.items.len());
         let mut lo = c.prior_lo.get(facts.setting).copied().unwrap_or(0.0);
         // Evidence is sorted by group, so each group's entries are contiguous.
         let mut k = 0;
@@ -201,7 +219,7 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
                     let d = if yes { e.ln_pos } else { e.ln_neg };
                     lo += d;
                     if let Some(a) = applied.as_deref_mut() {
-                        a[ci].push(Applied { ev: k, yes, weight: 1.0, delta: d });
+                        a.items.push(Applied { ev: k, yes, weight: 1.0, delta: d });
                     }
                 }
                 k += 1;
@@ -243,10 +261,13 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Vec<Vec<Appl
                     let yes = st == Tri::Yes;
                     let d = if yes { x.ln_pos } else { x.ln_neg };
                     let weight = if j == lead_at { 1.0 } else { w };
-                    a[ci].push(Applied { ev: k + j, yes, weight, delta: d * weight });
+                    a.items.push(Applied { ev: k + j, yes, weight, delta: d * weight });
                 }
             }
             k = end;
+        }
+        if let Some(a) = applied.as_deref_mut() {
+            a.ranges[ci] = (start, a.items.len());
         }
         s.lo[ci] = lo;
         s.p[ci] = logistic(lo);

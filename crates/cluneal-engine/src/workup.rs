@@ -4,16 +4,14 @@
 //! behind a red flag that fired come first; the rest keep the clinical order
 //! of the knowledge base (history and examination, then blocks, then imaging).
 
+use std::fmt::Write as _;
+
 use crate::Engine;
 use crate::facts::Facts;
 use crate::report::{Triage, WorkupStep};
 
 /// How many work-up steps a report lists.
 const MAX_STEPS: usize = 6;
-
-fn pct(p: f64) -> String {
-    format!("{:.0}%", p * 100.0)
-}
 
 /// The suggested steps, and the references they cite (as indices).
 pub fn workup<'k>(
@@ -50,29 +48,35 @@ pub fn workup<'k>(
         if urgent.is_empty() && rin.is_empty() && rout.is_empty() {
             continue;
         }
-        let names = |cs: &[usize]| -> String {
-            cs.iter()
-                .map(|&c| format!("{} ({})", kb.conditions[c].short_name, pct(probabilities[c])))
-                .collect::<Vec<_>>()
-                .join(", ")
+        // "can support SCNE (62%), MCNE (20%); can rule out ...", built in one string.
+        let mut reason = String::with_capacity(96);
+        let mut part = |lead: &str, tail: &str, cs: &[usize]| {
+            if cs.is_empty() {
+                return;
+            }
+            if !reason.is_empty() {
+                reason.push_str("; ");
+            }
+            reason.push_str(lead);
+            for (k, &c) in cs.iter().enumerate() {
+                if k > 0 {
+                    reason.push_str(", ");
+                }
+                reason.push_str(&kb.conditions[c].short_name);
+                let _ = write!(reason, " ({}%)", (probabilities[c] * 100.0).round() as u32);
+            }
+            reason.push_str(tail);
         };
-        let mut reason = Vec::new();
-        if !urgent.is_empty() {
-            reason.push(format!("a red flag points to {}: confirm or exclude it now", names(&urgent)));
-        }
-        if !rin.is_empty() {
-            reason.push(format!("can support {}", names(&rin)));
-        }
-        if !rout.is_empty() {
-            reason.push(format!("can rule out {}", names(&rout)));
-        }
+        part("a red flag points to ", ": confirm or exclude it now", &urgent);
+        part("can support ", "", &rin);
+        part("can rule out ", "", &rout);
         let step = kb.diagnostics.get(d.at).map(|x| WorkupStep {
             id: &x.id,
             name: &x.name,
             kind: &x.kind,
             when: &x.when,
             patient_explanation: &x.patient_explanation,
-            reason: reason.join("; "),
+            reason,
             rules_in: &x.rules_in,
             rules_out: &x.rules_out,
             sources: &x.sources,
