@@ -9,6 +9,10 @@ use cluneal_engine::{Case, Engine};
 use cluneal_kb::KnowledgeBase;
 use criterion::{Criterion, criterion_group, criterion_main};
 
+// The same allocator as the `cluneal` binary, so the numbers are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn examples() -> Vec<(String, Case)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let mut out: Vec<(String, Case)> = std::fs::read_dir(&dir)

@@ -72,6 +72,9 @@ struct Index {
     /// Per exercise: (finding, avoid_if entry) and (condition, avoid_with_conditions entry).
     exercise_avoid_finding: Vec<Vec<(usize, usize)>>,
     exercise_avoid_condition: Vec<Vec<(usize, usize)>>,
+    /// Per plan step (knowledge-base order): its treatments, each with the
+    /// conditions it is used for.
+    step_treatments: Vec<Vec<(usize, Vec<usize>)>>,
     /// Per finding: its question group's index.
     group_of: Vec<usize>,
     /// Per finding: the finding a derived finding is computed from, if any.
@@ -190,6 +193,18 @@ impl Index {
                     .collect()
             })
             .collect();
+        let step_treatments = kb
+            .plan_steps
+            .iter()
+            .map(|st| {
+                kb.treatments
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.step == st.id)
+                    .map(|(k, t)| (k, c(&t.conditions)))
+                    .collect()
+            })
+            .collect();
         let group_of =
             kb.findings.iter().map(|x| kb.groups.iter().position(|g| g.id == x.group).unwrap_or(0)).collect();
         let derived_source = kb
@@ -210,6 +225,7 @@ impl Index {
             diagnostics,
             exercise_avoid_finding,
             exercise_avoid_condition,
+            step_treatments,
             group_of,
             derived_source,
         }
@@ -652,10 +668,11 @@ impl Engine {
                     .map(|(it, fs)| {
                         let ids: Vec<&str> =
                             it.finding.iter().chain(&it.any_of).map(String::as_str).collect();
-                        let states: Vec<Tri> = fs.iter().map(|&f| facts.state[f]).collect();
-                        let status = if states.contains(&Tri::Yes) {
+                        let any_yes = fs.iter().any(|&f| facts.state[f] == Tri::Yes);
+                        let all_no = !fs.is_empty() && fs.iter().all(|&f| facts.state[f] == Tri::No);
+                        let status = if any_yes {
                             "met"
-                        } else if !states.is_empty() && states.iter().all(|s| *s == Tri::No) {
+                        } else if all_no {
                             "unmet"
                         } else {
                             "unknown"

@@ -30,12 +30,13 @@ fn tried<'a>(case: &'a Case, id: &str) -> Option<&'a crate::case::TreatmentTried
     case.treatments_tried.iter().rev().find(|t| t.treatment == id)
 }
 
-fn step_result<'k>(input: &PlanInput<'k, '_>, step: &'k PlanStep, focus_id: &str) -> PlanStepResult<'k> {
+fn step_result<'k>(input: &PlanInput<'k, '_>, si: usize, focus: usize) -> PlanStepResult<'k> {
     let kb = input.kb;
-    let treatments: Vec<PlanTreatment<'k>> = kb
-        .treatments
+    let step = &kb.plan_steps[si];
+    let treatments: Vec<PlanTreatment<'k>> = input.engine.index.step_treatments[si]
         .iter()
-        .filter(|t| t.step == step.id && t.conditions.iter().any(|c| c == focus_id))
+        .filter(|(_, conditions)| conditions.contains(&focus))
+        .map(|(t, _)| &kb.treatments[*t])
         .map(|t| PlanTreatment {
             id: &t.id,
             name: &t.name,
@@ -59,12 +60,12 @@ fn step_result<'k>(input: &PlanInput<'k, '_>, step: &'k PlanStep, focus_id: &str
 pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
     let kb = input.kb;
     let focus = &kb.conditions[input.focus];
-    let mut steps: Vec<&'k PlanStep> = kb.plan_steps.iter().collect();
-    steps.sort_by_key(|s| s.order);
+    let mut steps: Vec<(usize, &'k PlanStep)> = kb.plan_steps.iter().enumerate().collect();
+    steps.sort_by_key(|(_, s)| s.order);
     let mut results: Vec<PlanStepResult<'k>> = Vec::new();
     let mut current: Option<&'k str> = None;
-    for step in steps {
-        let mut r = step_result(input, step, &focus.id);
+    for (si, step) in steps {
+        let mut r = step_result(input, si, input.focus);
         if r.treatments.is_empty() && step.completed_by_finding.is_none() {
             continue;
         }

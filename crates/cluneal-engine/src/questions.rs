@@ -24,6 +24,16 @@ fn log2(x: f64) -> f64 {
     exponent as f64 + ln_m * std::f64::consts::LOG2_E
 }
 
+/// Binary entropy in bits of p = o / (1 + o), given the odds and the natural
+/// log-odds: H = log2(1 + o) - p log2(o), one logarithm instead of two.
+fn entropy_of_odds(o: f64, ln_o: f64) -> f64 {
+    if !(o.is_finite() && o > 1e-300) {
+        return 0.0;
+    }
+    let h = log2(1.0 + o) - o / (1.0 + o) * ln_o * std::f64::consts::LOG2_E;
+    h.max(0.0)
+}
+
 /// Binary entropy in bits.
 pub fn entropy(p: f64) -> f64 {
     // Below the normal range the bit trick in `log2` does not apply, and the
@@ -43,10 +53,11 @@ fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnM
         let c = c as usize;
         let e = &model.conditions[c].evidence[k as usize];
         let p = scores.p[c];
-        let odds = scores.odds[c];
-        // Odds after each answer; ungrouped findings multiply by their likelihood ratio.
-        let o_yes = odds * factor_if(scores, c, e, true);
-        let o_no = odds * factor_if(scores, c, e, false);
+        let (odds, lo) = (scores.odds[c], scores.lo[c]);
+        // Odds (and log-odds) after each answer.
+        let (f_yes, ln_yes) = factor_if(scores, c, e, true);
+        let (f_no, ln_no) = factor_if(scores, c, e, false);
+        let (o_yes, o_no) = (odds * f_yes, odds * f_no);
         let p_yes = o_yes / (1.0 + o_yes);
         let p_no = o_no / (1.0 + o_no);
         let spread = p_yes - p_no;
@@ -54,7 +65,8 @@ fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnM
             continue;
         }
         let q = ((p - p_no) / spread).clamp(0.0, 1.0);
-        let g = scores.entropy[c] - (q * entropy(p_yes) + (1.0 - q) * entropy(p_no));
+        let g = scores.entropy[c]
+            - (q * entropy_of_odds(o_yes, lo + ln_yes) + (1.0 - q) * entropy_of_odds(o_no, lo + ln_no));
         if g > 0.0 {
             total += g;
             per_condition(c, g);
@@ -162,6 +174,15 @@ mod tests {
         for &x in &[1e-12, 1e-6, 0.001, 0.3, 0.5, 0.999_999, 1.0, 1.5, 2.0, 7.3, 1e6] {
             let (a, b) = (log2(x), x.log2());
             assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "{x}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn entropy_from_odds_agrees_with_entropy_from_probability() {
+        for &p in &[1e-9, 1e-4, 0.01, 0.2, 0.5, 0.8, 0.99, 0.999_99] {
+            let o: f64 = p / (1.0 - p);
+            let (a, b) = (entropy_of_odds(o, o.ln()), entropy(p));
+            assert!((a - b).abs() < 1e-6, "{p}: {a} vs {b}");
         }
     }
 

@@ -15,7 +15,9 @@ pub struct Ev {
     pub ln_neg: f64,
     pub lr_pos: f64,
     pub lr_neg: f64,
-    /// The likelihood ratios raised to the correlation group's residual weight.
+    /// The correlation group's residual weight (1 outside a group), and the
+    /// likelihood ratios raised to it.
+    pub weight: f64,
     pub lr_pos_w: f64,
     pub lr_neg_w: f64,
     /// Correlation group of the finding, or `NO_GROUP`.
@@ -96,6 +98,7 @@ impl Model {
                             ln_neg: l.lr_negative.ln(),
                             lr_pos: l.lr_positive,
                             lr_neg: l.lr_negative,
+                            weight: weight_of(group_of[finding]),
                             lr_pos_w: l.lr_positive.powf(weight_of(group_of[finding])),
                             lr_neg_w: l.lr_negative.powf(weight_of(group_of[finding])),
                             group: group_of[finding],
@@ -310,20 +313,19 @@ pub fn ln_1m(p: f64) -> f64 {
     (1.0 - p).max(1e-12).ln()
 }
 
-/// The change in a condition's log-odds if finding `e` were answered `yes`.
-/// The factor on a condition's odds if finding `e` were answered `yes` (or no);
-/// the same as `exp(delta_if(..))`, without calling `exp`.
-pub fn factor_if(scores: &Scores, c: usize, e: &Ev, yes: bool) -> f64 {
+/// The factor on a condition's odds if finding `e` were answered `yes` (or no),
+/// and its natural log, both without calling `exp` or `ln`.
+pub fn factor_if(scores: &Scores, c: usize, e: &Ev, yes: bool) -> (f64, f64) {
     let (lr, lr_w, x) = if yes { (e.lr_pos, e.lr_pos_w, e.ln_pos) } else { (e.lr_neg, e.lr_neg_w, e.ln_neg) };
     if e.group == NO_GROUP {
-        return lr;
+        return (lr, x);
     }
     let gs = scores.group(c, e.group);
     if !gs.any {
-        lr
+        (lr, x)
     } else if x.abs() > gs.lead.abs() {
-        lr * gs.demote
+        (lr * gs.demote, x + (e.weight - 1.0) * gs.lead)
     } else {
-        lr_w
+        (lr_w, e.weight * x)
     }
 }

@@ -28,19 +28,23 @@ pub fn workup<'k>(
         .flat_map(|r| r.conditions.iter())
         .filter_map(|c| kb.conditions.iter().position(|x| &x.id == c))
         .collect();
-    // Does an open finding of this step carry evidence for condition `c`?
-    let bears = |open: &[usize], c: usize| {
-        open.iter().any(|&f| engine.model.by_finding[f].iter().any(|&(ci, _)| ci as usize == c))
-    };
     let mut urgent_steps = Vec::new();
     let mut other_steps = Vec::new();
     for d in &engine.index.diagnostics {
-        let open: Vec<usize> = d.findings.iter().copied().filter(|&i| !facts.settled(i)).collect();
-        if open.is_empty() {
+        // Does an open finding of this step carry evidence for condition `c`?
+        let bears = |c: usize| {
+            d.findings.iter().any(|&f| {
+                !facts.settled(f) && engine.model.by_finding[f].iter().any(|&(ci, _)| ci as usize == c)
+            })
+        };
+        if d.findings.iter().all(|&f| facts.settled(f)) {
             continue;
         }
         let relevant = |ids: &[usize], set: &[usize]| -> Vec<usize> {
-            ids.iter().copied().filter(|c| set.contains(c) && bears(&open, *c)).collect()
+            if !ids.iter().any(|c| set.contains(c)) {
+                return Vec::new();
+            }
+            ids.iter().copied().filter(|c| set.contains(c) && bears(*c)).collect()
         };
         let urgent = relevant(&d.rules_in, &flagged);
         let rin = relevant(&d.rules_in, in_play);
