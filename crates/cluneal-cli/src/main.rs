@@ -1,5 +1,6 @@
 //! The `cluneal` command: thin glue between the terminal and the library crates.
 
+mod evaluate;
 mod input;
 mod interview;
 mod knowledge;
@@ -71,11 +72,26 @@ enum Command {
     },
     /// Patient education from the knowledge base; without a topic, the list of topics.
     Learn { topic: Option<String> },
+    /// Validate on a folder of clinical vignettes: accuracy, triage safety, calibration, interview efficiency.
+    Eval {
+        /// The vignette folder (`vignettes/`).
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+        format: EvalFormat,
+    },
     /// Print the JSON Schema of the case or of the report.
     Schema {
         #[arg(value_enum)]
         which: SchemaKind,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EvalFormat {
+    Text,
+    Json,
+    /// The validation report (`docs/validation.md`).
+    Markdown,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -167,6 +183,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Kb { command } => return kb(dir, command),
+        Command::Eval { dir: vdir, format } => {
+            let engine = Engine::new(knowledge::load(dir)?);
+            let vignettes = evaluate::load(&vdir)?;
+            let errors = cluneal_eval::check(&engine, &vignettes);
+            if !errors.is_empty() {
+                let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                bail!("{} vignette problem(s):\n  {}", errors.len(), lines.join("\n  "));
+            }
+            let e = evaluate::run(&engine, &vignettes);
+            match format {
+                EvalFormat::Text => print(&cluneal_eval::text(&e))?,
+                EvalFormat::Json => print(&json(&e)?)?,
+                EvalFormat::Markdown => {
+                    let anchors = evaluate::anchors(&vdir)?;
+                    print(&cluneal_eval::markdown(&e, &anchors, &vignettes, evaluate::REPORT_COMMAND))?
+                }
+            }
+        }
         Command::Learn { topic } => {
             let kb = knowledge::load(dir)?;
             match topic {

@@ -219,6 +219,21 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
 /// Fill in derived findings that were not answered directly.
 fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
     let kb = &engine.kb;
+    // A treatment that did not help answers "persistent pain despite treatment"-type findings.
+    for (i, f) in kb.findings.iter().enumerate() {
+        let Some(rule) = &f.from_treatments else { continue };
+        if facts.origin[i] != Origin::None {
+            continue;
+        }
+        let failed = case.treatments_tried.iter().any(|t| {
+            rule.responses.iter().any(|r| r == t.response.as_str())
+                && t.weeks.is_none_or(|w| w >= rule.min_weeks.value)
+        });
+        if failed {
+            facts.state[i] = Tri::Yes;
+            facts.origin[i] = Origin::Derived;
+        }
+    }
     for (i, f) in kb.findings.iter().enumerate() {
         let Some(d) = &f.derived else { continue };
         if facts.origin[i] == Origin::Answer {

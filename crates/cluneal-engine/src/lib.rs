@@ -569,30 +569,34 @@ impl Engine {
             let prior_grade = prior_entry.map_or(cluneal_kb::Grade::ExpertEstimate, |p| p.grade);
             // Sort small keys (effect, then id order = knowledge-base order), then
             // build each evidence item once, where it belongs.
+            // Keys below `na` are applied findings; for an exclusion condition, key
+            // `na + cj` is the move of specific condition `cj`.
+            let own = applied.of(ci);
+            let na = own.len();
             let mut keys: Vec<(f64, usize)> =
-                Vec::with_capacity(if m.exclusion { kb.conditions.len() } else { applied.of(ci).len() });
+                Vec::with_capacity(na + if m.exclusion { kb.conditions.len() } else { 0 });
             let exclusion_delta = |cj: usize| {
                 let op = self.model.conditions[cj].prior_p.get(s).copied().unwrap_or(0.0);
                 score::ln_1m(scores.p[cj]) - (1.0 - op).ln()
             };
+            keys.extend(own.iter().enumerate().map(|(k, a)| (a.delta, k)));
             if m.exclusion {
                 for (cj, other) in self.model.conditions.iter().enumerate() {
                     let delta = exclusion_delta(cj);
                     if !other.exclusion && delta.abs() >= 0.01 {
-                        keys.push((delta, cj));
+                        keys.push((delta, na + cj));
                     }
                 }
-            } else {
-                keys.extend(applied.of(ci).iter().enumerate().map(|(k, a)| (a.delta, k)));
             }
-            let tie = |k: usize| if m.exclusion { k } else { m.evidence[applied.of(ci)[k].ev].finding };
+            let tie = |k: usize| if k < na { m.evidence[own[k].ev].finding } else { kb.findings.len() + k };
             keys.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then_with(|| tie(a.1).cmp(&tie(b.1))));
             let item = |k: usize| -> EvidenceItem<'_> {
-                if m.exclusion {
-                    let ratio = exclusion_delta(k).exp();
+                if k >= na {
+                    let cj = k - na;
+                    let ratio = exclusion_delta(cj).exp();
                     return EvidenceItem {
-                        finding: &kb.conditions[k].id,
-                        label: &kb.conditions[k].name,
+                        finding: &kb.conditions[cj].id,
+                        label: &kb.conditions[cj].name,
                         answer: if ratio < 1.0 { "more likely" } else { "less likely" },
                         likelihood_ratio: ratio,
                         weight: 1.0,
@@ -602,7 +606,7 @@ impl Engine {
                         grade: prior_grade,
                     };
                 }
-                let a = &applied.of(ci)[k];
+                let a = &own[k];
                 let ev = &m.evidence[a.ev];
                 let e = &c.evidence[ev.entry];
                 let f = &kb.findings[ev.finding];

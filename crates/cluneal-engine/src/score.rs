@@ -108,8 +108,12 @@ impl Model {
                     })
                     .collect();
                 evidence.sort_by_key(|e| (e.group, e.finding));
-                for (k, e) in evidence.iter().enumerate() {
-                    by_finding[e.finding].push((ci as u32, k as u32));
+                // Exclusion conditions are derived from the others: the question
+                // ranking looks only at specific conditions.
+                if c.model != ConditionModel::Exclusion {
+                    for (k, e) in evidence.iter().enumerate() {
+                        by_finding[e.finding].push((ci as u32, k as u32));
+                    }
                 }
                 CondModel {
                     exclusion: c.model == ConditionModel::Exclusion,
@@ -205,12 +209,12 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
         a.ranges.clear();
         a.ranges.resize(n, (0, 0));
     }
+    // Direct evidence of exclusion conditions (log likelihood ratios), applied after the others.
+    let mut direct = vec![0.0; n];
     for (ci, c) in model.conditions.iter().enumerate() {
-        if c.exclusion {
-            continue;
-        }
         let start = applied.as_deref().map_or(0, |a| a.items.len());
-        let mut lo = c.prior_lo.get(facts.setting).copied().unwrap_or(0.0);
+        let prior_lo = if c.exclusion { 0.0 } else { c.prior_lo.get(facts.setting).copied().unwrap_or(0.0) };
+        let mut lo = prior_lo;
         // Evidence is sorted by group, so each group's entries are contiguous.
         let mut k = 0;
         while k < c.evidence.len() {
@@ -272,14 +276,19 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
         if let Some(a) = applied.as_deref_mut() {
             a.ranges[ci] = (start, a.items.len());
         }
+        if c.exclusion {
+            direct[ci] = lo;
+            continue;
+        }
         s.lo[ci] = lo;
         s.p[ci] = logistic(lo);
         s.odds[ci] = lo.exp();
         s.entropy[ci] = crate::questions::entropy(s.p[ci]);
     }
     // Exclusion conditions ("no specific cause"): the prior scaled by how the
-    // chance that no specific condition applies moved from its prior value, and
-    // never above the chance that the most likely specific condition is absent.
+    // chance that no specific condition applies moved from its prior value, then
+    // moved by findings that by definition point to a specific cause, and never
+    // above the chance that the most likely specific condition is absent.
     for (ci, c) in model.conditions.iter().enumerate() {
         if !c.exclusion {
             continue;
@@ -295,7 +304,8 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
             ln_p += ln_1m(s.p[cj]) - (1.0 - other_prior).ln();
             ceiling = ceiling.min(1.0 - s.p[cj]);
         }
-        let p = ln_p.exp().min(ceiling).clamp(0.0, 1.0);
+        let base = ln_p.exp().clamp(1e-12, 1.0 - 1e-12);
+        let p = logistic(logit(base) + direct[ci]).min(ceiling).clamp(0.0, 1.0);
         s.p[ci] = p;
         s.lo[ci] = if p <= 0.0 {
             f64::MIN

@@ -449,6 +449,35 @@ fn check(cx: &mut Cx, raw: &Raw) {
         }
     }
 
+    for (file, f) in &raw.findings {
+        if let Some(t) = &f.from_treatments {
+            if f.answer != AnswerType::YesNo || f.derived.is_some() {
+                cx.problem(
+                    file,
+                    Some("from_treatments"),
+                    "`from_treatments` needs a yes/no finding that is not derived",
+                );
+            }
+            if t.responses.is_empty() {
+                cx.problem(
+                    file,
+                    Some("from_treatments"),
+                    "`from_treatments.responses` must name at least one response",
+                );
+            }
+            for r in &t.responses {
+                if !["good", "partial", "none", "worse"].contains(&r.as_str()) {
+                    cx.problem(
+                        file,
+                        Some(r),
+                        format!("unknown treatment response `{r}` (good, partial, none, worse)"),
+                    );
+                }
+            }
+            sourced(cx, file, "min_weeks", &t.min_weeks, (0.0, 520.0), &refs);
+        }
+    }
+
     let yes_no = |id: &str| finding_by_id.get(id).is_some_and(|f| f.answer == AnswerType::YesNo);
 
     for (file, c) in &raw.conditions {
@@ -496,8 +525,21 @@ fn check(cx: &mut Cx, raw: &Raw) {
                 cx.problem(file, Some("prior"), format!("no prior for setting `{s}`"));
             }
         }
-        if c.model == ConditionModel::Exclusion && !c.evidence.is_empty() {
-            cx.problem(file, Some("evidence"), "an `exclusion` condition takes no evidence entries");
+        // An exclusion condition's own evidence may only lower it: findings that by
+        // definition point to a specific cause.
+        if c.model == ConditionModel::Exclusion {
+            for e in &c.evidence {
+                if e.likelihood().is_ok_and(|l| l.lr_positive > 1.0) {
+                    cx.problem(
+                        file,
+                        Some(&e.finding),
+                        format!(
+                            "evidence for `{}` on an exclusion condition must have lr_positive below 1",
+                            e.finding
+                        ),
+                    );
+                }
+            }
         }
         let mut seen = BTreeSet::new();
         for e in &c.evidence {

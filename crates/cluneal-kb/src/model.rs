@@ -198,7 +198,20 @@ pub struct Finding {
     pub options: Vec<String>,
     #[serde(default)]
     pub derived: Option<Derived>,
+    /// Also answered "yes" by a recorded treatment that did not help (the finding stays askable).
+    #[serde(default)]
+    pub from_treatments: Option<FromTreatments>,
     pub sources: Vec<String>,
+}
+
+/// A yes/no finding that a recorded treatment response can answer: "yes" when
+/// some tried treatment had one of `responses` and was tried for at least
+/// `min_weeks` (or for an unrecorded time).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FromTreatments {
+    pub responses: Vec<String>,
+    pub min_weeks: Sourced,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

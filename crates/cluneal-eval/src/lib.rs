@@ -1,0 +1,458 @@
+//! Validation of the engine on clinical vignettes: how often it ranks the
+//! reference diagnosis first or in the top three, whether its triage is safe,
+//! how well calibrated its probabilities are, how efficient the adaptive
+//! interview is, what a nerve block adds, and how simple baselines compare.
+//!
+//! Pure: vignettes come in as values (the CLI reads the files), an
+//! [`Evaluation`] comes out, and the same inputs always give the same output.
+
+mod render;
+
+use std::collections::BTreeMap;
+
+use cluneal_engine::{Answer, Case, Engine, Report, Respondent};
+use cluneal_kb::Urgency;
+use serde::{Deserialize, Serialize};
+
+pub use render::{markdown, text};
+
+/// One clinical vignette: a case plus its reference answer and where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vignette {
+    /// One line, in our own words.
+    pub summary: String,
+    pub reference: Reference,
+    pub source: Source,
+    /// `history`, `exam`, `block` or `sparse`.
+    pub detail: String,
+    pub case: Case,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// The source's final diagnosis (a condition id).
+    pub condition: String,
+    /// The urgency the published presentation warrants.
+    pub urgency: Urgency,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub citation: String,
+    pub url: String,
+    pub kind: String,
+}
+
+/// A published accuracy figure to compare with (see `vignettes/anchors.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    pub who: String,
+    pub study: String,
+    pub url: String,
+    #[serde(default)]
+    pub top1: Option<f64>,
+    #[serde(default)]
+    pub top3: Option<f64>,
+    #[serde(default)]
+    pub triage: Option<f64>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anchors {
+    #[serde(default)]
+    pub anchor: Vec<Anchor>,
+}
+
+/// What is wrong with a vignette, named by file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct VignetteError {
+    pub file: String,
+    pub message: String,
+}
+
+/// Check every vignette against the knowledge base before evaluating: a
+/// reference condition that does not exist, or a case the engine rejects.
+pub fn check(engine: &Engine, vignettes: &[(String, Vignette)]) -> Vec<VignetteError> {
+    let mut errors = Vec::new();
+    for (file, v) in vignettes {
+        if engine.kb().condition(&v.reference.condition).is_none() {
+            errors.push(VignetteError {
+                file: file.clone(),
+                message: format!("unknown reference condition `{}`", v.reference.condition),
+            });
+        }
+        if let Err(e) = engine.check(&v.case) {
+            errors.push(VignetteError { file: file.clone(), message: e.to_string() });
+        }
+    }
+    errors
+}
+
+/// Top-line accuracy on a set of cases.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Accuracy {
+    pub cases: usize,
+    pub top1: f64,
+    pub top3: f64,
+    /// Mean probability given to the reference condition.
+    pub mean_reference_probability: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ConditionMetrics {
+    pub condition: String,
+    /// Vignettes whose reference is this condition.
+    pub cases: usize,
+    /// Of those, the share ranked first.
+    pub sensitivity: Option<f64>,
+    /// Of the other vignettes, the share where this condition was not ranked first.
+    pub specificity: Option<f64>,
+    /// What the vignettes of this condition were ranked first as, when wrong.
+    pub mistaken_for: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CalibrationBand {
+    pub from: f64,
+    pub to: f64,
+    /// (case, condition) pairs whose probability falls in the band.
+    pub predictions: usize,
+    pub mean_predicted: f64,
+    /// Share of those pairs where the condition is the reference diagnosis.
+    pub observed: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InterviewMetrics {
+    pub cases: usize,
+    /// Mean prompts shown (a tick-all group counts once).
+    pub mean_prompts: f64,
+    /// Mean findings asked.
+    pub mean_findings_asked: f64,
+    /// Mean number of questions this respondent could be asked at all.
+    pub mean_askable: f64,
+    /// Top-1 after the simulated interview.
+    pub top1: f64,
+    /// Top-1 with every answer the vignette gives (asking every question).
+    pub top1_all_questions: f64,
+    /// Share of simulated interviews whose triage equals the full vignette's.
+    pub triage_agreement: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BlockComparison {
+    /// Vignettes that carry a nerve-block record or block result.
+    pub cases: usize,
+    pub with_block: Accuracy,
+    pub without_block: Accuracy,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Baselines {
+    /// Ranking every case by the priors of its care setting alone.
+    pub prior_only: Accuracy,
+    /// SCNE predicted when both Kuniya screening items are met; versus the engine's top-1.
+    pub scne_criteria_rule: RuleMetrics,
+    pub scne_engine: RuleMetrics,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RuleMetrics {
+    pub sensitivity: f64,
+    pub specificity: f64,
+}
+
+/// One vignette's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseResult {
+    pub file: String,
+    pub reference: String,
+    pub reference_urgency: Urgency,
+    pub top1: String,
+    pub rank: usize,
+    pub reference_probability: f64,
+    pub urgency: Urgency,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub kb_version: String,
+    pub cases: usize,
+    pub top1: f64,
+    pub top3: f64,
+    pub triage_exact: f64,
+    pub over_triage: f64,
+    pub under_triage: f64,
+    /// Emergency-reference vignettes given a lower urgency.
+    pub emergency_under_triage: usize,
+    /// Mean Brier score of the reference condition's probability: (1 - p)^2.
+    pub brier: f64,
+    /// Mean multi-condition Brier score: sum over conditions of (p - y)^2, divided by their number.
+    pub brier_all_conditions: f64,
+    /// Mean probability given to the reference condition.
+    pub mean_reference_probability: f64,
+    pub by_detail: BTreeMap<String, Accuracy>,
+    pub per_condition: Vec<ConditionMetrics>,
+    pub calibration: Vec<CalibrationBand>,
+    pub interview: InterviewMetrics,
+    pub nerve_block: BlockComparison,
+    pub baselines: Baselines,
+    pub results: Vec<CaseResult>,
+}
+
+fn rank_of(r: &Report<'_>, condition: &str) -> usize {
+    r.differential.iter().position(|c| c.condition == condition).map_or(usize::MAX, |p| p + 1)
+}
+
+fn share(n: usize, d: usize) -> f64 {
+    if d == 0 { 0.0 } else { n as f64 / d as f64 }
+}
+
+fn accuracy(ranks: &[(usize, f64)]) -> Accuracy {
+    let n = ranks.len();
+    Accuracy {
+        cases: n,
+        top1: share(ranks.iter().filter(|(r, _)| *r == 1).count(), n),
+        top3: share(ranks.iter().filter(|(r, _)| *r <= 3).count(), n),
+        mean_reference_probability: if n == 0 {
+            0.0
+        } else {
+            ranks.iter().map(|(_, p)| p).sum::<f64>() / n as f64
+        },
+    }
+}
+
+/// The case without any nerve-block information: records and block results.
+fn without_block(engine: &Engine, case: &Case) -> Case {
+    let mut c = case.clone();
+    c.block = None;
+    c.blocks.clear();
+    for b in &engine.kb().blocks {
+        c.answers.remove(&b.result_finding);
+    }
+    c
+}
+
+fn has_block(engine: &Engine, case: &Case) -> bool {
+    case.all_blocks().next().is_some()
+        || engine
+            .kb()
+            .blocks
+            .iter()
+            .any(|b| case.answers.get(&b.result_finding).is_some_and(|a| *a != Answer::Unknown))
+}
+
+/// Evaluate every vignette. `progress` is called after each one (for a progress bar).
+/// Vignettes must have passed [`check`]; one that fails anyway is skipped.
+pub fn evaluate(
+    engine: &Engine,
+    vignettes: &[(String, Vignette)],
+    mut progress: impl FnMut(usize),
+) -> Evaluation {
+    let kb = engine.kb();
+    let conditions: Vec<&str> = kb.conditions.iter().map(|c| c.id.as_str()).collect();
+    let mut results = Vec::new();
+    let mut ranks = Vec::new();
+    let mut by_detail: BTreeMap<String, Vec<(usize, f64)>> = BTreeMap::new();
+    let mut brier = 0.0;
+    let mut brier_all = 0.0;
+    let mut bands = vec![(0usize, 0.0f64, 0usize); 10];
+    let mut interview = InterviewMetrics::default();
+    let (mut prompts, mut asked, mut askable, mut i_top1, mut i_full, mut i_triage) = (0, 0, 0, 0, 0, 0);
+    let mut block_with = Vec::new();
+    let mut block_without = Vec::new();
+    let mut prior_ranks = Vec::new();
+    let (mut rule_tp, mut rule_fp, mut rule_tn, mut rule_fn) = (0, 0, 0, 0);
+    let (mut eng_tp, mut eng_fp, mut eng_tn, mut eng_fn) = (0, 0, 0, 0);
+
+    for (k, (file, v)) in vignettes.iter().enumerate() {
+        let Ok(report) = engine.assess(&v.case) else {
+            progress(k + 1);
+            continue;
+        };
+        let reference = v.reference.condition.as_str();
+        let rank = rank_of(&report, reference);
+        let p_ref =
+            report.differential.iter().find(|c| c.condition == reference).map_or(0.0, |c| c.probability);
+        ranks.push((rank, p_ref));
+        by_detail.entry(v.detail.clone()).or_default().push((rank, p_ref));
+        brier += (1.0 - p_ref).powi(2);
+        let mut sum_sq = 0.0;
+        for c in &report.differential {
+            let y = if c.condition == reference { 1.0 } else { 0.0 };
+            sum_sq += (c.probability - y).powi(2);
+            let band = ((c.probability * 10.0).floor() as usize).min(9);
+            bands[band].0 += 1;
+            bands[band].1 += c.probability;
+            bands[band].2 += usize::from(c.condition == reference);
+        }
+        brier_all += sum_sq / report.differential.len().max(1) as f64;
+        let top1 = report.differential.first().map_or("", |c| c.condition).to_string();
+
+        // Baselines: the setting's priors alone, and the Kuniya screening rule for SCNE.
+        let mut by_prior: Vec<(&str, f64)> =
+            report.differential.iter().map(|c| (c.condition, c.prior)).collect();
+        by_prior.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let prior_rank = by_prior.iter().position(|(c, _)| *c == reference).map_or(usize::MAX, |p| p + 1);
+        let prior_p = by_prior.iter().find(|(c, _)| *c == reference).map_or(0.0, |(_, p)| *p);
+        prior_ranks.push((prior_rank, prior_p));
+        let kuniya = report.criteria.iter().find(|c| c.id == "kuniya_scne_criteria");
+        let rule = kuniya.is_some_and(|c| {
+            c.items
+                .iter()
+                .filter(|it| !it.findings.iter().any(|f| kb.blocks.iter().any(|b| b.result_finding == *f)))
+                .all(|it| it.status == "met")
+        });
+        let is_scne = reference == "scne";
+        match (rule, is_scne) {
+            (true, true) => rule_tp += 1,
+            (true, false) => rule_fp += 1,
+            (false, false) => rule_tn += 1,
+            (false, true) => rule_fn += 1,
+        }
+        match (top1 == "scne", is_scne) {
+            (true, true) => eng_tp += 1,
+            (true, false) => eng_fp += 1,
+            (false, false) => eng_tn += 1,
+            (false, true) => eng_fn += 1,
+        }
+
+        // The adaptive interview, answered from the vignette.
+        if let Ok(t) = engine.simulate(&v.case, v.case.respondent)
+            && let Ok(after) = engine.assess(&t.case)
+        {
+            interview.cases += 1;
+            prompts += t.prompts;
+            asked += t.asked.len();
+            askable += kb
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.derived.is_none()
+                        && (v.case.respondent == Respondent::Clinician
+                            || f.asked_by == cluneal_kb::AskedBy::Patient)
+                })
+                .count();
+            i_top1 += usize::from(rank_of(&after, reference) == 1);
+            i_full += usize::from(rank == 1);
+            i_triage += usize::from(after.triage.level == report.triage.level);
+        }
+
+        // What the block adds.
+        if has_block(engine, &v.case)
+            && let Ok(without) = engine.assess(&without_block(engine, &v.case))
+        {
+            block_with.push((rank, p_ref));
+            let p =
+                without.differential.iter().find(|c| c.condition == reference).map_or(0.0, |c| c.probability);
+            block_without.push((rank_of(&without, reference), p));
+        }
+
+        results.push(CaseResult {
+            file: file.clone(),
+            reference: reference.to_string(),
+            reference_urgency: v.reference.urgency,
+            top1,
+            rank,
+            reference_probability: p_ref,
+            urgency: report.triage.level,
+            detail: v.detail.clone(),
+        });
+        progress(k + 1);
+    }
+
+    let n = results.len();
+    let exact = results.iter().filter(|r| r.urgency == r.reference_urgency).count();
+    let over = results.iter().filter(|r| r.urgency > r.reference_urgency).count();
+    let under = results.iter().filter(|r| r.urgency < r.reference_urgency).count();
+    let emergency_under = results
+        .iter()
+        .filter(|r| r.reference_urgency == Urgency::Emergency && r.urgency < Urgency::Emergency)
+        .count();
+
+    let per_condition = conditions
+        .iter()
+        .map(|&c| {
+            let own: Vec<&CaseResult> = results.iter().filter(|r| r.reference == c).collect();
+            let others: Vec<&CaseResult> = results.iter().filter(|r| r.reference != c).collect();
+            let mut mistaken_for = BTreeMap::new();
+            for r in own.iter().filter(|r| r.top1 != c) {
+                *mistaken_for.entry(r.top1.clone()).or_insert(0) += 1;
+            }
+            ConditionMetrics {
+                condition: c.to_string(),
+                cases: own.len(),
+                sensitivity: (!own.is_empty())
+                    .then(|| share(own.iter().filter(|r| r.top1 == c).count(), own.len())),
+                specificity: (!others.is_empty())
+                    .then(|| share(others.iter().filter(|r| r.top1 != c).count(), others.len())),
+                mistaken_for,
+            }
+        })
+        .collect();
+
+    let calibration = bands
+        .iter()
+        .enumerate()
+        .map(|(k, &(count, sum_p, hits))| CalibrationBand {
+            from: k as f64 / 10.0,
+            to: (k + 1) as f64 / 10.0,
+            predictions: count,
+            mean_predicted: if count == 0 { 0.0 } else { sum_p / count as f64 },
+            observed: share(hits, count),
+        })
+        .collect();
+
+    let m = interview.cases.max(1) as f64;
+    interview.mean_prompts = prompts as f64 / m;
+    interview.mean_findings_asked = asked as f64 / m;
+    interview.mean_askable = askable as f64 / m;
+    interview.top1 = share(i_top1, interview.cases);
+    interview.top1_all_questions = share(i_full, interview.cases);
+    interview.triage_agreement = share(i_triage, interview.cases);
+
+    let overall = accuracy(&ranks);
+    Evaluation {
+        kb_version: kb.meta.version.clone(),
+        cases: n,
+        top1: overall.top1,
+        top3: overall.top3,
+        triage_exact: share(exact, n),
+        over_triage: share(over, n),
+        under_triage: share(under, n),
+        emergency_under_triage: emergency_under,
+        brier: if n == 0 { 0.0 } else { brier / n as f64 },
+        brier_all_conditions: if n == 0 { 0.0 } else { brier_all / n as f64 },
+        mean_reference_probability: overall.mean_reference_probability,
+        by_detail: by_detail.iter().map(|(k, v)| (k.clone(), accuracy(v))).collect(),
+        per_condition,
+        calibration,
+        interview,
+        nerve_block: BlockComparison {
+            cases: block_with.len(),
+            with_block: accuracy(&block_with),
+            without_block: accuracy(&block_without),
+        },
+        baselines: Baselines {
+            prior_only: accuracy(&prior_ranks),
+            scne_criteria_rule: RuleMetrics {
+                sensitivity: share(rule_tp, rule_tp + rule_fn),
+                specificity: share(rule_tn, rule_tn + rule_fp),
+            },
+            scne_engine: RuleMetrics {
+                sensitivity: share(eng_tp, eng_tp + eng_fn),
+                specificity: share(eng_tn, eng_tn + eng_fp),
+            },
+        },
+        results,
+    }
+}
