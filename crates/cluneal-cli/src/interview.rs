@@ -157,18 +157,13 @@ pub fn run(engine: &Engine, mut case: Case, source: Source, out: &mut dyn Write)
             input
         }
         Source::Script { answers } => {
-            case.age = case.age.or(answers.age);
-            case.sex = case.sex.or(answers.sex);
-            case.duration_weeks = case.duration_weeks.or(answers.duration_weeks);
-            case.sides = case.sides.or(answers.sides);
-            case.setting = case.setting.clone().or_else(|| answers.setting.clone());
-            if case.respondent == Respondent::Clinician {
-                case.block = answers.block.clone();
-                case.blocks = answers.blocks.clone();
-                case.treatments_tried = answers.treatments_tried.clone();
+            // The answers file is the whole case; a setting given on the command line wins.
+            let mut full = answers.clone();
+            if case.setting.is_some() {
+                full.setting = case.setting.clone();
             }
             let t = engine
-                .simulate(&case_with_answers(&case, answers), case.respondent)
+                .simulate(&full, case.respondent)
                 .map_err(|e| crate::input::case_error("answers", &e))?;
             let mut n = 0;
             for id in &t.asked {
@@ -256,11 +251,4 @@ pub fn run(engine: &Engine, mut case: Case, source: Source, out: &mut dyn Write)
             writeln!(out, "\n*** {} ***\n", r.triage.message)?;
         }
     }
-}
-
-fn case_with_answers(base: &Case, answers: &Case) -> Case {
-    let mut c = base.clone();
-    c.answers = answers.answers.clone();
-    c.label = answers.label.clone();
-    c
 }

@@ -716,7 +716,7 @@ impl Engine {
     /// Run the adaptive interview against a fully described case: every question
     /// is answered from `full` ("unknown" when it is silent), and the interview
     /// stops by its own rule. Case fields (age, sex, setting, duration, sides) are
-    /// taken as given; block records only when a clinician is answering.
+    /// taken as given, as are treatments tried; block records only when a clinician is answering.
     pub fn simulate(&self, full: &Case, respondent: Respondent) -> Result<Transcript, CaseError> {
         self.check(full)?;
         let mut case = Case {
@@ -729,10 +729,11 @@ impl Engine {
             respondent,
             ..Case::default()
         };
+        // Patients know what they have tried; block records come from clinicians.
+        case.treatments_tried = full.treatments_tried.clone();
         if respondent == Respondent::Clinician {
             case.block = full.block.clone();
             case.blocks = full.blocks.clone();
-            case.treatments_tried = full.treatments_tried.clone();
         }
         let mut asked = Vec::new();
         let mut prompts = 0;

@@ -97,8 +97,9 @@ pub struct Ranked {
     pub urgent: Vec<Candidate>,
     /// Other questions by expected information gain, largest first.
     pub gain: Vec<Candidate>,
-    /// Red-flag questions that lead at most to `soon`: asked at the latest
-    /// before the interview ends (earlier if their information gain is high).
+    /// Other red-flag questions (those leading at most to `soon`, and examination
+    /// or test items): asked at the latest before the interview ends (earlier if
+    /// their information gain is high), most urgent first.
     pub closing: Vec<Candidate>,
 }
 
@@ -108,13 +109,18 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
     let mut urgent = Vec::new();
     let mut closing = Vec::new();
     for &(f, u) in screen.iter() {
-        // The screen is the history a patient can give; examination and test items
-        // that bear on a red flag are ranked by what they add, and suggested in the work-up.
-        if kb.findings[f].asked_by != AskedBy::Patient || !askable(kb, f, respondent) || facts.settled(f) {
+        if !askable(kb, f, respondent) || facts.settled(f) {
             continue;
         }
         let c = Candidate { finding: f, red_flag: Some(u), gain: 0.0 };
-        if u >= Urgency::Urgent { urgent.push(c) } else { closing.push(c) }
+        // The screen up front is the history a patient can give. Examination and
+        // test items that bear on a red flag are ranked by what they add, and any
+        // still open are asked before a clinician's interview ends.
+        if kb.findings[f].asked_by == AskedBy::Patient && u >= Urgency::Urgent {
+            urgent.push(c);
+        } else {
+            closing.push(c);
+        }
     }
     let by_flag = |a: &Candidate, b: &Candidate| {
         b.red_flag
