@@ -19,6 +19,7 @@ mod triage;
 mod workup;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use cluneal_kb::{AnswerType, ConditionModel, KnowledgeBase, Urgency};
 
@@ -50,12 +51,33 @@ pub struct Engine {
     index: Index,
 }
 
+/// Id to index. FNV-1a hashing: ids are short, trusted strings from the
+/// knowledge base, so a fast hash beats the DoS-resistant default.
+type IdMap = HashMap<String, usize, BuildHasherDefault<Fnv>>;
+
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// Knowledge-base cross-references resolved to indices at start-up. The hash
 /// maps serve lookups only; nothing is ever listed in their (random) order.
 #[derive(Debug, Clone, Default)]
 struct Index {
-    finding: HashMap<String, usize>,
-    reference: HashMap<String, usize>,
+    finding: IdMap,
+    reference: IdMap,
     /// Per condition, per care setting: the prior's position and its reference.
     prior_pos: Vec<Vec<usize>>,
     prior_ref: Vec<Vec<usize>>,
@@ -92,10 +114,8 @@ struct Diagnostic {
 
 impl Index {
     fn build(kb: &KnowledgeBase) -> Index {
-        let finding: HashMap<String, usize> =
-            kb.findings.iter().enumerate().map(|(i, f)| (f.id.clone(), i)).collect();
-        let reference: HashMap<String, usize> =
-            kb.references.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let finding: IdMap = kb.findings.iter().enumerate().map(|(i, f)| (f.id.clone(), i)).collect();
+        let reference: IdMap = kb.references.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
         let condition: HashMap<&str, usize> =
             kb.conditions.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
         let f = |ids: &[String]| ids.iter().filter_map(|x| finding.get(x).copied()).collect::<Vec<_>>();
@@ -560,8 +580,14 @@ impl Engine {
     ) -> Vec<ConditionResult<'_>> {
         let kb = &self.kb;
         let s = facts.setting;
+        // Conditions in ranked order (probability, then id = knowledge-base order),
+        // so the results are built in place and never moved by a sort.
+        let mut order: Vec<usize> = (0..kb.conditions.len()).collect();
+        order.sort_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
         let mut out: Vec<ConditionResult<'_>> = Vec::with_capacity(kb.conditions.len());
-        for (ci, c) in kb.conditions.iter().enumerate() {
+        let mut keys: Vec<(f64, usize)> = Vec::with_capacity(64);
+        for ci in order {
+            let c = &kb.conditions[ci];
             let m = &self.model.conditions[ci];
             let prior = m.prior_p.get(s).copied().unwrap_or(0.0);
             let prior_entry = c.prior.get(self.index.prior_pos[ci].get(s).copied().unwrap_or(usize::MAX));
@@ -573,8 +599,7 @@ impl Engine {
             // `na + cj` is the move of specific condition `cj`.
             let own = applied.of(ci);
             let na = own.len();
-            let mut keys: Vec<(f64, usize)> =
-                Vec::with_capacity(na + if m.exclusion { kb.conditions.len() } else { 0 });
+            keys.clear();
             let exclusion_delta = |cj: usize| {
                 let op = self.model.conditions[cj].prior_p.get(s).copied().unwrap_or(0.0);
                 score::ln_1m(scores.p[cj]) - (1.0 - op).ln()
@@ -631,7 +656,7 @@ impl Engine {
             let n_for = keys.iter().filter(|(d, _)| *d > 0.0).count();
             let mut evidence_for = Vec::with_capacity(n_for);
             let mut evidence_against = Vec::with_capacity(keys.len() - n_for);
-            for (d, k) in keys {
+            for &(d, k) in &keys {
                 if d > 0.0 {
                     evidence_for.push(item(k));
                 } else if d < 0.0 {
@@ -653,9 +678,6 @@ impl Engine {
                 evidence_against,
             });
         }
-        out.sort_by(|a, b| {
-            b.probability.total_cmp(&a.probability).then_with(|| a.condition.cmp(b.condition))
-        });
         out
     }
 

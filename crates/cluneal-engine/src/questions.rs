@@ -95,7 +95,8 @@ pub struct Ranked {
     /// Red-flag history questions that can lead to an `urgent` or `emergency` triage:
     /// asked before anything else, most urgent first, then in interview order.
     pub urgent: Vec<Candidate>,
-    /// Other questions by expected information gain, largest first.
+    /// Other questions by expected information gain: the first `next_questions`
+    /// of the knowledge base are sorted, largest first, and larger than the rest.
     pub gain: Vec<Candidate>,
     /// Other red-flag questions (those leading at most to `soon`, and examination
     /// or test items): asked at the latest before the interview ends (earlier if
@@ -152,7 +153,16 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
             gain_list.push(Candidate { finding: f, red_flag, gain });
         }
     }
-    gain_list.sort_by(|a, b| b.gain.total_cmp(&a.gain).then(a.finding.cmp(&b.finding)));
+    // Only the head of the ranking is ever read in order (the next questions and
+    // the stopping rule); the tail is looked up, not walked.
+    let by_gain = |a: &Candidate, b: &Candidate| b.gain.total_cmp(&a.gain).then(a.finding.cmp(&b.finding));
+    let head = engine.kb.meta.engine.next_questions.unwrap_or(8).max(1);
+    if gain_list.len() > head {
+        gain_list.select_nth_unstable_by(head, by_gain);
+        gain_list[..head].sort_by(by_gain);
+    } else {
+        gain_list.sort_by(by_gain);
+    }
     Ranked { urgent, gain: gain_list, closing }
 }
 

@@ -61,7 +61,7 @@ pub fn logistic(lo: f64) -> f64 {
 }
 
 impl Model {
-    pub fn compile(kb: &KnowledgeBase, references: &std::collections::HashMap<String, usize>) -> Model {
+    pub fn compile(kb: &KnowledgeBase, references: &crate::IdMap) -> Model {
         let mut group_of = vec![NO_GROUP; kb.findings.len()];
         let mut group_weight = Vec::new();
         for (g, c) in kb.correlations.iter().enumerate() {
@@ -281,8 +281,10 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
             continue;
         }
         s.lo[ci] = lo;
-        s.p[ci] = logistic(lo);
-        s.odds[ci] = lo.exp();
+        // One exponential: the odds, then the probability from them.
+        let odds = lo.exp();
+        s.odds[ci] = odds;
+        s.p[ci] = if odds.is_finite() { odds / (1.0 + odds) } else { 1.0 };
         s.entropy[ci] = crate::questions::entropy(s.p[ci]);
     }
     // Exclusion conditions ("no specific cause"): the prior scaled by how the
