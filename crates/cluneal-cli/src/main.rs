@@ -6,6 +6,7 @@ mod interview;
 mod knowledge;
 mod learn;
 mod render;
+mod server;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -78,6 +79,35 @@ enum Command {
         dir: PathBuf,
         #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
         format: EvalFormat,
+    },
+    /// Start the web app and the REST API (SQLite in the data folder, or PostgreSQL).
+    Serve {
+        /// Address to listen on; anything but loopback needs a token (`cluneal token create`).
+        #[arg(long, env = "CLUNEAL_HOST", default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Port (0 picks a free one and prints it).
+        #[arg(long, env = "CLUNEAL_PORT", default_value_t = 8080)]
+        port: u16,
+        #[command(flatten)]
+        storage: server::StorageArgs,
+        /// Serve the web app from this folder instead of the embedded copy (development).
+        #[arg(long, value_name = "DIR")]
+        web_dir: Option<PathBuf>,
+    },
+    /// Bearer tokens that protect saved cases (stored as SHA-256 digests only).
+    Token {
+        #[command(subcommand)]
+        command: server::TokenCommand,
+        #[command(flatten)]
+        storage: server::StorageArgs,
+    },
+    /// Show the audit log of saved cases: who did what, when.
+    Audit {
+        /// How many entries, newest first.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[command(flatten)]
+        storage: server::StorageArgs,
     },
     /// Print the JSON Schema of the case or of the report.
     Schema {
@@ -183,6 +213,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Kb { command } => return kb(dir, command),
+        Command::Serve { host, port, storage, web_dir } => {
+            let engine = Engine::new(knowledge::load(dir)?);
+            server::serve(engine, std::net::SocketAddr::new(host, port), &storage, web_dir)?;
+        }
+        Command::Token { command, storage } => server::token(command, &storage)?,
+        Command::Audit { limit, storage } => server::audit(limit, &storage)?,
         Command::Eval { dir: vdir, format } => {
             let engine = Engine::new(knowledge::load(dir)?);
             let vignettes = evaluate::load(&vdir)?;

@@ -1,0 +1,356 @@
+//! The REST API under `/api/v1`: thin handlers over the engine and the store.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cluneal_engine::{Case, Step};
+use cluneal_kb::KnowledgeBase;
+use cluneal_store::{CaseRecord, NewCase};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::problem::{ApiJson, Problem};
+
+fn ok_json<T: Serialize>(v: &T) -> Response {
+    match serde_json::to_vec(v) {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(e) => Problem::internal(e).into_response(),
+    }
+}
+
+pub async fn healthz(State(s): State<AppState>) -> Response {
+    ok_json(&json!({ "status": "ok", "kb_version": s.engine.kb().meta.version, "storage": s.store.kind() }))
+}
+
+pub async fn assess(State(s): State<AppState>, ApiJson(case): ApiJson<Case>) -> Response {
+    match s.engine.assess(&case) {
+        Ok(report) => ok_json(&report),
+        Err(e) => Problem::invalid_case(&e, "").into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextRequest {
+    pub case: Case,
+    /// Single questions already asked (the interview's question limit counts them).
+    #[serde(default)]
+    pub asked: usize,
+}
+
+pub async fn interview_next(State(s): State<AppState>, ApiJson(req): ApiJson<NextRequest>) -> Response {
+    let report = match s.engine.assess(&req.case) {
+        Ok(r) => r,
+        Err(e) => return Problem::invalid_case(&e, "case.").into_response(),
+    };
+    let step = match s.engine.next_step(&req.case, req.asked) {
+        Ok(step) => step,
+        Err(e) => return Problem::invalid_case(&e, "case.").into_response(),
+    };
+    let body = match step {
+        Step::Ask { group, prompt, multi_select, questions } => json!({
+            "step": "ask", "group": group, "prompt": prompt, "multi_select": multi_select,
+            "questions": questions, "triage": report.triage,
+        }),
+        Step::Done { reason } => json!({ "step": "done", "reason": reason, "triage": report.triage }),
+    };
+    ok_json(&body)
+}
+
+/// Who is asking: the token's name, `local` when the server runs without
+/// tokens, or a 401 problem when tokens are configured and none (valid) was sent.
+async fn actor(s: &AppState, headers: &HeaderMap) -> Result<String, Problem> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if s.store.token_count().await? == 0 {
+        return Ok("local".into());
+    }
+    match bearer {
+        Some(token) if !token.is_empty() => {
+            s.store.verify_token(token).await?.ok_or_else(Problem::unauthorized)
+        }
+        _ => Err(Problem::unauthorized()),
+    }
+}
+
+pub async fn session(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let required = match s.store.token_count().await {
+        Ok(n) => n > 0,
+        Err(e) => return Problem::from(e).into_response(),
+    };
+    let authenticated = !required || actor(&s, &headers).await.is_ok();
+    ok_json(&json!({ "auth_required": required, "authenticated": authenticated }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveRequest {
+    #[serde(default)]
+    pub label: Option<String>,
+    pub case: Case,
+}
+
+fn record_json(r: &CaseRecord) -> Value {
+    json!({
+        "id": r.id, "label": r.label, "kb_version": r.kb_version,
+        "created_at": r.created_at, "updated_at": r.updated_at, "created_by": r.created_by,
+        "case": serde_json::from_str::<Value>(&r.case_json).unwrap_or(Value::Null),
+        "report": serde_json::from_str::<Value>(&r.report_json).unwrap_or(Value::Null),
+    })
+}
+
+/// Assess a case for saving; a label longer than a line is refused.
+fn prepare(s: &AppState, req: &SaveRequest) -> Result<NewCase, Problem> {
+    let label = req.label.clone().unwrap_or_default();
+    if label.chars().count() > 200 {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+            "The label is too long",
+            "at most 200 characters",
+        );
+        p.errors.push(crate::problem::FieldError {
+            path: "label".into(),
+            message: "at most 200 characters".into(),
+        });
+        return Err(p);
+    }
+    let report = s.engine.assess(&req.case).map_err(|e| Problem::invalid_case(&e, "case."))?;
+    Ok(NewCase {
+        label,
+        case_json: serde_json::to_string(&req.case).map_err(Problem::internal)?,
+        report_json: serde_json::to_string(&report).map_err(Problem::internal)?,
+        kb_version: report.kb_version.to_string(),
+        triage_level: report.triage.level.as_str().to_string(),
+        top_condition: report.differential.first().map_or(String::new(), |c| c.condition.to_string()),
+    })
+}
+
+pub async fn create_case(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SaveRequest>,
+) -> Response {
+    let result = async {
+        let who = actor(&s, &headers).await?;
+        let new = prepare(&s, &req)?;
+        let rec = s.store.create_case(&new, &who).await?;
+        Ok::<_, Problem>(rec)
+    }
+    .await;
+    match result {
+        Ok(rec) => {
+            let mut res = ok_json(&record_json(&rec));
+            *res.status_mut() = StatusCode::CREATED;
+            if let Ok(v) = format!("/api/v1/cases/{}", rec.id).parse() {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
+            res
+        }
+        Err(p) => p.into_response(),
+    }
+}
+
+pub async fn list_cases(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let result = async {
+        let who = actor(&s, &headers).await?;
+        Ok::<_, Problem>(s.store.list_cases(&who).await?)
+    }
+    .await;
+    match result {
+        Ok(list) => ok_json(
+            &list
+                .iter()
+                .map(|c| {
+                    json!({
+                        "id": c.id, "label": c.label, "kb_version": c.kb_version,
+                        "created_at": c.created_at, "updated_at": c.updated_at,
+                        "triage_level": c.triage_level, "top_condition": c.top_condition,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        ),
+        Err(p) => p.into_response(),
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub async fn get_case(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let result = async {
+        let who = actor(&s, &headers).await?;
+        if !valid_id(&id) {
+            return Err(Problem::not_found("saved case with that id"));
+        }
+        s.store.get_case(&id, &who).await?.ok_or_else(|| Problem::not_found("saved case with that id"))
+    }
+    .await;
+    match result {
+        Ok(rec) => ok_json(&record_json(&rec)),
+        Err(p) => p.into_response(),
+    }
+}
+
+pub async fn update_case(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SaveRequest>,
+) -> Response {
+    let result = async {
+        let who = actor(&s, &headers).await?;
+        if !valid_id(&id) {
+            return Err(Problem::not_found("saved case with that id"));
+        }
+        let new = prepare(&s, &req)?;
+        s.store
+            .update_case(&id, &new, &who)
+            .await?
+            .ok_or_else(|| Problem::not_found("saved case with that id"))
+    }
+    .await;
+    match result {
+        Ok(rec) => ok_json(&record_json(&rec)),
+        Err(p) => p.into_response(),
+    }
+}
+
+pub async fn delete_case(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let result = async {
+        let who = actor(&s, &headers).await?;
+        if !valid_id(&id) || !s.store.delete_case(&id, &who).await? {
+            return Err(Problem::not_found("saved case with that id"));
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(p) => p.into_response(),
+    }
+}
+
+pub async fn audit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let result = async {
+        actor(&s, &headers).await?;
+        let limit = match q.get("limit") {
+            None => 100,
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if (1..=10_000).contains(&n) => n,
+                _ => {
+                    let mut p = Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid-query",
+                        "Invalid query",
+                        "`limit` must be 1 to 10000",
+                    );
+                    p.errors.push(crate::problem::FieldError {
+                        path: "limit".into(),
+                        message: format!("`{v}` is not 1 to 10000"),
+                    });
+                    return Err(p);
+                }
+            },
+        };
+        Ok(s.store.audit(limit).await?)
+    }
+    .await;
+    match result {
+        Ok(entries) => ok_json(
+            &entries
+                .iter()
+                .map(|e| json!({ "id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "case_id": e.case_id, "detail": e.detail }))
+                .collect::<Vec<_>>(),
+        ),
+        Err(p) => p.into_response(),
+    }
+}
+
+/// Read-only views of the knowledge base, precomputed at start-up.
+pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Value> {
+    let mut v = HashMap::new();
+    v.insert(
+        "kb",
+        json!({ "version": kb.meta.version, "name": kb.meta.name, "disclaimer": kb.meta.messages.disclaimer, "settings": kb.meta.settings }),
+    );
+    v.insert(
+        "conditions",
+        json!(kb.conditions.iter().map(|c| json!({
+        "id": c.id, "name": c.name, "short_name": c.short_name, "kind": c.kind, "serious": c.serious,
+        "patient_description": c.patient_description, "clinician_description": c.clinician_description,
+        "management": c.management, "referral": c.referral, "codes": c.codes, "comparison": c.comparison,
+    })).collect::<Vec<_>>()),
+    );
+    v.insert("findings", json!(kb.findings));
+    let mut groups: Vec<_> = kb.groups.iter().collect();
+    groups.sort_by_key(|g| (g.order, g.id.clone()));
+    v.insert("groups", json!(groups));
+    v.insert("exercises", json!(kb.exercises));
+    let mut education: Vec<_> = kb.education.iter().collect();
+    education.sort_by_key(|e| e.order);
+    v.insert("education", json!(education));
+    v.insert("comparison", json!(kb.comparison_rows().iter().map(|(name, c)| json!({
+        "name": name, "sensory": c.sensory, "motor_deficit": c.motor_deficit, "pain_location": c.pain_location,
+        "key_tools": c.key_tools.iter().map(|t| kb.diagnostic(t).map_or(t.clone(), |d| d.name.clone())).collect::<Vec<_>>(),
+    })).collect::<Vec<_>>()));
+    v.insert(
+        "red_flags",
+        json!(
+            kb.red_flags
+                .iter()
+                .map(|r| json!({
+                    "id": r.id, "name": r.name, "urgency": r.urgency, "patient_action": r.patient_action,
+                }))
+                .collect::<Vec<_>>()
+        ),
+    );
+    v.insert("self_care", json!(kb.self_care));
+    v.insert("treatments", json!(kb.treatments.iter().map(|t| json!({
+        "id": t.id, "name": t.name, "category": t.category, "step": t.step, "patient_description": t.patient_description,
+    })).collect::<Vec<_>>()));
+    v.insert(
+        "blocks",
+        json!(
+            kb.blocks
+                .iter()
+                .map(|b| json!({ "id": b.id, "name": b.name, "condition": b.condition }))
+                .collect::<Vec<_>>()
+        ),
+    );
+    v.insert(
+        "references",
+        json!(
+            kb.references
+                .iter()
+                .map(|r| json!({ "id": r.id, "citation": r.citation(), "url": r.url }))
+                .collect::<Vec<_>>()
+        ),
+    );
+    v
+}
+
+pub async fn kb_view(State(s): State<AppState>, Path(name): Path<String>) -> Response {
+    match s.kb_views.get(name.as_str()) {
+        Some(v) => ok_json(v),
+        None => Problem::not_found(&format!("knowledge-base view `{name}`")).into_response(),
+    }
+}
+
+pub async fn kb_root(State(s): State<AppState>) -> Response {
+    match s.kb_views.get("kb") {
+        Some(v) => ok_json(v),
+        None => Problem::not_found("knowledge-base summary").into_response(),
+    }
+}

@@ -1,0 +1,141 @@
+//! `GET /api/openapi.json`: an OpenAPI 3.1 document built from the routes of
+//! this crate and the JSON Schemas of the engine's case and report types, so
+//! the document cannot drift from the code.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use cluneal_kb::KnowledgeBase;
+use schemars::generate::SchemaSettings;
+use serde_json::{Value, json};
+
+use crate::AppState;
+
+fn problem_response(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
+}
+
+fn json_response(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn body(schema: Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+fn r(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| s.definitions_path = "/components/schemas".into())
+        .into_generator();
+    let case = generator.subschema_for::<cluneal_engine::Case>().to_value();
+    let report = generator.subschema_for::<cluneal_engine::Report<'static>>().to_value();
+    let mut schemas = serde_json::Map::new();
+    for (name, schema) in generator.take_definitions(true) {
+        schemas.insert(name, schema);
+    }
+    schemas.insert("Problem".into(), json!({
+        "type": "object", "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
+            "detail": { "type": "string" },
+            "errors": { "type": "array", "items": { "type": "object", "required": ["path", "message"],
+                "properties": { "path": { "type": "string", "description": "the field at fault, e.g. `case.answers.x`" }, "message": { "type": "string" } } } }
+        }
+    }));
+    schemas.insert("SavedCase".into(), json!({
+        "type": "object", "required": ["id", "label", "kb_version", "created_at", "updated_at", "case", "report"],
+        "properties": {
+            "id": { "type": "string" }, "label": { "type": "string" },
+            "kb_version": { "type": "string", "description": "the knowledge-base version the stored report was made with" },
+            "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" },
+            "created_by": { "type": "string" }, "case": case.clone(), "report": report.clone()
+        }
+    }));
+    schemas.insert("CaseSummary".into(), json!({
+        "type": "object",
+        "properties": { "id": { "type": "string" }, "label": { "type": "string" }, "kb_version": { "type": "string" },
+            "created_at": { "type": "string" }, "updated_at": { "type": "string" },
+            "triage_level": { "type": "string", "enum": ["emergency", "urgent", "soon", "routine"] }, "top_condition": { "type": "string" } }
+    }));
+    schemas.insert(
+        "SaveCase".into(),
+        json!({
+            "type": "object", "required": ["case"], "additionalProperties": false,
+            "properties": { "label": { "type": "string", "maxLength": 200 }, "case": case.clone() }
+        }),
+    );
+    schemas.insert("InterviewRequest".into(), json!({
+        "type": "object", "required": ["case"], "additionalProperties": false,
+        "properties": { "case": case.clone(), "asked": { "type": "integer", "minimum": 0, "description": "single questions already asked" } }
+    }));
+    schemas.insert("InterviewStep".into(), json!({
+        "type": "object", "required": ["step", "triage"],
+        "properties": {
+            "step": { "type": "string", "enum": ["ask", "done"] },
+            "group": { "type": "string" }, "prompt": { "type": "string" }, "multi_select": { "type": "boolean" },
+            "questions": { "type": "array", "items": r("NextQuestion") },
+            "reason": { "type": "string" }, "triage": r("Triage")
+        }
+    }));
+    let secured = json!([{ "bearer": [] }, {}]);
+    let id_param = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Cluneal API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": format!("Clinical decision support for superior cluneal nerve entrapment and its mimics (knowledge base {}). {}", kb.meta.version, kb.meta.messages.disclaimer),
+            "license": { "name": "Apache-2.0" }
+        },
+        "paths": {
+            "/healthz": { "get": { "operationId": "healthz", "summary": "Health check", "responses": { "200": json_response("ok", json!({ "type": "object" })) } } },
+            "/api/v1/assess": { "post": {
+                "operationId": "assess", "summary": "Assess a case; nothing is stored",
+                "requestBody": body(case.clone()),
+                "responses": { "200": json_response("the report", report.clone()), "400": problem_response("malformed JSON"),
+                    "413": problem_response("body too large"), "415": problem_response("not JSON"), "422": problem_response("invalid case") } } },
+            "/api/v1/interview/next": { "post": {
+                "operationId": "interviewNext", "summary": "The adaptive interview's next question(s) for a partial case",
+                "requestBody": body(r("InterviewRequest")),
+                "responses": { "200": json_response("the next step", r("InterviewStep")), "400": problem_response("malformed JSON"), "422": problem_response("invalid case") } } },
+            "/api/v1/session": { "get": { "operationId": "session", "summary": "Whether saved cases need a bearer token",
+                "responses": { "200": json_response("session", json!({ "type": "object", "properties": { "auth_required": { "type": "boolean" }, "authenticated": { "type": "boolean" } } })) } } },
+            "/api/v1/cases": {
+                "get": { "operationId": "listCases", "summary": "Saved cases, newest first (audited)", "security": secured,
+                    "responses": { "200": json_response("saved cases", json!({ "type": "array", "items": r("CaseSummary") })), "401": problem_response("token needed") } },
+                "post": { "operationId": "createCase", "summary": "Assess and save a case (audited)", "security": secured,
+                    "requestBody": body(r("SaveCase")),
+                    "responses": { "201": json_response("saved", r("SavedCase")), "401": problem_response("token needed"), "422": problem_response("invalid case") } } },
+            "/api/v1/cases/{id}": {
+                "get": { "operationId": "getCase", "summary": "A saved case with the report as assessed (audited)", "security": secured, "parameters": id_param.clone(),
+                    "responses": { "200": json_response("the case", r("SavedCase")), "401": problem_response("token needed"), "404": problem_response("no such case") } },
+                "put": { "operationId": "updateCase", "summary": "Replace and reassess a saved case (audited)", "security": secured, "parameters": id_param.clone(),
+                    "requestBody": body(r("SaveCase")),
+                    "responses": { "200": json_response("the case", r("SavedCase")), "401": problem_response("token needed"), "404": problem_response("no such case"), "422": problem_response("invalid case") } },
+                "delete": { "operationId": "deleteCase", "summary": "Delete a saved case (audited)", "security": secured, "parameters": id_param,
+                    "responses": { "204": { "description": "deleted" }, "401": problem_response("token needed"), "404": problem_response("no such case") } } },
+            "/api/v1/audit": { "get": { "operationId": "audit", "summary": "The audit log, newest first", "security": secured,
+                "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }],
+                "responses": { "200": json_response("entries", json!({ "type": "array", "items": { "type": "object" } })), "400": problem_response("bad limit"), "401": problem_response("token needed") } } },
+            "/api/v1/kb": { "get": { "operationId": "kb", "summary": "Knowledge-base version, name and disclaimer",
+                "responses": { "200": json_response("summary", json!({ "type": "object" })) } } },
+            "/api/v1/kb/{name}": { "get": { "operationId": "kbView", "summary": "A read-only view of the knowledge base",
+                "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string",
+                    "enum": ["conditions", "findings", "groups", "exercises", "education", "comparison", "red_flags", "self_care", "treatments", "blocks", "references"] } }],
+                "responses": { "200": json_response("the view", json!({ "type": "array", "items": { "type": "object" } })), "404": problem_response("no such view") } } }
+        },
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "a token from `cluneal token create`" } }
+        }
+    });
+    serde_json::to_vec_pretty(&doc).unwrap_or_default()
+}
+
+pub async fn serve(State(s): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], s.openapi.as_ref().clone()).into_response()
+}

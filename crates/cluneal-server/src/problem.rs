@@ -1,0 +1,134 @@
+//! Errors as `application/problem+json` (RFC 9457), naming the field at fault.
+
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cluneal_engine::CaseError;
+use serde::Serialize;
+
+/// One wrong field.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("https://cluneal.invalid/problems/{slug}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no {what}"))
+    }
+
+    pub fn unauthorized() -> Problem {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+            "saved cases need a valid bearer token: `Authorization: Bearer <token>`",
+        )
+    }
+
+    /// A case the engine rejected: every field at fault, under `prefix` (e.g. `case.`).
+    pub fn invalid_case(e: &CaseError, prefix: &str) -> Problem {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-case",
+            "The case is not valid",
+            format!("the case has {} problem(s)", e.0.len()),
+        );
+        p.errors =
+            e.0.iter()
+                .map(|x| FieldError { path: format!("{prefix}{}", x.path), message: x.message.clone() })
+                .collect();
+        p
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Problem {
+        // The detail goes to the log, not to the client.
+        eprintln!("error: {detail}");
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "the server could not complete the request",
+        )
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res
+    }
+}
+
+impl From<cluneal_store::StoreError> for Problem {
+    fn from(e: cluneal_store::StoreError) -> Problem {
+        Problem::internal(e)
+    }
+}
+
+/// A JSON body whose rejections (bad syntax, wrong types, too large, wrong
+/// content type) come back as problem+json with what serde said and where.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => {
+                let status = rejection.status();
+                let (slug, title) = match &rejection {
+                    JsonRejection::JsonSyntaxError(_) => ("invalid-json", "The body is not valid JSON"),
+                    JsonRejection::JsonDataError(_) => {
+                        ("invalid-body", "The body does not match the expected shape")
+                    }
+                    JsonRejection::MissingJsonContentType(_) => {
+                        ("unsupported-media-type", "Send JSON with `Content-Type: application/json`")
+                    }
+                    _ if status == StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "The body is too large"),
+                    _ => ("invalid-body", "The body could not be read"),
+                };
+                let detail = rejection.body_text();
+                let mut p = Problem::new(status, slug, title, detail.clone());
+                // serde's message starts with the path of the field at fault.
+                if let JsonRejection::JsonDataError(_) = rejection {
+                    let inner = detail.split_once(": ").map_or(detail.as_str(), |(_, rest)| rest);
+                    let (path, message) = inner.split_once(": ").unwrap_or(("", inner));
+                    p.errors.push(FieldError { path: path.to_string(), message: message.to_string() });
+                }
+                Err(p)
+            }
+        }
+    }
+}

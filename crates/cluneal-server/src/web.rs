@@ -1,0 +1,81 @@
+//! The web app's files: embedded in the binary, or read from a folder in development.
+
+use std::path::PathBuf;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::problem::Problem;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/web.rs"));
+}
+
+pub struct Web {
+    dir: Option<PathBuf>,
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("json") => "application/json",
+        Some("ico") => "image/x-icon",
+        _ => "application/octet-stream",
+    }
+}
+
+impl Web {
+    pub fn new(dir: Option<PathBuf>) -> Web {
+        Web { dir }
+    }
+
+    fn file(&self, name: &str) -> Option<Vec<u8>> {
+        // Only plain file names: no folders, no way out of the web folder.
+        if name.is_empty()
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            || name.starts_with('.')
+        {
+            return None;
+        }
+        match &self.dir {
+            Some(dir) => std::fs::read(dir.join(name)).ok(),
+            None => embedded::WEB.iter().find(|(n, _)| *n == name).map(|(_, b)| b.to_vec()),
+        }
+    }
+}
+
+/// Any path that is not the API: a file of the web app, or the app itself
+/// (its pages are client-side routes).
+pub async fn serve(State(s): State<AppState>, req: Request) -> Response {
+    let path = req.uri().path().trim_start_matches('/');
+    let name = if path.is_empty() { "index.html" } else { path };
+    let (name, body) = match s.web.file(name) {
+        Some(b) => (name, b),
+        None if !name.contains('.') => match s.web.file("index.html") {
+            Some(b) => ("index.html", b),
+            None => return Problem::not_found("web app").into_response(),
+        },
+        None => {
+            return Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no file `{name}`"))
+                .into_response();
+        }
+    };
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(name)));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Everything comes from this server: no CDN, no external request.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"),
+    );
+    res
+}

@@ -1,0 +1,330 @@
+//! The REST API against the real server: a TCP listener on a random port and a
+//! temporary SQLite file; the same suite runs against PostgreSQL when
+//! `CLUNEAL_TEST_POSTGRES_URL` names a server (CI starts one).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use cluneal_engine::Engine;
+use cluneal_kb::KnowledgeBase;
+use cluneal_store::{Location, Store};
+use serde_json::{Value, json};
+
+struct Server {
+    base: String,
+    store: Arc<Store>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    async fn start(location: Location) -> Server {
+        let engine = Arc::new(Engine::new(KnowledgeBase::embedded().expect("valid knowledge base")));
+        let store = Arc::new(Store::open(&location).await.expect("store opens"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+        let config = cluneal_server::Config { addr: "127.0.0.1:0".parse().expect("addr"), web_dir: None };
+        let s = store.clone();
+        let task = tokio::spawn(async move {
+            cluneal_server::serve(
+                config,
+                engine,
+                s,
+                move |addr| {
+                    let _ = ready_tx.send(addr);
+                },
+                async move {
+                    let _ = stopped.await;
+                },
+            )
+            .await
+            .expect("server runs");
+        });
+        let addr = ready_rx.await.expect("server bound");
+        Server { base: format!("http://{addr}"), store, stop: Some(stop), task }
+    }
+
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = self.task.await;
+    }
+}
+
+fn temp_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cluneal-api-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join("cluneal.db")
+}
+
+fn example(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).expect("example")).expect("json")
+}
+
+async fn post(c: &reqwest::Client, url: &str, body: &Value) -> reqwest::Response {
+    c.post(url).json(body).send().await.expect("request")
+}
+
+async fn problem(res: reqwest::Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status);
+    assert_eq!(
+        res.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/problem+json"),
+        "errors are problem+json"
+    );
+    res.json().await.expect("problem json")
+}
+
+/// Everything a client can do, in order; run against each storage engine.
+async fn suite(location: Location) {
+    let server = Server::start(location).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+
+    // Health and the OpenAPI document.
+    let health: Value = c.get(format!("{b}/healthz")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(health["status"], "ok");
+    let doc: Value =
+        c.get(format!("{b}/api/openapi.json")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in
+        ["/api/v1/assess", "/api/v1/interview/next", "/api/v1/cases", "/api/v1/cases/{id}", "/api/v1/audit"]
+    {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+    assert!(doc["components"]["schemas"]["Case"].is_object());
+    assert!(doc["components"]["schemas"]["Report"].is_object());
+
+    // Assess: the same report as the CLI, nothing stored.
+    let report: Value = post(&c, &format!("{b}/api/v1/assess"), &example("scne_typical.json"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(report["differential"][0]["condition"], "scne");
+    let diff = report["differential"].as_array().expect("array");
+    assert!(diff.windows(2).all(|w| w[0]["probability"].as_f64() >= w[1]["probability"].as_f64()));
+    assert!(
+        ["emergency", "urgent", "soon", "routine"]
+            .contains(&report["triage"]["level"].as_str().expect("level"))
+    );
+
+    // Bad input: named, never a crash.
+    let res = c
+        .post(format!("{b}/api/v1/assess"))
+        .header("content-type", "application/json")
+        .body("{\"age\": ")
+        .send()
+        .await
+        .expect("send");
+    problem(res, 400).await;
+    let p = problem(post(&c, &format!("{b}/api/v1/assess"), &json!({"age": "old"})).await, 422).await;
+    assert_eq!(p["errors"][0]["path"], "age");
+    let p = problem(
+        post(&c, &format!("{b}/api/v1/assess"), &json!({"answers": {"crest_tendernes": "yes"}})).await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["path"], "answers.crest_tendernes");
+    assert!(p["errors"][0]["message"].as_str().expect("message").contains("crest_tenderness_focal"));
+    let p = problem(
+        post(&c, &format!("{b}/api/v1/assess"), &json!({"age": 300, "answers": {"pain_intensity": 12}}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"].as_array().expect("errors").len(), 2);
+    let big = "x".repeat(cluneal_server::BODY_LIMIT + 1);
+    let res = c
+        .post(format!("{b}/api/v1/assess"))
+        .header("content-type", "application/json")
+        .body(format!("\"{big}\""))
+        .send()
+        .await
+        .expect("send");
+    problem(res, 413).await;
+    let res = c.post(format!("{b}/api/v1/assess")).body("{}").send().await.expect("send");
+    problem(res, 415).await;
+    problem(c.get(format!("{b}/api/v1/nothing")).send().await.expect("send"), 404).await;
+
+    // The interview: emergency signs first, as one tick-all question.
+    let step: Value = post(
+        &c,
+        &format!("{b}/api/v1/interview/next"),
+        &json!({"case": {"respondent": "patient", "age": 50}, "asked": 0}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(step["step"], "ask");
+    assert_eq!(step["multi_select"], true);
+    assert!(
+        step["questions"].as_array().expect("questions").iter().any(|q| q["finding"] == "saddle_anaesthesia")
+    );
+    let step: Value = post(
+        &c,
+        &format!("{b}/api/v1/interview/next"),
+        &json!({"case": {"respondent": "patient", "answers": {"saddle_anaesthesia": "yes", "urinary_retention": "yes"}}}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(step["step"], "done");
+    assert_eq!(step["triage"]["level"], "emergency");
+
+    // Saved cases: create, list, read, update, delete; each audited.
+    let created = post(
+        &c,
+        &format!("{b}/api/v1/cases"),
+        &json!({"label": "left crest pain", "case": example("scne_typical.json")}),
+    )
+    .await;
+    assert_eq!(created.status().as_u16(), 201);
+    let created: Value = created.json().await.expect("json");
+    let id = created["id"].as_str().expect("id").to_string();
+    assert_eq!(created["kb_version"], report["kb_version"]);
+    assert_eq!(created["report"]["differential"][0]["condition"], "scne");
+    let list: Value =
+        c.get(format!("{b}/api/v1/cases")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(list.as_array().expect("list").len(), 1);
+    assert_eq!(list[0]["top_condition"], "scne");
+    let got: Value =
+        c.get(format!("{b}/api/v1/cases/{id}")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(got["label"], "left crest pain");
+    let updated: Value = c
+        .put(format!("{b}/api/v1/cases/{id}"))
+        .json(&json!({"label": "now with a block", "case": example("scne_block_positive.json")}))
+        .send()
+        .await
+        .expect("put")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(updated["report"]["blocks"][0]["result"], "positive");
+    // A malformed update changes nothing.
+    problem(
+        c.put(format!("{b}/api/v1/cases/{id}"))
+            .json(&json!({"case": {"answers": {"nope": "yes"}}}))
+            .send()
+            .await
+            .expect("put"),
+        422,
+    )
+    .await;
+    let again: Value =
+        c.get(format!("{b}/api/v1/cases/{id}")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(again["label"], "now with a block");
+    problem(c.get(format!("{b}/api/v1/cases/ffff")).send().await.expect("get"), 404).await;
+    problem(c.get(format!("{b}/api/v1/cases/..%2Fetc")).send().await.expect("get"), 404).await;
+    assert_eq!(
+        c.delete(format!("{b}/api/v1/cases/{id}")).send().await.expect("delete").status().as_u16(),
+        204
+    );
+    problem(c.delete(format!("{b}/api/v1/cases/{id}")).send().await.expect("delete"), 404).await;
+    let audit: Value =
+        c.get(format!("{b}/api/v1/audit")).send().await.expect("get").json().await.expect("json");
+    let actions: Vec<&str> =
+        audit.as_array().expect("audit").iter().rev().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["create", "list", "read", "update", "read", "delete"]);
+    assert!(audit.as_array().expect("audit").iter().all(|e| e["actor"] == "local" && e["at"].is_string()));
+    problem(c.get(format!("{b}/api/v1/audit?limit=0")).send().await.expect("get"), 400).await;
+
+    // With a token configured, saved cases need it; assess stays open.
+    let token = server.store.create_token("dr-lee").await.expect("token");
+    let session: Value =
+        c.get(format!("{b}/api/v1/session")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(session, json!({"auth_required": true, "authenticated": false}));
+    problem(c.get(format!("{b}/api/v1/cases")).send().await.expect("get"), 401).await;
+    problem(c.get(format!("{b}/api/v1/cases")).bearer_auth("cln_wrong").send().await.expect("get"), 401)
+        .await;
+    let res = c
+        .post(format!("{b}/api/v1/cases"))
+        .bearer_auth(&token)
+        .json(&json!({"case": example("sgne.json")}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 201);
+    let audit: Value = c
+        .get(format!("{b}/api/v1/audit?limit=1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(audit[0]["actor"], "dr-lee");
+    assert_eq!(post(&c, &format!("{b}/api/v1/assess"), &example("sgne.json")).await.status().as_u16(), 200);
+
+    // The knowledge base, read-only.
+    let conditions: Value =
+        c.get(format!("{b}/api/v1/kb/conditions")).send().await.expect("get").json().await.expect("json");
+    assert!(conditions.as_array().expect("conditions").len() >= 20);
+    let comparison: Value =
+        c.get(format!("{b}/api/v1/kb/comparison")).send().await.expect("get").json().await.expect("json");
+    assert!(comparison.as_array().expect("rows").len() >= 3);
+    problem(c.get(format!("{b}/api/v1/kb/nope")).send().await.expect("get"), 404).await;
+
+    // The web app is served by the binary itself.
+    let page = c.get(format!("{b}/")).send().await.expect("get");
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.headers().get("content-security-policy").is_some());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_works_on_sqlite() {
+    suite(Location::Sqlite(temp_db("suite"))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_works_on_postgres_when_a_server_is_available() {
+    let Ok(url) = std::env::var("CLUNEAL_TEST_POSTGRES_URL") else {
+        eprintln!("CLUNEAL_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped");
+        return;
+    };
+    // A fresh database for this run, so the suite starts empty.
+    let admin = cluneal_store::admin::Admin::connect(&url).await.expect("postgres reachable");
+    let db = format!("cluneal_test_{}", std::process::id());
+    admin.recreate_database(&db).await.expect("create database");
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+    suite(Location::Postgres(format!("{base}/{db}"))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_loopback_address_is_refused_without_a_token() {
+    let engine = Arc::new(Engine::new(KnowledgeBase::embedded().expect("valid knowledge base")));
+    let store = Arc::new(Store::open(&Location::Sqlite(temp_db("remote"))).await.expect("store"));
+    let config = cluneal_server::Config { addr: "0.0.0.0:0".parse().expect("addr"), web_dir: None };
+    let err = cluneal_server::serve(config, engine, store, |_| {}, async {}).await.expect_err("refused");
+    assert!(err.to_string().contains("needs authentication"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saved_cases_survive_a_restart() {
+    let db = temp_db("restart");
+    let server = Server::start(Location::Sqlite(db.clone())).await;
+    let c = reqwest::Client::new();
+    let created: Value =
+        post(&c, &format!("{}/api/v1/cases", server.base), &json!({"case": example("mcne.json")}))
+            .await
+            .json()
+            .await
+            .expect("json");
+    server.stop().await;
+    let server = Server::start(Location::Sqlite(db)).await;
+    let got = c
+        .get(format!("{}/api/v1/cases/{}", server.base, created["id"].as_str().expect("id")))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.status().as_u16(), 200);
+    server.stop().await;
+}

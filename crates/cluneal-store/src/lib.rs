@@ -1,0 +1,489 @@
+//! Storage for saved cases, the audit log and access tokens.
+//!
+//! SQLite (a file, embedded) by default, PostgreSQL when a `postgres://` URL is
+//! given: one schema, migrations per engine (`migrations/sqlite`,
+//! `migrations/postgres`, applied at start), and the same queries for both.
+//! Every create, read, update and delete of a saved case writes an audit entry
+//! in the same transaction, so the log never misses an acknowledged change.
+//! SQLite runs in WAL mode with `synchronous = FULL`: a write that was
+//! acknowledged survives a crash of the process (and of the machine).
+//!
+//! The store keeps cases and reports as JSON text; it knows nothing of the
+//! engine's types.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database `{target}`: {source}")]
+    Open { target: String, source: sqlx::Error },
+    #[error("cannot apply the database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("a token named `{0}` already exists")]
+    TokenExists(String),
+    #[error("cannot draw random bytes for an identifier: {0}")]
+    Random(String),
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite database file (created if missing).
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; anything else is a SQLite file path.
+    pub fn parse(spec: &str) -> Location {
+        if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            Location::Postgres(spec.to_string())
+        } else {
+            Location::Sqlite(spec.into())
+        }
+    }
+}
+
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The same query code against whichever pool is open.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            Backend::Sqlite($pool) => $body,
+            Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+pub struct Store {
+    backend: Backend,
+}
+
+/// A case to save: the case and its report as JSON, with what the list shows.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub label: String,
+    pub case_json: String,
+    pub report_json: String,
+    pub kb_version: String,
+    pub triage_level: String,
+    pub top_condition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub id: String,
+    pub label: String,
+    pub case_json: String,
+    pub report_json: String,
+    pub kb_version: String,
+    pub triage_level: String,
+    pub top_condition: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub id: String,
+    pub label: String,
+    pub kb_version: String,
+    pub triage_level: String,
+    pub top_condition: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub case_id: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub name: String,
+    pub created_at: String,
+}
+
+type CaseRow = (String, String, String, String, String, String, String, String, String, String);
+
+fn record(r: CaseRow) -> CaseRecord {
+    CaseRecord {
+        id: r.0,
+        label: r.1,
+        case_json: r.2,
+        report_json: r.3,
+        kb_version: r.4,
+        triage_level: r.5,
+        top_condition: r.6,
+        created_at: r.7,
+        updated_at: r.8,
+        created_by: r.9,
+    }
+}
+
+/// One case by id, all columns (a literal, so the SQL stays static).
+const SELECT_CASE: &str = "SELECT id, label, case_json, report_json, kb_version, triage_level, top_condition, \
+     created_at, updated_at, created_by FROM cases WHERE id = $1";
+
+/// Now, as RFC 3339 UTC. The clock is read here, at the edge, never in the engine.
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+fn random_hex(bytes: usize) -> Result<String, StoreError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| StoreError::Random(e.to_string()))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Store {
+    /// Open (creating if needed) and migrate.
+    pub async fn open(location: &Location) -> Result<Store, StoreError> {
+        match location {
+            Location::Sqlite(path) => Store::open_sqlite(path).await,
+            Location::Postgres(url) => Store::open_postgres(url).await,
+        }
+    }
+
+    async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
+        let target = path.display().to_string();
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(|source| StoreError::Open { target: target.clone(), source })?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { target, source })?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Store { backend: Backend::Sqlite(pool) })
+    }
+
+    async fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        // Never echo a password from the URL in an error.
+        let target = url
+            .split('@')
+            .next_back()
+            .map_or_else(|| "postgres".to_string(), |h| format!("postgres://…@{h}"));
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|source| StoreError::Open { target, source })?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Store { backend: Backend::Postgres(pool) })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn create_case(&self, new: &NewCase, actor: &str) -> Result<CaseRecord, StoreError> {
+        let id = random_hex(16)?;
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO cases (id, label, case_json, report_json, kb_version, triage_level, top_condition, created_at, updated_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+            )
+            .bind(&id)
+            .bind(&new.label)
+            .bind(&new.case_json)
+            .bind(&new.report_json)
+            .bind(&new.kb_version)
+            .bind(&new.triage_level)
+            .bind(&new.top_condition)
+            .bind(&at)
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO audit (at, actor, action, case_id, detail) VALUES ($1, $2, 'create', $3, $4)")
+                .bind(&at)
+                .bind(actor)
+                .bind(&id)
+                .bind(&new.kb_version)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(CaseRecord {
+            id,
+            label: new.label.clone(),
+            case_json: new.case_json.clone(),
+            report_json: new.report_json.clone(),
+            kb_version: new.kb_version.clone(),
+            triage_level: new.triage_level.clone(),
+            top_condition: new.top_condition.clone(),
+            created_at: at.clone(),
+            updated_at: at,
+            created_by: actor.to_string(),
+        })
+    }
+
+    /// One case, or `None`; the read is audited when the case exists.
+    pub async fn get_case(&self, id: &str, actor: &str) -> Result<Option<CaseRecord>, StoreError> {
+        let at = now();
+        let row: Option<CaseRow> = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let row: Option<CaseRow> = sqlx::query_as(SELECT_CASE).bind(id).fetch_optional(&mut *tx).await?;
+            if row.is_some() {
+                sqlx::query("INSERT INTO audit (at, actor, action, case_id) VALUES ($1, $2, 'read', $3)")
+                    .bind(&at)
+                    .bind(actor)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            row
+        });
+        Ok(row.map(record))
+    }
+
+    /// Every saved case, newest first; the listing is audited.
+    pub async fn list_cases(&self, actor: &str) -> Result<Vec<CaseSummary>, StoreError> {
+        let at = now();
+        type Row = (String, String, String, String, String, String, String);
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let rows: Vec<Row> = sqlx::query_as(
+                "SELECT id, label, kb_version, triage_level, top_condition, created_at, updated_at \
+                 FROM cases ORDER BY updated_at DESC, id",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO audit (at, actor, action, detail) VALUES ($1, $2, 'list', $3)")
+                .bind(&at)
+                .bind(actor)
+                .bind(format!("{} case(s)", rows.len()))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            rows
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| CaseSummary {
+                id: r.0,
+                label: r.1,
+                kb_version: r.2,
+                triage_level: r.3,
+                top_condition: r.4,
+                created_at: r.5,
+                updated_at: r.6,
+            })
+            .collect())
+    }
+
+    /// Replace a case and its report; `None` when there is no such case.
+    pub async fn update_case(
+        &self,
+        id: &str,
+        new: &NewCase,
+        actor: &str,
+    ) -> Result<Option<CaseRecord>, StoreError> {
+        let at = now();
+        let row: Option<CaseRow> = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE cases SET label = $2, case_json = $3, report_json = $4, kb_version = $5, \
+                 triage_level = $6, top_condition = $7, updated_at = $8 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&new.label)
+            .bind(&new.case_json)
+            .bind(&new.report_json)
+            .bind(&new.kb_version)
+            .bind(&new.triage_level)
+            .bind(&new.top_condition)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let row: Option<CaseRow> = if changed == 0 {
+                None
+            } else {
+                sqlx::query("INSERT INTO audit (at, actor, action, case_id, detail) VALUES ($1, $2, 'update', $3, $4)")
+                    .bind(&at)
+                    .bind(actor)
+                    .bind(id)
+                    .bind(&new.kb_version)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query_as(SELECT_CASE).bind(id).fetch_optional(&mut *tx).await?
+            };
+            tx.commit().await?;
+            row
+        });
+        Ok(row.map(record))
+    }
+
+    /// Delete a case; `false` when there was none.
+    pub async fn delete_case(&self, id: &str, actor: &str) -> Result<bool, StoreError> {
+        let at = now();
+        let deleted = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("DELETE FROM cases WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
+            if n > 0 {
+                sqlx::query("INSERT INTO audit (at, actor, action, case_id) VALUES ($1, $2, 'delete', $3)")
+                    .bind(&at)
+                    .bind(actor)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            n > 0
+        });
+        Ok(deleted)
+    }
+
+    /// The newest `limit` audit entries, newest first.
+    pub async fn audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        type Row = (i64, String, String, String, Option<String>, String);
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, at, actor, action, case_id, detail FROM audit ORDER BY id DESC LIMIT $1")
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry { id: r.0, at: r.1, actor: r.2, action: r.3, case_id: r.4, detail: r.5 })
+            .collect())
+    }
+
+    /// Create a bearer token; the token itself is returned once and never stored.
+    pub async fn create_token(&self, name: &str) -> Result<String, StoreError> {
+        let token = format!("cln_{}", random_hex(32)?);
+        let at = now();
+        let result = on_pool!(self, pool => {
+            sqlx::query("INSERT INTO tokens (name, token_hash, created_at) VALUES ($1, $2, $3)")
+                .bind(name)
+                .bind(digest(&token))
+                .bind(&at)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        });
+        match result {
+            Ok(_) => Ok(token),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StoreError::TokenExists(name.to_string()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn list_tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
+        let rows: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT name, created_at FROM tokens ORDER BY name").fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(name, created_at)| TokenInfo { name, created_at }).collect())
+    }
+
+    /// Revoke a token; `false` when there was none with that name.
+    pub async fn revoke_token(&self, name: &str) -> Result<bool, StoreError> {
+        let n = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM tokens WHERE name = $1").bind(name).execute(pool).await?.rows_affected()
+        });
+        Ok(n > 0)
+    }
+
+    /// The name of the token, when it is valid.
+    pub async fn verify_token(&self, token: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT name FROM tokens WHERE token_hash = $1").bind(digest(token)).fetch_optional(pool).await?
+        });
+        Ok(row.map(|r| r.0))
+    }
+
+    pub async fn token_count(&self) -> Result<i64, StoreError> {
+        let row: (i64,) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*) FROM tokens").fetch_one(pool).await?
+        });
+        Ok(row.0)
+    }
+
+    /// Close the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+}
+
+/// Database administration for tests and set-up scripts: a fresh PostgreSQL
+/// database per test run.
+pub mod admin {
+    use sqlx::postgres::{PgPool, PgPoolOptions};
+
+    use crate::StoreError;
+
+    pub struct Admin(PgPool);
+
+    impl Admin {
+        pub async fn connect(url: &str) -> Result<Admin, StoreError> {
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .connect(url)
+                .await
+                .map_err(|source| StoreError::Open { target: "postgres".into(), source })?;
+            Ok(Admin(pool))
+        }
+
+        /// Drop (if present) and create database `name` (lower-case letters, digits, `_`).
+        pub async fn recreate_database(&self, name: &str) -> Result<(), StoreError> {
+            if name.is_empty()
+                || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return Err(StoreError::Database(sqlx::Error::Protocol(format!(
+                    "`{name}` is not a plain database name"
+                ))));
+            }
+            // Identifiers cannot be bound; the name was checked above.
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&self.0)
+                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&self.0).await?;
+            Ok(())
+        }
+    }
+}
