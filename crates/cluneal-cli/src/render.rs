@@ -55,7 +55,7 @@ pub fn report(r: &Report) -> String {
                 "      + {} = {} (x{:.2}; {} {})",
                 e.label,
                 e.answer,
-                e.effective_ratio,
+                e.effective_ratio.unwrap_or(e.likelihood_ratio),
                 e.source,
                 e.grade.as_str()
             );
@@ -66,7 +66,7 @@ pub fn report(r: &Report) -> String {
                 "      - {} = {} (x{:.2}; {} {})",
                 e.label,
                 e.answer,
-                e.effective_ratio,
+                e.effective_ratio.unwrap_or(e.likelihood_ratio),
                 e.source,
                 e.grade.as_str()
             );

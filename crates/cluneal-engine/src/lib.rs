@@ -624,8 +624,8 @@ impl Engine {
                         label: &kb.conditions[cj].name,
                         answer: if ratio < 1.0 { "more likely" } else { "less likely" },
                         likelihood_ratio: ratio,
-                        weight: 1.0,
-                        effective_ratio: ratio,
+                        weight: None,
+                        effective_ratio: None,
                         origin: "exclusion",
                         source: prior_source,
                         grade: prior_grade,
@@ -641,9 +641,9 @@ impl Engine {
                     label: &f.label,
                     answer: if a.yes { "yes" } else { "no" },
                     likelihood_ratio: lr,
-                    weight: a.weight,
                     // The lead of a correlation group counts in full, the rest at the residual weight.
-                    effective_ratio: if a.weight == 1.0 { lr } else { lr_w },
+                    weight: (a.weight != 1.0).then_some(a.weight),
+                    effective_ratio: (a.weight != 1.0).then_some(lr_w),
                     origin: match facts.origin[ev.finding] {
                         Origin::Answer | Origin::None => "answer",
                         Origin::Derived => "derived",

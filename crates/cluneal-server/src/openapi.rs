@@ -125,7 +125,7 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
                 "responses": { "200": json_response("summary", json!({ "type": "object" })) } } },
             "/api/v1/kb/{name}": { "get": { "operationId": "kbView", "summary": "A read-only view of the knowledge base",
                 "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string",
-                    "enum": ["conditions", "findings", "groups", "exercises", "education", "comparison", "red_flags", "self_care", "treatments", "blocks", "references"] } }],
+                    "enum": ["conditions", "findings", "groups", "exercises", "education", "comparison", "red_flags", "self_care", "treatments", "blocks", "references", "criteria", "plan_steps", "diagnostics"] } }],
                 "responses": { "200": json_response("the view", json!({ "type": "array", "items": { "type": "object" } })), "404": problem_response("no such view") } } }
         },
         "components": {

@@ -62,8 +62,13 @@ pub async fn serve(State(s): State<AppState>, req: Request) -> Response {
             None => return Problem::not_found("web app").into_response(),
         },
         None => {
-            return Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no file `{name}`"))
-                .into_response();
+            return Problem::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                format!("no file `{name}`"),
+            )
+            .into_response();
         }
     };
     let mut res = body.into_response();

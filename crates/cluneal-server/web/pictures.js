@@ -35,8 +35,8 @@ const FIGURES = {
   },
   quadruped: {
     alt: 'A person on hands and knees, reaching one arm forward and the opposite leg back, back kept flat.',
-    head: [22, 31],
-    lines: [[[30, 40], [74, 42], [112, 38]], [[34, 41], [34, 70]], [[74, 42], [76, 70], [100, 70]], [[30, 40], [4, 40]]],
+    head: [18, 30],
+    lines: [[[28, 38], [74, 40], [114, 34]], [[30, 39], [30, 71]], [[74, 40], [74, 70], [98, 71]], [[28, 37], [4, 26]]],
   },
   hamstring: {
     alt: 'A person lying on their back with one leg raised straight up, a towel looped around the foot, the other knee bent.',
@@ -51,8 +51,8 @@ const FIGURES = {
   },
   side_lying: {
     alt: 'A person lying on their side with hips and knees bent, lifting the top knee while the feet stay together.',
-    head: [12, 56],
-    lines: [[[18, 62], [58, 66], [84, 64], [100, 71]], [[58, 65], [80, 42], [100, 69]], [[20, 62], [8, 48]]],
+    head: [12, 58],
+    lines: [[[19, 64], [58, 67], [84, 66], [102, 71]], [[58, 65], [80, 42], [102, 69]], [[22, 70], [4, 70]]],
   },
   standing: {
     alt: 'A person walking upright at an easy pace.',
@@ -95,81 +95,97 @@ export const REGIONS = [
   { region: 'below_knee', name: 'Below the knee' },
 ];
 
-// Shapes for the person's LEFT side in the back view (viewer's left).
-// Right side = mirror around x = 105.
+// Shapes for the person's LEFT side in the back view (viewer's left), in a
+// figure frame centred on x = 105. Right side = mirror around x = 105.
 const BACK_SHAPES = {
-  lower_back_above_crest: 'M62 18 L103 18 L103 92 Q82 70 56 80 Z',
+  lower_back_above_crest: 'M56 16 L103 16 L103 92 Q80 70 50 80 Z',
   buttock: 'M57 84 Q82 74 103 96 L103 158 Q82 172 62 162 Q52 124 57 84 Z',
-  lateral_hip: 'M54 82 Q48 122 58 164 L42 160 Q32 122 40 92 Z',
-  back_of_thigh: 'M46 168 Q60 174 102 166 L99 250 L56 250 Z',
-  below_knee: 'M56 260 L99 260 L94 372 L66 372 Z',
+  lateral_hip: 'M53 82 Q47 122 58 164 L44 162 Q34 122 40 90 Z',
+  back_of_thigh: 'M48 168 Q62 176 102 166 L100 248 L58 248 Z',
+  below_knee: 'M58 258 L100 258 L95 370 L68 370 Z',
 };
-// Groin in the front view, person's RIGHT side (viewer's left); left = mirror around x = 280.
-const GROIN_RIGHT = 'M244 116 L270 140 L279 162 L262 164 L246 134 Z';
-
 const CENTROIDS = {
-  lower_back_above_crest: [83, 52], buttock: [81, 124], lateral_hip: [46, 126],
-  back_of_thigh: [77, 210], below_knee: [79, 316],
+  lower_back_above_crest: [80, 48], buttock: [81, 124], lateral_hip: [46, 124],
+  back_of_thigh: [79, 208], below_knee: [81, 312],
 };
+// Groin in the front view (same frame), person's RIGHT side (viewer's left).
+const GROIN_RIGHT = 'M50 98 L74 120 L101 158 L98 176 L80 170 L58 132 Z';
+const GROIN_CENTROID = [76, 142];
+// Outline of the figure: head, shoulders, trunk and legs (left half; mirrored).
+const HALF_OUTLINE = [[96, -34], [62, -26], [42, -12], [46, 22], [56, 50], [36, 118], [44, 170], [54, 252], [52, 300], [66, 372], [62, 386], [98, 386], [96, 372], [101, 300], [101, 252], [105, 178]];
+const HALF_FRONT = [[56, 40], [36, 112], [44, 170], [50, 236], [100, 236], [105, 182]];
+
+function outlinePath(half) {
+  const left = half.map(([x, y]) => `${x} ${y}`);
+  const right = [...half].reverse().map(([x, y]) => `${210 - x} ${y}`);
+  return `M${left.join(' L')} L${right.join(' L')} Z`;
+}
 
 function mirrorPath(d, axis) {
   // Mirror the x coordinates of a path made of M/L/Q/Z commands with absolute pairs.
   return d.replace(/(-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?)/g, (_, x, y) => `${2 * axis - Number(x)} ${y}`);
 }
 
-/**
- * Build the body map. Returns { element, selected(): [{region, side}], clear(), setSelected(list) }.
- * onChange(list) is called after every toggle.
- */
 export function createBodyMap(onChange = () => {}) {
   const wrap = document.createElement('div');
   wrap.className = 'bodymap-wrap';
   const svg = svgEl('svg', {
-    viewBox: '0 0 340 400', id: 'bodymap', class: 'bodymap', role: 'group',
+    viewBox: '0 0 360 485', id: 'bodymap', class: 'bodymap', role: 'group',
     'aria-label': 'Body map. Choose every area that hurts. Use Tab to move between areas and Space or Enter to select.',
     'data-testid': 'bodymap',
   });
-  // Decorative outlines.
+  const names = Object.fromEntries(REGIONS.map((r) => [r.region, r.name]));
+  // Back view, 210 wide, placed at (0, 60); front view at (218, 120), scaled.
+  const back = svgEl('g', { transform: 'translate(0 75)' });
+  const front = svgEl('g', { transform: 'translate(206 112) scale(0.76)' });
   const deco = svgEl('g', { class: 'bm-outline', 'aria-hidden': 'true' });
-  deco.append(svgEl('path', { d: 'M60 10 L150 10 Q160 60 170 100 Q176 130 164 168 L156 250 L146 376 L118 380 L112 262 L106 176 L104 176 L98 262 L92 380 L64 376 L54 250 L46 168 Q34 130 40 100 Q50 60 60 10 Z' }));
-  deco.append(svgEl('path', { d: 'M236 60 L324 60 Q334 100 330 130 L322 230 L286 230 L281 172 L279 172 L274 230 L238 230 L230 130 Q226 100 236 60 Z' }));
-  svg.append(deco);
+  deco.append(svgEl('circle', { cx: 105, cy: -50, r: 17 }), svgEl('path', { d: outlinePath(HALF_OUTLINE) }));
+  back.append(deco);
+  const fdeco = svgEl('g', { class: 'bm-outline', 'aria-hidden': 'true' });
+  fdeco.append(svgEl('path', { d: outlinePath(HALF_FRONT) }), svgEl('circle', { cx: 105, cy: 60, r: 3 }));
+  front.append(fdeco);
   const labels = svgEl('g', { class: 'bm-labels', 'aria-hidden': 'true' });
   const text = (x, y, s, cls = '') => {
     const t = svgEl('text', { x, y, 'text-anchor': 'middle', class: cls });
     t.textContent = s;
     labels.append(t);
+    return t;
   };
-  text(105, 396, 'Back view');
-  text(280, 250, 'Front view');
-  text(280, 266, '(hips)');
-  text(28, 60, 'Left', 'bm-side');
-  text(182, 60, 'Right', 'bm-side');
-  text(232, 48, 'Right', 'bm-side');
-  text(328, 48, 'Left', 'bm-side');
+  text(105, 481, 'Back view');
+  text(286, 302, 'Front view (hips)');
+  text(18, 165, 'Left', 'bm-side');
+  text(192, 165, 'Right', 'bm-side');
+  text(238, 128, 'Right', 'bm-side');
+  text(336, 128, 'Left', 'bm-side');
+  const hover = document.createElement('p');
+  hover.className = 'bm-hover';
+  hover.setAttribute('aria-hidden', 'true');
 
   const regions = [];
-  const names = Object.fromEntries(REGIONS.map((r) => [r.region, r.name]));
   function addRegion(region, side, d, centroid) {
+    const label = `${names[region]}, ${side} side`;
     const g = svgEl('g', {
       class: 'region', role: 'checkbox', 'aria-checked': 'false', tabindex: '0',
       id: `region-${region}-${side}`, 'data-region': region, 'data-side': side,
-      'data-testid': `region-${region}-${side}`,
-      'aria-label': `${names[region]}, ${side} side`,
+      'data-testid': `region-${region}-${side}`, 'aria-label': label,
     });
     const t = svgEl('title');
-    t.textContent = `${names[region]} (${side})`;
+    t.textContent = label;
     g.append(t, svgEl('path', { d, class: 'region-shape' }));
-    const tick = svgEl('path', {
-      d: `M${centroid[0] - 7} ${centroid[1]} l5 6 l10 -12`, class: 'region-tick', 'aria-hidden': 'true',
-    });
-    g.append(tick);
+    g.append(svgEl('path', { d: `M${centroid[0] - 7} ${centroid[1]} l5 6 l10 -12`, class: 'region-tick', 'aria-hidden': 'true' }));
     const toggle = () => {
       const on = g.getAttribute('aria-checked') !== 'true';
       g.setAttribute('aria-checked', String(on));
       onChange(selected());
+      show();
     };
+    const show = () => { hover.textContent = `${label}${g.getAttribute('aria-checked') === 'true' ? ' (chosen)' : ''}`; };
+    const hide = () => { hover.textContent = ''; };
     g.addEventListener('click', toggle);
+    g.addEventListener('mouseenter', show);
+    g.addEventListener('focus', show);
+    g.addEventListener('mouseleave', hide);
+    g.addEventListener('blur', hide);
     g.addEventListener('keydown', (e) => {
       if (e.key === ' ' || e.key === 'Enter' || e.key === 'Spacebar') {
         e.preventDefault();
@@ -179,26 +195,20 @@ export function createBodyMap(onChange = () => {}) {
     regions.push(g);
     return g;
   }
-  // Back view: person's left on the viewer's left.
-  const back = svgEl('g');
-  for (const side of ['left', 'right']) {
-    for (const [region, d] of Object.entries(BACK_SHAPES)) {
-      const shape = side === 'left' ? d : mirrorPath(d, 105);
+  // Tab order: area by area, left then right; the groin (front view) last.
+  for (const { region } of REGIONS) {
+    if (region === 'groin') continue;
+    for (const side of ['left', 'right']) {
+      const d = BACK_SHAPES[region];
       const c = CENTROIDS[region];
-      back.append(addRegion(region, side, shape, side === 'left' ? c : [210 - c[0], c[1]]));
+      back.append(addRegion(region, side, side === 'left' ? d : mirrorPath(d, 105), side === 'left' ? c : [210 - c[0], c[1]]));
     }
   }
   // Front view: person's right on the viewer's left.
-  const front = svgEl('g');
-  front.append(addRegion('groin', 'right', GROIN_RIGHT, [262, 146]));
-  front.append(addRegion('groin', 'left', mirrorPath(GROIN_RIGHT, 280), [298, 146]));
-  // Keep a sensible tab order: per area, left then right.
+  front.append(addRegion('groin', 'left', mirrorPath(GROIN_RIGHT, 105), [210 - GROIN_CENTROID[0], GROIN_CENTROID[1]]));
+  front.append(addRegion('groin', 'right', GROIN_RIGHT, GROIN_CENTROID));
   svg.append(back, front, labels);
-  const order = REGIONS.flatMap((r) => ['left', 'right'].map((s) => regions.find((g) => g.dataset.region === r.region && g.dataset.side === s)));
-  for (const g of order) g.parentNode.append(g);
-  // Re-append the label layer so it stays on top.
-  svg.append(labels);
-  wrap.append(svg);
+  wrap.append(svg, hover);
 
   function selected() {
     return regions.filter((g) => g.getAttribute('aria-checked') === 'true').map((g) => ({ region: g.dataset.region, side: g.dataset.side }));
