@@ -65,12 +65,7 @@ fn self_care(kb: &KnowledgeBase, kind: SelfCareKind, o: &mut String) {
 
 pub fn topic(kb: &KnowledgeBase, id: &str) -> Result<String> {
     let Some(e) = kb.education.iter().find(|e| e.id == id) else {
-        let close = KnowledgeBase::closest(id, kb.education.iter().map(|e| e.id.as_str()));
-        let hint = if close.is_empty() {
-            String::new()
-        } else {
-            format!(" (did you mean `{}`?)", close.join("`, `"))
-        };
+        let hint = KnowledgeBase::did_you_mean(id, kb.education.iter().map(|e| e.id.as_str()));
         bail!("unknown topic `{id}`{hint}; `cluneal learn` lists the topics");
     };
     let mut o = String::new();

@@ -298,12 +298,7 @@ fn kb(dir: Option<&std::path::Path>, command: KbCommand) -> Result<ExitCode> {
             let ids = kb.all_ids();
             let matches: Vec<&(&str, &str)> = ids.iter().filter(|(_, x)| *x == id).collect();
             if matches.is_empty() {
-                let close = cluneal_kb::KnowledgeBase::closest(&id, ids.iter().map(|(_, x)| *x));
-                let hint = if close.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (did you mean `{}`?)", close.join("`, `"))
-                };
+                let hint = cluneal_kb::KnowledgeBase::did_you_mean(&id, ids.iter().map(|(_, x)| *x));
                 bail!("no knowledge unit has the id `{id}`{hint}");
             }
             let mut out = String::new();

@@ -49,24 +49,14 @@ pub fn report(r: &Report) -> String {
             pct(c.prior),
             c.prior_source
         );
-        for e in c.evidence_for.iter().take(4) {
+        let for_then_against = c.evidence_for.iter().take(4).map(|e| ('+', e));
+        for (sign, e) in for_then_against.chain(c.evidence_against.iter().take(3).map(|e| ('-', e))) {
+            let ratio = e.effective_ratio.unwrap_or(e.likelihood_ratio);
             let _ = writeln!(
                 o,
-                "      + {} = {} (x{:.2}; {} {})",
+                "      {sign} {} = {} (x{ratio:.2}; {} {})",
                 e.label,
                 e.answer,
-                e.effective_ratio.unwrap_or(e.likelihood_ratio),
-                e.source,
-                e.grade.as_str()
-            );
-        }
-        for e in c.evidence_against.iter().take(3) {
-            let _ = writeln!(
-                o,
-                "      - {} = {} (x{:.2}; {} {})",
-                e.label,
-                e.answer,
-                e.effective_ratio.unwrap_or(e.likelihood_ratio),
                 e.source,
                 e.grade.as_str()
             );

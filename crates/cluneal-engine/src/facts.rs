@@ -76,12 +76,7 @@ pub struct CaseError(pub Vec<CaseProblem>);
 
 fn hint(unknown: &str, known: impl Iterator<Item = impl AsRef<str>>) -> String {
     let known: Vec<String> = known.map(|k| k.as_ref().to_string()).collect();
-    let close = KnowledgeBase::closest(unknown, known.iter().map(String::as_str));
-    if close.is_empty() {
-        String::new()
-    } else {
-        format!(" (did you mean {})", close.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))
-    }
+    KnowledgeBase::did_you_mean(unknown, known.iter().map(String::as_str))
 }
 
 fn range(problems: &mut Vec<CaseProblem>, path: &str, v: f64, lo: f64, hi: f64) {

@@ -123,17 +123,6 @@ impl Index {
             ids.iter().filter_map(|x| condition.get(x.as_str()).copied()).collect::<Vec<_>>()
         };
         let r = |id: &str| reference.get(id).copied().unwrap_or(0);
-        let prior_ref = kb
-            .conditions
-            .iter()
-            .map(|cd| {
-                kb.meta
-                    .settings
-                    .iter()
-                    .map(|s| cd.prior.iter().find(|p| &p.setting == s).map_or(0, |p| r(&p.source)))
-                    .collect()
-            })
-            .collect();
         let prior_pos = kb
             .conditions
             .iter()
@@ -143,6 +132,15 @@ impl Index {
                     .iter()
                     .map(|s| cd.prior.iter().position(|p| &p.setting == s).unwrap_or(usize::MAX))
                     .collect()
+            })
+            .collect();
+        // The prior's reference, per condition and setting, from its position.
+        let prior_ref = kb
+            .conditions
+            .iter()
+            .zip(&prior_pos)
+            .map(|(cd, pos): (_, &Vec<usize>)| {
+                pos.iter().map(|&k| cd.prior.get(k).map_or(0, |p| r(&p.source))).collect()
             })
             .collect();
         let flag_ref = kb.red_flags.iter().map(|x| r(&x.source)).collect();

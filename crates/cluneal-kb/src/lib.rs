@@ -148,6 +148,19 @@ impl KnowledgeBase {
         scored.into_iter().take(3).map(|(_, k)| k).collect()
     }
 
+    /// " (did you mean `a`, `b`)" for the known ids closest to `unknown`, or "".
+    pub fn did_you_mean<'a>(unknown: &str, known: impl Iterator<Item = &'a str>) -> String {
+        let close = KnowledgeBase::closest(unknown, known);
+        if close.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (did you mean {})",
+                close.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            )
+        }
+    }
+
     /// Every id of every kind, with the kind's folder name; for listing and lookup.
     pub fn all_ids(&self) -> Vec<(&'static str, &str)> {
         let mut out: Vec<(&'static str, &str)> = Vec::new();

@@ -296,12 +296,7 @@ fn expect(cx: &mut Cx, file: &str, what: &str, id: &str, known: &BTreeSet<&str>)
     if known.contains(id) {
         return;
     }
-    let hints = crate::KnowledgeBase::closest(id, known.iter().copied());
-    let hint = if hints.is_empty() {
-        String::new()
-    } else {
-        format!(" (did you mean {})", hints.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "))
-    };
+    let hint = crate::KnowledgeBase::did_you_mean(id, known.iter().copied());
     cx.problem(file, Some(id), format!("unknown {what} `{id}`{hint}"));
 }
 
