@@ -80,6 +80,12 @@ fn typical_scne_ranks_scne_first() {
 }
 
 #[test]
+fn bilateral_scne_ranks_scne_first_despite_the_bilateral_stenosis_cue() {
+    let r = engine().assess(&load("scne_bilateral.json")).expect("valid");
+    assert_eq!(top(&r), "scne");
+}
+
+#[test]
 fn positive_block_ranks_scne_first_and_reads_positive() {
     let r = engine().assess(&load("scne_block_positive.json")).expect("valid");
     assert_eq!(top(&r), "scne");
