@@ -322,6 +322,9 @@ pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Value> {
     v.insert("treatments", json!(kb.treatments.iter().map(|t| json!({
         "id": t.id, "name": t.name, "category": t.category, "step": t.step, "patient_description": t.patient_description,
     })).collect::<Vec<_>>()));
+    v.insert("criteria", json!(kb.criteria));
+    v.insert("plan_steps", json!(kb.plan_steps));
+    v.insert("diagnostics", json!(kb.diagnostics));
     v.insert(
         "blocks",
         json!(

@@ -110,10 +110,14 @@ async function api(method, path, body) {
 
 // Knowledge base, fetched once per part.
 const kbCache = new Map();
+// Reports name findings by id; their labels come from the knowledge base.
+const findingLabels = new Map();
+const findingLabel = (id) => findingLabels.get(id) || human(id);
 function kb(part = '') {
   if (!kbCache.has(part)) {
     const p = api('GET', `/api/v1/kb${part ? `/${part}` : ''}`);
     p.catch(() => kbCache.delete(part));
+    if (part === 'findings') p.then((list) => list.forEach((f) => findingLabels.set(f.id, f.label)), () => {});
     kbCache.set(part, p);
   }
   return kbCache.get(part);
@@ -121,6 +125,41 @@ function kb(part = '') {
 async function kbMap(part) {
   const list = await kb(part);
   return new Map(list.map((x) => [x.id, x]));
+}
+
+/**
+ * The report names knowledge-base units by id and leaves their text out (it is
+ * the same for every case). Put the text back from the knowledge-base views, so
+ * the rest of the app can read e.g. `plan.exercises[i].steps` directly.
+ */
+async function hydrateReport(r) {
+  if (!r || r.hydrated) return r;
+  const [exercises, selfCare, diagnostics, steps, criteria, conditions, references] = await Promise.all(
+    ['exercises', 'self_care', 'diagnostics', 'plan_steps', 'criteria', 'conditions', 'references'].map((k) => kbMap(k).catch(() => new Map())));
+  await kb('findings').catch(() => []);
+  for (const d of r.differential || []) {
+    for (const e of [...(d.evidence_for || []), ...(d.evidence_against || [])]) e.label = e.label || findingLabel(e.finding);
+  }
+  for (const c of r.criteria || []) {
+    const items = (criteria.get(c.id) || {}).item || [];
+    (c.items || []).forEach((it, k) => { it.text = it.text || (items[k] || {}).text || ''; });
+  }
+  for (const w of r.workup || []) Object.assign(w, { when: (diagnostics.get(w.id) || {}).when, patient_explanation: (diagnostics.get(w.id) || {}).patient_explanation }, { ...w });
+  const plan = r.plan || {};
+  for (const st of plan.steps || []) {
+    const k = steps.get(st.id) || {};
+    Object.assign(st, { patient_summary: k.patient_summary, entry: k.entry, move_on_when: k.move_on_when }, { ...st });
+  }
+  const focus = conditions.get(plan.focus) || {};
+  plan.management = plan.management || focus.management;
+  plan.referral = plan.referral || focus.referral;
+  plan.exercises = (plan.exercises || []).map((x) => ({ ...(exercises.get(x.id) || {}), ...x }));
+  for (const list of ['self_care', 'long_term', 'prevention', 'seek_care']) {
+    plan[list] = (plan[list] || []).map((x) => ({ ...(selfCare.get(x.id) || {}), ...x }));
+  }
+  r.references = (r.references || []).map((x) => ({ citation: (references.get(x.id) || {}).citation || x.id, ...x }));
+  r.hydrated = true;
+  return r;
 }
 
 /** Show an API problem (problem+json) in a container, and mark fields by error path. */
@@ -178,7 +217,7 @@ const URGENCY = {
   emergency: { label: 'Emergency: get help now', short: 'Emergency', rank: 0 },
   urgent: { label: 'Urgent: see a doctor today or within a day or two', short: 'Urgent', rank: 1 },
   soon: { label: 'See a doctor soon, within a week or two', short: 'Soon', rank: 2 },
-  routine: { label: 'No warning signs found: routine care', short: 'Routine', rank: 3 },
+  routine: { label: 'Routine: no warning signs among the answers given', short: 'Routine', rank: 3 },
 };
 const urgencyOf = (lvl) => URGENCY[lvl] || { label: human(lvl), short: human(lvl), rank: 9 };
 const SETTING_NAMES = { primary_care: 'Primary care', spine_clinic: 'Spine clinic' };
@@ -356,9 +395,12 @@ function renderSelfCheckInto(view) {
   root.append(errors);
   const body = h('div', { class: 'phase', id: `phase-${sc.phase}` });
   root.append(body);
-  Promise.resolve()
-    .then(() => ({ intro: scIntro, about: scAbout, map: scMap, ask: scAsk, result: scResult })[sc.phase](body, errors))
-    .catch((e) => showProblem(errors, e));
+  try {
+    const done = ({ intro: scIntro, about: scAbout, map: scMap, ask: scAsk, result: scResult })[sc.phase](body, errors);
+    if (done && done.catch) done.catch((e) => showProblem(errors, e));
+  } catch (e) {
+    showProblem(errors, e);
+  }
 }
 
 function emergencyAlert(triage) {
@@ -642,7 +684,7 @@ async function scFinish(fromDone) {
   sc.busy = true;
   setBusy(true);
   try {
-    const report = await api('POST', '/api/v1/assess', sc.case);
+    const report = await hydrateReport(await api('POST', '/api/v1/assess', sc.case));
     if (sc.phase !== 'result' && fromDone !== true) scSnapshot();
     sc.report = report;
     sc.triage = report.triage;
@@ -708,7 +750,7 @@ async function scResult(body) {
     const c = conditions.get(d.condition) || {};
     const word = d.probability >= 0.5 ? 'Fits well' : d.probability >= 0.2 ? 'Possible' : 'Less likely';
     const ev = d.evidence_for || [];
-    const excl = ev.filter((e) => e.origin === 'exclusion').slice(0, 3).map((e) => String((conditions.get(e.finding) || {}).name || e.label || human(e.finding)).replace(/\s*\(.*\)\s*$/, '').toLowerCase());
+    const excl = ev.filter((e) => e.origin === 'exclusion').slice(0, 3).map((e) => String((conditions.get(e.finding) || {}).name || findingLabel(e.finding)).replace(/\s*\(.*\)\s*$/, '').toLowerCase());
     const why = ev.filter((e) => e.origin !== 'exclusion').slice(0, 6);
     ol.append(h('li', { class: 'condition', 'data-condition': d.condition, 'data-testid': 'condition' },
       h('h4', {}, d.name || c.name || human(d.condition), c.short_name && !String(d.name || c.name || '').toLowerCase().includes(c.short_name.toLowerCase()) ? ` (${c.short_name})` : ''),
@@ -718,7 +760,7 @@ async function scResult(body) {
       d.serious ? h('p', { class: 'serious-note' }, 'This is a serious condition. Follow the advice under “How urgent is it?”.') : null,
       why.length || excl.length ? h('div', { class: 'why' }, h('p', {}, h('strong', {}, 'Why it came up:')),
         h('ul', {},
-          why.map((e) => h('li', {}, e.label || human(e.finding), e.answer === 'yes' || e.answer === true ? '' : ` (${answerWord(e.answer)})`)),
+          why.map((e) => h('li', {}, findingLabel(e.finding), e.answer === 'yes' || e.answer === true ? '' : ` (${answerWord(e.answer)})`)),
           excl.length ? h('li', {}, `No other cause stands out: ${excl.join(', ')} and others look less likely.`) : null)) : null));
   }
   diff.append(ol);
@@ -1371,7 +1413,8 @@ function confirmDelete(li, c) {
 
 // ---- Clinician report
 
-function showClinicianReport(r, { note, record } = {}) {
+async function showClinicianReport(report, { note, record } = {}) {
+  const r = await hydrateReport(report);
   const slot = $('#result-slot');
   slot.replaceChildren(clinicianReport(r, note, record));
   const t = $('#result-title');
@@ -1472,7 +1515,7 @@ function clinicianReport(r, note, record) {
       h('ol', { class: 'workup' }, r.workup.map((w) => h('li', {},
         h('p', {}, h('strong', {}, w.name), ` (${w.kind})`),
         w.reason ? h('p', { class: 'hint' }, w.reason) : null,
-        h('details', {}, h('summary', {}, 'When and how'), h('p', {}, w.when), w.patient_explanation ? h('p', {}, h('em', {}, 'For the patient: '), w.patient_explanation) : null,
+        h('details', {}, h('summary', {}, 'When and how', h('span', { class: 'visually-hidden' }, `: ${w.name}`)), h('p', {}, w.when), w.patient_explanation ? h('p', {}, h('em', {}, 'For the patient: '), w.patient_explanation) : null,
           (w.sources || []).length ? h('p', { class: 'hint' }, 'Sources: ', w.sources.map((s, i) => [i ? ', ' : '', src(s)])) : null))))));
   }
 
@@ -1498,9 +1541,9 @@ function clinicianReport(r, note, record) {
     plan.summary ? h('p', { class: 'lead' }, plan.summary) : null);
   if ((plan.steps || []).length) {
     planSec.append(h('ol', { class: 'steps' }, plan.steps.map((s) => h('li', { class: `step step-${s.status}`, 'data-status': s.status, 'aria-current': s.id === plan.current_step ? 'step' : null },
-      h('p', {}, h('span', { class: `status status-${s.status}` }, STATUS_NAMES[s.status] || human(s.status)), ' ', h('strong', {}, s.name), s.reason ? h('span', { class: 'hint' }, ` · ${s.reason}`) : null),
+      h('p', {}, h('span', { class: `status status-${s.status}` }, STATUS_NAMES[s.status] || human(s.status)), ' ', h('strong', {}, s.name), s.reason ? h('span', { class: 'hint' }, ` · ${s.reason.replace(/`([a-z0-9_]+)`/g, (m, id) => fl(id))}`) : null),
       (s.treatments || []).length ? h('p', { class: 'treatments' }, s.treatments.map((x, i) => [i ? ', ' : '', x.name, x.tried ? h('em', {}, ` (tried: ${x.tried})`) : ''])) : null,
-      h('details', {}, h('summary', {}, 'Details'),
+      h('details', {}, h('summary', {}, 'Details', h('span', { class: 'visually-hidden' }, `: ${s.name}`)),
         s.entry ? h('p', {}, h('strong', {}, 'When: '), s.entry) : null,
         s.move_on_when ? h('p', {}, h('strong', {}, 'Move on when: '), s.move_on_when) : null,
         s.patient_summary ? h('p', {}, h('em', {}, 'For the patient: '), s.patient_summary) : null)))));
@@ -1543,7 +1586,7 @@ function evidenceTable(title, items, src) {
     h('caption', {}, `Evidence ${title.toLowerCase()}`),
     h('thead', {}, h('tr', {}, ['Finding', 'Answer', 'LR', 'Weight', 'Effect', 'Source', 'Grade'].map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, items.map((e) => h('tr', {},
-      h('td', { class: 'ev-finding' }, e.label || human(e.finding), e.origin && e.origin !== 'answer' ? h('span', { class: 'hint' }, ` (${e.origin})`) : null),
+      h('td', { class: 'ev-finding' }, findingLabel(e.finding), e.origin && e.origin !== 'answer' ? h('span', { class: 'hint' }, ` (${e.origin})`) : null),
       h('td', { 'data-label': 'Answer' }, answerWord(e.answer)),
       h('td', { 'data-label': 'LR' }, fmtNum(e.likelihood_ratio)),
       h('td', { 'data-label': 'Weight' }, e.weight == null ? '–' : fmtNum(e.weight)),
