@@ -1,0 +1,256 @@
+// End-to-end tests of the Cluneal web app in a real browser: Debian's Chromium
+// driven by playwright-core (never a downloaded browser), against the real
+// `cluneal serve` with a temporary SQLite database. Screenshots go to
+// e2e/screenshots/. Run with `npm test` in this folder after building the binary.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const bin = process.env.CLUNEAL_BIN || join(root, 'target', 'debug', 'cluneal');
+const shots = join(here, 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+let server;
+let base;
+let browser;
+let dataDir;
+const external = [];
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'cluneal-e2e-'));
+  server = spawn(bin, ['serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  base = await new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve(m[1]);
+    });
+    server.on('exit', (code) => reject(new Error(`cluneal serve exited with ${code}`)));
+  });
+  const executablePath = process.env.CHROMIUM || execSync('command -v chromium').toString().trim();
+  browser = await chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  assert.deepEqual(external, [], 'the web app made a request outside the server');
+});
+
+async function newPage(width = 1200) {
+  const ctx = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) external.push(r.url()); });
+  return { page, errors };
+}
+
+/** axe-core finds no serious or critical violation. */
+async function accessible(page, name) {
+  const res = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`), [], `axe on ${name}`);
+}
+
+async function noSideScroll(page, name) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow}px`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+/** From the start of the self-check to the first interview question. */
+async function startSelfCheck(page) {
+  await page.goto(`${base}/#/selfcheck`);
+  await page.click('#start-selfcheck');
+  await page.fill('#age', '58');
+  await page.check('#sex-female');
+  await page.fill('#duration-weeks', '30');
+  await page.click('#next-button');
+  await page.waitForSelector('#bodymap');
+}
+
+test('every page says Cluneal supports and does not replace a clinician', async () => {
+  const { page, errors } = await newPage();
+  for (const route of ['/', '/#/selfcheck', '/#/clinician', '/#/learn']) {
+    await page.goto(base + route);
+    await page.waitForSelector('#disclaimer-text');
+    await page.waitForFunction(() => document.querySelector('#disclaimer-text').textContent.includes('does not'));
+  }
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#home-emergency ul');
+  await shot(page, 'home');
+  await accessible(page, 'home');
+  assert.deepEqual(errors, []);
+});
+
+test('a patient completes the self-check and gets a plain-language, printable result', async () => {
+  const { page, errors } = await newPage();
+  await startSelfCheck(page);
+  // The body map works with the mouse and the keyboard.
+  await page.click('#region-buttock-left');
+  await page.focus('#region-lower_back_above_crest-left');
+  await page.keyboard.press('Space');
+  const checked = await page.$$eval('#bodymap [role=checkbox][aria-checked=true]', (e) => e.map((x) => x.id));
+  assert.deepEqual(checked.sort(), ['region-buttock-left', 'region-lower_back_above_crest-left']);
+  await shot(page, 'selfcheck-bodymap');
+  await accessible(page, 'body map');
+  await page.click('#next-button');
+  const yes = new Set(['pain_burning', 'numbness_tingling_in_area', 'worse_twisting', 'worse_rising_from_sitting']);
+  for (let n = 0; n < 60; n++) {
+    await page.waitForSelector('#question-form, #result');
+    if (await page.$('#result')) break;
+    if (n === 0) await accessible(page, 'first question');
+    for (const f of await page.$$eval('#question-form input[type=checkbox]', (e) => e.map((x) => x.dataset.finding))) {
+      if (yes.has(f)) await page.check(`#q-${f}`);
+    }
+    for (const id of await page.$$eval('#question-form fieldset.single', (e) => e.map((x) => x.id))) {
+      await page.check(`#${id}-${yes.has(id.slice(2)) ? 'yes' : 'no'}`);
+    }
+    for (const id of await page.$$eval('#question-form input[type=number]', (e) => e.map((x) => x.id))) await page.fill(`#${id}`, '6');
+    const before = await page.$eval('#question-count', (e) => e.textContent).catch(() => '');
+    await page.click('#next-button');
+    await page.waitForFunction((p) => {
+      const e = document.querySelector('#question-count');
+      return document.querySelector('#result') || !e || e.textContent !== p;
+    }, before);
+    assert.equal(await page.$('#emergency-alert'), null, 'no emergency for this patient');
+  }
+  await page.waitForSelector('#result');
+  const level = await page.$eval('#urgency', (e) => e.dataset.level);
+  assert.ok(['routine', 'soon', 'urgent', 'emergency'].includes(level));
+  const conditions = await page.$$eval('#differential [data-condition]', (e) => e.map((x) => x.dataset.condition));
+  assert.equal(conditions.length, 3);
+  assert.ok(conditions.includes('scne'), `SCNE among the three: ${conditions}`);
+  assert.ok((await page.$$('#exercises [data-testid=exercise]')).length > 0, 'exercises with pictures');
+  assert.match(await page.$eval('#exercises [data-testid=dosage]', (e) => e.textContent), /\d/);
+  assert.ok(await page.$('#seek-care'), 'when to seek care');
+  assert.ok(await page.$('#print-button'), 'printable report');
+  await shot(page, 'selfcheck-result');
+  await accessible(page, 'self-check result');
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.$eval('#site-nav', (e) => getComputedStyle(e).display), 'none', 'navigation is not printed');
+  await shot(page, 'selfcheck-print');
+  await page.emulateMedia({ media: 'screen' });
+  assert.deepEqual(errors, []);
+});
+
+test('an emergency answer shows what to do at once', async () => {
+  const { page, errors } = await newPage();
+  await startSelfCheck(page);
+  await page.click('#next-button'); // no region picked
+  await page.waitForSelector('#question-form');
+  await page.check('#q-saddle_anaesthesia');
+  await page.check('#q-urinary_retention');
+  await page.click('#next-button');
+  const alert = await page.waitForSelector('#emergency-alert');
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  assert.match(await alert.textContent(), /emergency/i);
+  await shot(page, 'selfcheck-emergency');
+  await accessible(page, 'emergency alert');
+  assert.deepEqual(errors, []);
+});
+
+test('a clinician assesses, saves, reopens, reassesses and deletes a case', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/#/clinician`);
+  await page.waitForSelector('#case-form');
+  await accessible(page, 'empty clinician form');
+  const ex = JSON.parse(readFileSync(join(root, 'examples', 'scne_block_positive.json'), 'utf8'));
+  await page.fill('#c-label', 'E2E block case');
+  await page.fill('#c-age', String(ex.age));
+  await page.selectOption('#c-sex', ex.sex);
+  await page.selectOption('#c-setting', ex.setting);
+  await page.fill('#c-duration', String(ex.duration_weeks));
+  await page.selectOption('#c-sides', ex.sides);
+  for (const [k, v] of Object.entries(ex.answers)) {
+    await page.evaluate((k) => { const d = document.querySelector(`#f-${k}`)?.closest('details'); if (d) d.open = true; }, k);
+    if (typeof v === 'number') await page.fill(`#f-${k}`, String(v));
+    else await page.check(`#f-${k}-${v}`);
+  }
+  await page.click('#add-block');
+  const block = await page.$('.block-record');
+  await block.$eval('[data-key=protocol]', (s) => { s.value = 'scn_block'; });
+  await (await block.$('[data-key=pain_before]')).fill('8');
+  const rows = await block.$$('.reading-row');
+  await (await rows[0].$('[data-key=pain]')).fill('3');
+  await (await rows[1].$('[data-key=pain]')).fill('1');
+  await page.click('#assess-button');
+  await page.waitForSelector('#result #differential');
+  const top = await page.$eval('#differential [data-condition]', (e) => e.dataset.condition);
+  assert.equal(top, 'scne');
+  assert.ok(await page.$('#block-chart'), 'block chart of pain over time');
+  assert.ok(await page.$('#criteria'), 'SCNE criteria checklist');
+  assert.ok(await page.$('#workup'), 'work-up');
+  assert.ok(await page.$('#plan'), 'stepped plan');
+  await page.click('#differential details summary');
+  await shot(page, 'clinician-result');
+  await accessible(page, 'clinician result');
+  await page.click('#save-button');
+  await page.waitForSelector('[data-testid=case-item]');
+  await page.click('#new-case-button');
+  await page.click('[data-testid=open-case]');
+  await page.waitForFunction(() => document.querySelector('#c-label').value === 'E2E block case');
+  await page.click('#reassess-button');
+  await page.waitForFunction(() => (document.querySelector('#result-note') || {}).textContent?.includes('reassessed'));
+  await page.click('[data-testid=delete-case]');
+  await page.click('[data-testid=confirm-delete]');
+  await page.waitForSelector('#no-cases');
+  assert.deepEqual(errors, []);
+});
+
+test('a malformed case is explained next to the form', async () => {
+  const { page } = await newPage();
+  await page.goto(`${base}/#/clinician`);
+  await page.waitForSelector('#case-form');
+  await page.fill('#c-age', '300');
+  await page.click('#assess-button');
+  await page.waitForSelector('#form-errors:not([hidden])');
+  assert.match(await page.$eval('#form-errors', (e) => e.textContent), /age/);
+});
+
+test('Learn shows the topics, the SCNE vs SGNE vs general table, exercises and references', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/#/learn`);
+  await page.waitForSelector('#comparison-table');
+  const rows = await page.$$eval('#comparison-table tbody tr', (e) => e.map((x) => x.textContent));
+  assert.ok(rows.some((r) => /superior cluneal/i.test(r)) && rows.some((r) => /superior gluteal/i.test(r)));
+  assert.ok((await page.$$('#learn-exercises [data-testid=exercise]')).length >= 7);
+  assert.ok(await page.$('#learn-references'));
+  await shot(page, 'learn');
+  await accessible(page, 'learn');
+  assert.deepEqual(errors, []);
+});
+
+test('pages fit a phone screen without sideways scrolling', async () => {
+  const { page } = await newPage(360);
+  for (const route of ['/', '/#/learn', '/#/clinician']) {
+    await page.goto(base + route);
+    await page.waitForSelector('#view *');
+    await page.waitForTimeout(200);
+    await noSideScroll(page, route);
+  }
+  await startSelfCheck(page);
+  await noSideScroll(page, 'body map');
+  await shot(page, 'phone-bodymap');
+  await accessible(page, 'phone body map');
+});
