@@ -270,8 +270,22 @@ async fn suite(location: Location) {
     let comparison: Value =
         c.get(format!("{b}/api/v1/kb/comparison")).send().await.expect("get").json().await.expect("json");
     assert!(comparison.as_array().expect("rows").len() >= 3);
-    for view in ["findings", "groups", "exercises", "education", "red_flags", "self_care", "treatments", "blocks", "references", "criteria", "plan_steps", "diagnostics"] {
-        let v: Value = c.get(format!("{b}/api/v1/kb/{view}")).send().await.expect("get").json().await.expect("json");
+    for view in [
+        "findings",
+        "groups",
+        "exercises",
+        "education",
+        "red_flags",
+        "self_care",
+        "treatments",
+        "blocks",
+        "references",
+        "criteria",
+        "plan_steps",
+        "diagnostics",
+    ] {
+        let v: Value =
+            c.get(format!("{b}/api/v1/kb/{view}")).send().await.expect("get").json().await.expect("json");
         assert!(!v.as_array().expect("a list").is_empty(), "{view}");
     }
     problem(c.get(format!("{b}/api/v1/kb/nope")).send().await.expect("get"), 404).await;
