@@ -488,13 +488,13 @@ impl Engine {
         let differential = self.differential(facts, scores, applied);
         let ranked = questions::rank(self, facts, scores, case.respondent);
         let interview = self.status(&tri, scores, &ranked, None);
-        let n_next = kb.meta.engine.next_questions.unwrap_or(8);
+        let n_next = kb.meta.engine.next_questions;
         let mut next: Vec<&questions::Candidate> = ranked.urgent.iter().chain(&ranked.gain).collect();
         next.extend(ranked.closing.iter().filter(|c| !ranked.gain.iter().any(|g| g.finding == c.finding)));
         let next_questions: Vec<NextQuestion<'_>> =
             next.into_iter().take(n_next).map(|c| self.question(c, scores, case.respondent)).collect();
 
-        let relevant = kb.meta.engine.relevant_probability.as_ref().map_or(0.2, |q| q.value);
+        let relevant = kb.meta.engine.relevant_probability.value;
         let specific: Vec<usize> =
             (0..kb.conditions.len()).filter(|&c| !self.model.conditions[c].exclusion).collect();
         let likely: Vec<usize> = specific.iter().copied().filter(|&c| scores.p[c] >= relevant).collect();
@@ -606,6 +606,7 @@ impl Engine {
             if m.exclusion {
                 for (cj, other) in self.model.conditions.iter().enumerate() {
                     let delta = exclusion_delta(cj);
+                    // A display cut-off (log scale): moves under 1% are not listed as evidence.
                     if !other.exclusion && delta.abs() >= 0.01 {
                         keys.push((delta, na + cj));
                     }

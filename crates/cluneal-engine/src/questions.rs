@@ -156,7 +156,7 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
     // Only the head of the ranking is ever read in order (the next questions and
     // the stopping rule); the tail is looked up, not walked.
     let by_gain = |a: &Candidate, b: &Candidate| b.gain.total_cmp(&a.gain).then(a.finding.cmp(&b.finding));
-    let head = engine.kb.meta.engine.next_questions.unwrap_or(8).max(1);
+    let head = engine.kb.meta.engine.next_questions.max(1);
     if gain_list.len() > head {
         gain_list.select_nth_unstable_by(head, by_gain);
         gain_list[..head].sort_by(by_gain);

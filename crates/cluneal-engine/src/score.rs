@@ -83,7 +83,8 @@ impl Model {
                     .meta
                     .settings
                     .iter()
-                    .map(|s| c.prior.iter().find(|p| &p.setting == s).map_or(0.01, |p| p.probability))
+                    // Validation guarantees a prior for every setting; NaN would only flag a broken invariant.
+                    .map(|s| c.prior.iter().find(|p| &p.setting == s).map_or(f64::NAN, |p| p.probability))
                     .collect();
                 let mut evidence: Vec<Ev> = c
                     .evidence

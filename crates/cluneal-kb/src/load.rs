@@ -344,8 +344,9 @@ fn check(cx: &mut Cx, raw: &Raw) {
         sourced(cx, f, "stop_probability", &i.stop_probability, (0.5, 1.0), &refs);
         sourced(cx, f, "min_information_gain", &i.min_information_gain, (0.0, 1.0), &refs);
         sourced(cx, f, "max_questions", &i.max_questions, (1.0, 500.0), &refs);
-        if let Some(q) = &meta.engine.relevant_probability {
-            sourced(cx, f, "relevant_probability", q, (0.0, 1.0), &refs);
+        sourced(cx, f, "relevant_probability", &meta.engine.relevant_probability, (0.0, 1.0), &refs);
+        if !(1..=50).contains(&meta.engine.next_questions) {
+            cx.problem(f, Some("next_questions"), "`next_questions` must be 1 to 50");
         }
         if let Some(s) = &meta.defaults.setting
             && !meta.settings.contains(s)

@@ -72,7 +72,6 @@ pub struct KbMeta {
     pub interview: InterviewSettings,
     #[serde(default)]
     pub defaults: Defaults,
-    #[serde(default)]
     pub engine: EngineSettings,
     #[serde(default)]
     pub messages: Messages,
@@ -97,16 +96,14 @@ pub struct Defaults {
     pub block: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EngineSettings {
     /// A condition at or above this probability counts as "in play" for the
     /// work-up, exercise contraindications and the plan.
-    #[serde(default)]
-    pub relevant_probability: Option<Sourced>,
+    pub relevant_probability: Sourced,
     /// How many next questions a report lists.
-    #[serde(default)]
-    pub next_questions: Option<usize>,
+    pub next_questions: usize,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
