@@ -70,6 +70,21 @@ macro_rules! on_pool {
     };
 }
 
+/// Write one audit entry inside the caller's transaction `$tx`, so the entry
+/// and the change it records commit together.
+macro_rules! audit {
+    ($tx:expr, $at:expr, $actor:expr, $action:literal, $case_id:expr, $detail:expr) => {
+        sqlx::query("INSERT INTO audit (at, actor, action, case_id, detail) VALUES ($1, $2, $3, $4, $5)")
+            .bind($at)
+            .bind($actor)
+            .bind($action)
+            .bind($case_id)
+            .bind($detail)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
 pub struct Store {
     backend: Backend,
 }
@@ -236,13 +251,7 @@ impl Store {
             .bind(actor)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("INSERT INTO audit (at, actor, action, case_id, detail) VALUES ($1, $2, 'create', $3, $4)")
-                .bind(&at)
-                .bind(actor)
-                .bind(&id)
-                .bind(&new.kb_version)
-                .execute(&mut *tx)
-                .await?;
+            audit!(tx, &at, actor, "create", Some(&id), &new.kb_version);
             tx.commit().await?;
         });
         Ok(CaseRecord {
@@ -266,12 +275,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let row: Option<CaseRow> = sqlx::query_as(SELECT_CASE).bind(id).fetch_optional(&mut *tx).await?;
             if row.is_some() {
-                sqlx::query("INSERT INTO audit (at, actor, action, case_id) VALUES ($1, $2, 'read', $3)")
-                    .bind(&at)
-                    .bind(actor)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                audit!(tx, &at, actor, "read", Some(id), "");
             }
             tx.commit().await?;
             row
@@ -291,12 +295,7 @@ impl Store {
             )
             .fetch_all(&mut *tx)
             .await?;
-            sqlx::query("INSERT INTO audit (at, actor, action, detail) VALUES ($1, $2, 'list', $3)")
-                .bind(&at)
-                .bind(actor)
-                .bind(format!("{} case(s)", rows.len()))
-                .execute(&mut *tx)
-                .await?;
+            audit!(tx, &at, actor, "list", None::<&str>, format!("{} case(s)", rows.len()));
             tx.commit().await?;
             rows
         });
@@ -342,13 +341,7 @@ impl Store {
             let row: Option<CaseRow> = if changed == 0 {
                 None
             } else {
-                sqlx::query("INSERT INTO audit (at, actor, action, case_id, detail) VALUES ($1, $2, 'update', $3, $4)")
-                    .bind(&at)
-                    .bind(actor)
-                    .bind(id)
-                    .bind(&new.kb_version)
-                    .execute(&mut *tx)
-                    .await?;
+                audit!(tx, &at, actor, "update", Some(id), &new.kb_version);
                 sqlx::query_as(SELECT_CASE).bind(id).fetch_optional(&mut *tx).await?
             };
             tx.commit().await?;
@@ -364,12 +357,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let n = sqlx::query("DELETE FROM cases WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
             if n > 0 {
-                sqlx::query("INSERT INTO audit (at, actor, action, case_id) VALUES ($1, $2, 'delete', $3)")
-                    .bind(&at)
-                    .bind(actor)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                audit!(tx, &at, actor, "delete", Some(id), "");
             }
             tx.commit().await?;
             n > 0
