@@ -52,18 +52,19 @@ fn ask_until<T>(
     }
 }
 
+/// A number in `lo..=hi`, or `None` for "?" (skipped).
+fn optional_number(s: &str, lo: f64, hi: f64, help: &str) -> std::result::Result<Option<f64>, String> {
+    if s == "?" {
+        return Ok(None);
+    }
+    s.parse::<f64>().ok().filter(|v| (lo..=hi).contains(v)).map(Some).ok_or_else(|| help.to_string())
+}
+
 fn basics(case: &mut Case, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<bool> {
     writeln!(out, "First, a few questions about you. Type ? to skip a question, q to stop.\n")?;
     if case.age.is_none() {
         match ask_until(input, out, "How old are you (years)?", |s| {
-            if s == "?" {
-                return Ok(None);
-            }
-            s.parse::<f64>()
-                .ok()
-                .filter(|a| (0.0..=120.0).contains(a))
-                .map(Some)
-                .ok_or_else(|| "please give a number from 0 to 120".into())
+            optional_number(s, 0.0, 120.0, "please give a number from 0 to 120")
         })? {
             Some(a) => case.age = a,
             None => return Ok(false),
@@ -83,14 +84,7 @@ fn basics(case: &mut Case, input: &mut dyn BufRead, out: &mut dyn Write) -> Resu
     }
     if case.duration_weeks.is_none() {
         match ask_until(input, out, "How many weeks have you had this pain?", |s| {
-            if s == "?" {
-                return Ok(None);
-            }
-            s.parse::<f64>()
-                .ok()
-                .filter(|w| (0.0..=5200.0).contains(w))
-                .map(Some)
-                .ok_or_else(|| "please give a number of weeks".into())
+            optional_number(s, 0.0, 5200.0, "please give a number of weeks")
         })? {
             Some(w) => case.duration_weeks = w,
             None => return Ok(false),
@@ -181,9 +175,15 @@ pub fn run(engine: &Engine, mut case: Case, source: Source, out: &mut dyn Write)
     };
     writeln!(out)?;
     loop {
-        let step = engine.next_step(&case, singles).map_err(|e| crate::input::case_error("interview", &e))?;
-        match step {
-            Step::Done { reason } => return Ok(Outcome { case, reason }),
+        let next = engine.next_step(&case, singles).map_err(|e| crate::input::case_error("interview", &e))?;
+        match next.step {
+            Step::Done { reason } => {
+                // An emergency answer shows what to do at once, before the report.
+                if next.triage.level == Urgency::Emergency {
+                    writeln!(out, "\n*** {} ***\n", next.triage.message)?;
+                }
+                return Ok(Outcome { case, reason });
+            }
             Step::Ask { prompt, multi_select: true, questions, .. } => {
                 writeln!(out, "{prompt}")?;
                 for (k, q) in questions.iter().enumerate() {
@@ -243,12 +243,6 @@ pub fn run(engine: &Engine, mut case: Case, source: Source, out: &mut dyn Write)
                     case.answers.insert(q.finding.to_string(), a);
                 }
             }
-        }
-        // An emergency answer shows what to do at once.
-        if let Ok(r) = engine.assess(&case)
-            && r.triage.level == Urgency::Emergency
-        {
-            writeln!(out, "\n*** {} ***\n", r.triage.message)?;
         }
     }
 }

@@ -259,6 +259,14 @@ pub enum Step<'k> {
     Done { reason: String },
 }
 
+/// The interview's next move and the triage of the answers so far (an
+/// emergency must be shown at once, before anything else is asked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Next<'k> {
+    pub step: Step<'k>,
+    pub triage: Triage<'k>,
+}
+
 impl Engine {
     pub fn new(kb: KnowledgeBase) -> Engine {
         let index = Index::build(&kb);
@@ -301,23 +309,28 @@ impl Engine {
     }
 
     /// The interview's next move, given how many single questions were already asked.
-    pub fn next_step(&self, case: &Case, asked: usize) -> Result<Step<'_>, CaseError> {
+    pub fn next_step(&self, case: &Case, asked: usize) -> Result<Next<'_>, CaseError> {
         let (facts, _) = facts::build(self, case)?;
         let scores = score::score(&self.model, &facts, None);
-        let tri = triage::triage(&self.kb, &self.flags, &self.screen, &facts);
-        let ranked = questions::rank(self, &facts, &scores, case.respondent);
-        let status = self.status(&tri, &scores, &ranked, Some(asked));
+        let triage = triage::triage(&self.kb, &self.flags, &self.screen, &facts);
+        let step = self.step(case, asked, &facts, &scores, &triage);
+        Ok(Next { step, triage })
+    }
+
+    fn step(&self, case: &Case, asked: usize, facts: &Facts, scores: &Scores, tri: &Triage<'_>) -> Step<'_> {
+        let ranked = questions::rank(self, facts, scores, case.respondent);
+        let status = self.status(tri, scores, &ranked, Some(asked));
         if status.settled {
-            return Ok(Step::Done { reason: status.reason });
+            return Step::Done { reason: status.reason };
         }
         let lead = match ranked.urgent.first() {
             Some(c) => c,
-            None if !self.diagnosis_settled(&scores, &ranked, Some(asked)) && !ranked.gain.is_empty() => {
+            None if !self.diagnosis_settled(scores, &ranked, Some(asked)) && !ranked.gain.is_empty() => {
                 &ranked.gain[0]
             }
             None => match ranked.closing.first() {
                 Some(c) => c,
-                None => return Ok(Step::Done { reason: status.reason }),
+                None => return Step::Done { reason: status.reason },
             },
         };
         let finding = &self.kb.findings[lead.finding];
@@ -326,8 +339,8 @@ impl Engine {
             (g.id.clone(), self.prompt(g, case.respondent))
         });
         if !group.is_some_and(|g| g.multi_select) {
-            let q = self.question(lead, &scores, case.respondent);
-            return Ok(Step::Ask { group: gid, prompt, multi_select: false, questions: vec![q] });
+            let q = self.question(lead, scores, case.respondent);
+            return Step::Ask { group: gid, prompt, multi_select: false, questions: vec![q] };
         }
         // A tick-all-that-apply group is asked whole, in knowledge-base order.
         let all: Vec<&questions::Candidate> =
@@ -343,10 +356,10 @@ impl Engine {
                 let c = all.iter().find(|c| c.finding == f).map(|c| (*c).clone()).unwrap_or(
                     questions::Candidate { finding: f, red_flag: self.index.flag_urgency[f], gain: 0.0 },
                 );
-                self.question(&c, &scores, case.respondent)
+                self.question(&c, scores, case.respondent)
             })
             .collect();
-        Ok(Step::Ask { group: gid, prompt, multi_select: true, questions })
+        Step::Ask { group: gid, prompt, multi_select: true, questions }
     }
 
     fn prompt(&self, g: &cluneal_kb::QuestionGroup, r: Respondent) -> String {
@@ -761,7 +774,7 @@ impl Engine {
         let mut singles = 0;
         // Each prompt settles at least one finding, so this bound is never the real stop.
         for _ in 0..=self.kb.findings.len() {
-            match self.next_step(&case, singles)? {
+            match self.next_step(&case, singles)?.step {
                 Step::Done { reason } => {
                     return Ok(Transcript { case, asked, prompts, stop_reason: reason });
                 }

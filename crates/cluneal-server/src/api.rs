@@ -44,20 +44,16 @@ pub struct NextRequest {
 }
 
 pub async fn interview_next(State(s): State<AppState>, ApiJson(req): ApiJson<NextRequest>) -> Response {
-    let report = match s.engine.assess(&req.case) {
-        Ok(r) => r,
+    let next = match s.engine.next_step(&req.case, req.asked) {
+        Ok(next) => next,
         Err(e) => return Problem::invalid_case(&e, "case.").into_response(),
     };
-    let step = match s.engine.next_step(&req.case, req.asked) {
-        Ok(step) => step,
-        Err(e) => return Problem::invalid_case(&e, "case.").into_response(),
-    };
-    let body = match step {
+    let body = match next.step {
         Step::Ask { group, prompt, multi_select, questions } => json!({
             "step": "ask", "group": group, "prompt": prompt, "multi_select": multi_select,
-            "questions": questions, "triage": report.triage,
+            "questions": questions, "triage": next.triage,
         }),
-        Step::Done { reason } => json!({ "step": "done", "reason": reason, "triage": report.triage }),
+        Step::Done { reason } => json!({ "step": "done", "reason": reason, "triage": next.triage }),
     };
     ok_json(&body)
 }
