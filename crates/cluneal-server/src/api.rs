@@ -276,8 +276,8 @@ pub async fn audit(
     }
 }
 
-/// Read-only views of the knowledge base, precomputed at start-up.
-pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Value> {
+/// Read-only views of the knowledge base, serialized once at start-up.
+pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Vec<u8>> {
     let mut v = HashMap::new();
     v.insert(
         "kb",
@@ -339,19 +339,20 @@ pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Value> {
                 .collect::<Vec<_>>()
         ),
     );
-    v
+    v.into_iter().map(|(k, json)| (k, serde_json::to_vec(&json).unwrap_or_default())).collect()
 }
 
-pub async fn kb_view(State(s): State<AppState>, Path(name): Path<String>) -> Response {
-    match s.kb_views.get(name.as_str()) {
-        Some(v) => ok_json(v),
+fn view(s: &AppState, name: &str) -> Response {
+    match s.kb_views.get(name) {
+        Some(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes.clone()).into_response(),
         None => Problem::not_found(&format!("knowledge-base view `{name}`")).into_response(),
     }
 }
 
+pub async fn kb_view(State(s): State<AppState>, Path(name): Path<String>) -> Response {
+    view(&s, &name)
+}
+
 pub async fn kb_root(State(s): State<AppState>) -> Response {
-    match s.kb_views.get("kb") {
-        Some(v) => ok_json(v),
-        None => Problem::not_found("knowledge-base summary").into_response(),
-    }
+    view(&s, "kb")
 }

@@ -33,7 +33,7 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 pub struct AppState {
     engine: Arc<Engine>,
     store: Arc<Store>,
-    kb_views: Arc<HashMap<&'static str, serde_json::Value>>,
+    kb_views: Arc<HashMap<&'static str, Vec<u8>>>,
     openapi: Arc<Vec<u8>>,
     web: Arc<web::Web>,
 }
