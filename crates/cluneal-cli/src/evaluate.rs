@@ -4,8 +4,8 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use cluneal_engine::Engine;
-use cluneal_eval::{Anchors, Evaluation, Vignette};
+use cluneal_eval::{Anchors, Validation, Vignette};
+use cluneal_kb::KnowledgeBase;
 
 /// The one command that regenerates `docs/validation.md`.
 pub const REPORT_COMMAND: &str = "cluneal eval vignettes --format markdown > docs/validation.md";
@@ -53,18 +53,18 @@ pub fn anchors(dir: &Path) -> Result<Anchors> {
     toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.message()))
 }
 
-/// Evaluate, with a progress bar on standard error when it is a terminal and not in CI.
-pub fn run(engine: &Engine, vignettes: &[(String, Vignette)]) -> Evaluation {
+/// Evaluate both models on both splits and modes, with a progress bar on
+/// standard error when it is a terminal and not in CI.
+pub fn run(kb: &KnowledgeBase, vignettes: &[(String, Vignette)]) -> Validation {
     let show = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let total = vignettes.len();
-    let e = cluneal_eval::evaluate(engine, vignettes, |done| {
+    let e = cluneal_eval::validate(kb, vignettes, |done, total| {
         if show {
             let width = 30;
             let filled = done * width / total.max(1);
             let mut err = std::io::stderr().lock();
             let _ = write!(
                 err,
-                "\r[{}{}] {done}/{total} vignettes",
+                "\r[{}{}] {done}/{total} assessments",
                 "#".repeat(filled),
                 ".".repeat(width - filled)
             );

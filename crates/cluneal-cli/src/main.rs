@@ -227,7 +227,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
                 bail!("{} vignette problem(s):\n  {}", errors.len(), lines.join("\n  "));
             }
-            let e = evaluate::run(&engine, &vignettes);
+            let e = evaluate::run(engine.kb(), &vignettes);
             match format {
                 EvalFormat::Text => print(&cluneal_eval::text(&e))?,
                 EvalFormat::Json => print(&json(&e)?)?,

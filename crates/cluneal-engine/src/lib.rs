@@ -268,9 +268,16 @@ pub struct Next<'k> {
 }
 
 impl Engine {
+    /// The engine with the knowledge base's own differential model.
     pub fn new(kb: KnowledgeBase) -> Engine {
+        let kind = kb.meta.engine.differential_model;
+        Engine::with_model(kb, kind)
+    }
+
+    /// The engine with a chosen differential model (validation compares both).
+    pub fn with_model(kb: KnowledgeBase, kind: cluneal_kb::DifferentialModel) -> Engine {
         let index = Index::build(&kb);
-        let model = Model::compile(&kb, &index.reference);
+        let model = Model::compile(&kb, &index.reference, kind);
         let flags = triage::compile(&kb);
         let screen = triage::red_flag_findings(&kb, &flags);
         let mut derived_from = vec![Vec::new(); kb.findings.len()];
@@ -498,7 +505,19 @@ impl Engine {
     ) -> Report<'_> {
         let kb = &self.kb;
         let tri = triage::triage(kb, &self.flags, &self.screen, facts);
-        let differential = self.differential(facts, scores, applied);
+        let mut differential = self.differential(facts, scores, applied);
+        // "No specific cause" is a conclusion apart from the ranked causes.
+        let no_specific_cause = differential
+            .iter()
+            .position(|r| kb.condition(r.condition).is_some_and(|c| c.model == ConditionModel::Exclusion))
+            .map(|k| differential.remove(k));
+        let must_not_miss = self.must_not_miss(&differential, &tri);
+        let leading = differential.first().map_or(0.0, |r| r.probability);
+        let open = leading < kb.meta.engine.open_picture_probability.value;
+        let picture = Picture {
+            open,
+            message: if open { &kb.meta.messages.picture_open } else { &kb.meta.messages.picture_focused },
+        };
         let ranked = questions::rank(self, facts, scores, case.respondent);
         let interview = self.status(&tri, scores, &ranked, None);
         let n_next = kb.meta.engine.next_questions;
@@ -538,7 +557,7 @@ impl Engine {
         // Every reference the report cites, as indices, then in id order.
         let setting = facts.setting;
         let mut cited: Vec<usize> = Vec::new();
-        for (ci, c) in self.model.conditions.iter().enumerate() {
+        for (ci, c) in self.model.conditions.iter().enumerate().take(self.model.n_conditions) {
             cited.push(self.index.prior_ref[ci].get(setting).copied().unwrap_or(0));
             cited.extend(applied.of(ci).iter().map(|a| c.evidence[a.ev].source_ref));
         }
@@ -571,7 +590,10 @@ impl Engine {
             respondent: case.respondent,
             disclaimer: &kb.meta.messages.disclaimer,
             triage: tri,
+            must_not_miss,
+            picture,
             differential,
+            no_specific_cause,
             criteria,
             next_questions,
             interview,
@@ -690,6 +712,57 @@ impl Engine {
                 evidence_against,
             });
         }
+        out
+    }
+
+    /// Serious conditions with a supporting finding or a fired red flag naming
+    /// them, most probable first (ties by id), whatever their rank.
+    fn must_not_miss<'k>(&'k self, differential: &[ConditionResult<'k>], tri: &Triage<'k>) -> Vec<MustNotMiss<'k>> {
+        let mut out: Vec<MustNotMiss<'k>> = differential
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.serious)
+            .filter_map(|(k, r)| {
+                let floor = self.kb.meta.engine.must_not_miss_probability.value;
+                let findings: Vec<&'k str> =
+                    r.evidence_for.iter().filter(|e| e.answer == "yes").map(|e| e.finding).collect();
+                let red_flags: Vec<&'k str> = tri
+                    .red_flags
+                    .iter()
+                    .filter(|f| f.conditions.iter().any(|c| c == r.condition))
+                    .map(|f| f.id)
+                    .collect();
+                let supported = !findings.is_empty() && r.probability >= floor;
+                (supported || !red_flags.is_empty()).then_some(MustNotMiss {
+                    condition: r.condition,
+                    name: r.name,
+                    probability: r.probability,
+                    rank: k + 1,
+                    findings,
+                    red_flags,
+                })
+            })
+            .collect();
+        // Red flags can name a serious condition the differential does not model as
+        // serious; those are listed too, so triage and differential never disagree.
+        for f in &tri.red_flags {
+            for c in f.conditions {
+                if out.iter().any(|m| m.condition == c) {
+                    continue;
+                }
+                if let Some((k, r)) = differential.iter().enumerate().find(|(_, r)| r.condition == c) {
+                    out.push(MustNotMiss {
+                        condition: r.condition,
+                        name: r.name,
+                        probability: r.probability,
+                        rank: k + 1,
+                        findings: Vec::new(),
+                        red_flags: vec![f.id],
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.rank.cmp(&b.rank)));
         out
     }
 

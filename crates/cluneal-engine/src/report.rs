@@ -17,9 +17,17 @@ pub struct Report<'k> {
     /// Cluneal supports clinical judgement; it does not diagnose.
     pub disclaimer: &'k str,
     pub triage: Triage<'k>,
-    /// Every condition, ranked by descending probability (ties by id). Conditions
-    /// can coexist, so the probabilities need not sum to 1.
+    /// Serious conditions that some finding supports or a fired red flag names,
+    /// whatever their rank: listed above the ranked causes.
+    pub must_not_miss: Vec<MustNotMiss<'k>>,
+    /// Whether the picture is still open (no specific cause stands out yet).
+    pub picture: Picture<'k>,
+    /// Every specific condition, ranked by descending probability (ties by id).
+    /// Conditions can coexist, so the probabilities need not sum to 1.
     pub differential: Vec<ConditionResult<'k>>,
+    /// "No specific cause found": a conclusion with its own probability, shown
+    /// apart from the ranked causes and never as one of them.
+    pub no_specific_cause: Option<ConditionResult<'k>>,
     /// Published diagnostic criteria as checklists.
     pub criteria: Vec<CriteriaResult<'k>>,
     /// The unanswered questions that would most change the picture, red flags first.
@@ -50,6 +58,33 @@ pub struct Triage<'k> {
     /// Red-flag questions not yet answered: finding ids, or the case field (e.g. `age`)
     /// a derived red-flag finding needs.
     pub unanswered: Vec<&'k str>,
+}
+
+/// A serious condition that must not be missed, with what put it on the list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MustNotMiss<'k> {
+    /// Condition id.
+    pub condition: &'k str,
+    pub name: &'k str,
+    /// Posterior probability, 0-1.
+    pub probability: f64,
+    /// Its position in `differential` (1 = first).
+    pub rank: usize,
+    /// Findings present that support it, strongest first.
+    pub findings: Vec<&'k str>,
+    /// Fired red flags that name it.
+    pub red_flags: Vec<&'k str>,
+}
+
+/// How settled the differential is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Picture<'k> {
+    /// True while no specific cause has reached the knowledge base's
+    /// `open_picture_probability`: the next questions matter more than the ranking.
+    pub open: bool,
+    pub message: &'k str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,7 +1,18 @@
-//! The differential: prior odds times likelihood ratios, per condition, with
-//! correlated findings counted once in full and then at a reduced weight.
+//! The differential, in one of two models built from the same knowledge:
+//!
+//! - **competing causes** (the default): the pain has one primary cause drawn
+//!   from the conditions, or two that often coexist. Each hypothesis scores its
+//!   prior times, per known finding, its own frequency of that finding over the
+//!   finding's background frequency; the scores are normalised into one
+//!   distribution, and a condition's probability is the sum over the hypotheses
+//!   it takes part in.
+//! - **independent**: each condition alone, prior odds times likelihood ratios
+//!   against "other low back pain"; "no specific cause" is what the specific
+//!   conditions leave.
+//!
+//! In both, correlated findings count once in full and then at a reduced weight.
 
-use cluneal_kb::{ConditionModel, KnowledgeBase};
+use cluneal_kb::{ConditionModel, DifferentialModel, KnowledgeBase};
 
 use crate::facts::{Facts, Tri};
 
@@ -30,6 +41,7 @@ pub struct Ev {
 
 #[derive(Debug, Clone)]
 pub struct CondModel {
+    /// Scored as what the specific conditions leave (independent model only).
     pub exclusion: bool,
     /// Prior log-odds, one per care setting.
     pub prior_lo: Vec<f64>,
@@ -40,7 +52,14 @@ pub struct CondModel {
 /// The knowledge base compiled for fast scoring.
 #[derive(Debug, Clone)]
 pub struct Model {
+    pub kind: DifferentialModel,
+    /// One per condition, in knowledge-base order, then (competing model) one
+    /// per pair of coexisting conditions.
     pub conditions: Vec<CondModel>,
+    /// The two conditions of each joint hypothesis after the single ones.
+    pub pairs: Vec<(usize, usize)>,
+    /// Number of conditions (the hypotheses before the pairs).
+    pub n_conditions: usize,
     /// Residual weight of each correlation group.
     pub group_weight: Vec<f64>,
     /// For each finding, the (condition, evidence position) pairs that use it.
@@ -60,8 +79,16 @@ pub fn logistic(lo: f64) -> f64 {
     }
 }
 
+/// ln(x), kept finite at 0.
+fn ln(x: f64) -> f64 {
+    x.max(1e-300).ln()
+}
+
 impl Model {
-    pub fn compile(kb: &KnowledgeBase, references: &crate::IdMap) -> Model {
+    pub fn compile(kb: &KnowledgeBase, references: &crate::IdMap, kind: DifferentialModel) -> Model {
+        let competing = kind == DifferentialModel::Competing;
+        let background: Vec<f64> =
+            kb.findings.iter().map(|f| f.background.as_ref().map_or(f64::NAN, |b| b.value)).collect();
         let mut group_of = vec![NO_GROUP; kb.findings.len()];
         let mut group_weight = Vec::new();
         for (g, c) in kb.correlations.iter().enumerate() {
@@ -92,16 +119,25 @@ impl Model {
                     .enumerate()
                     .filter_map(|(entry, e)| {
                         let finding = kb.finding_index(&e.finding)?;
-                        let l = e.likelihood().ok()?;
+                        let l = kb.likelihood(e).ok()?;
+                        // Competing causes: the condition's own frequency against the
+                        // finding's background, the comparison shared by every cause.
+                        let (lr_pos, lr_neg) = if competing {
+                            let b = background[finding];
+                            (l.sensitivity / b, (1.0 - l.sensitivity) / (1.0 - b))
+                        } else {
+                            (l.lr_positive, l.lr_negative)
+                        };
+                        let w = weight_of(group_of[finding]);
                         Some(Ev {
                             finding,
-                            ln_pos: l.lr_positive.ln(),
-                            ln_neg: l.lr_negative.ln(),
-                            lr_pos: l.lr_positive,
-                            lr_neg: l.lr_negative,
-                            weight: weight_of(group_of[finding]),
-                            lr_pos_w: l.lr_positive.powf(weight_of(group_of[finding])),
-                            lr_neg_w: l.lr_negative.powf(weight_of(group_of[finding])),
+                            ln_pos: ln(lr_pos),
+                            ln_neg: ln(lr_neg),
+                            lr_pos,
+                            lr_neg,
+                            weight: w,
+                            lr_pos_w: lr_pos.powf(w),
+                            lr_neg_w: lr_neg.powf(w),
                             group: group_of[finding],
                             entry,
                             source_ref: references.get(&e.source).copied().unwrap_or(0),
@@ -109,22 +145,102 @@ impl Model {
                     })
                     .collect();
                 evidence.sort_by_key(|e| (e.group, e.finding));
-                // Exclusion conditions are derived from the others: the question
-                // ranking looks only at specific conditions.
-                if c.model != ConditionModel::Exclusion {
+                // Independent model: exclusion conditions are derived from the
+                // others, so the question ranking looks only at specific conditions.
+                if competing || c.model != ConditionModel::Exclusion {
                     for (k, e) in evidence.iter().enumerate() {
                         by_finding[e.finding].push((ci as u32, k as u32));
                     }
                 }
                 CondModel {
-                    exclusion: c.model == ConditionModel::Exclusion,
-                    prior_lo: prior_p.iter().map(|p| logit(*p)).collect(),
+                    exclusion: !competing && c.model == ConditionModel::Exclusion,
+                    prior_lo: prior_p.iter().map(|p| if competing { ln(*p) } else { logit(*p) }).collect(),
                     prior_p,
                     evidence,
                 }
             })
-            .collect();
-        Model { conditions, group_weight, by_finding }
+            .collect::<Vec<CondModel>>();
+        let n_conditions = conditions.len();
+        let mut model =
+            Model { kind, conditions, pairs: Vec::new(), n_conditions, group_weight, by_finding };
+        if competing {
+            model.add_pairs(kb, &group_of, &background);
+        }
+        model
+    }
+
+    /// Joint hypotheses for coexisting conditions (competing model). A pair
+    /// takes its share of the prior from the condition that lists it; a finding
+    /// is present when either cause produces it (noisy-OR with the background as
+    /// the leak), absent only when neither does.
+    fn add_pairs(&mut self, kb: &KnowledgeBase, group_of: &[u32], background: &[f64]) {
+        let weight_of = |g: u32| if g == NO_GROUP { 1.0 } else { self.group_weight[g as usize] };
+        let mut added: Vec<((usize, usize), usize, f64)> = Vec::new();
+        for (a, c) in kb.conditions.iter().enumerate() {
+            for x in &c.coexists {
+                let Some(b) = kb.condition_index(&x.condition) else { continue };
+                let key = (a.min(b), a.max(b));
+                if added.iter().any(|(k, _, _)| *k == key) {
+                    continue;
+                }
+                added.push((key, a, x.probability));
+            }
+        }
+        for ((lo, hi), owner, share) in added {
+            let (ma, mb) = (&self.conditions[lo], &self.conditions[hi]);
+            let mut findings: Vec<usize> = ma.evidence.iter().chain(&mb.evidence).map(|e| e.finding).collect();
+            findings.sort_unstable();
+            findings.dedup();
+            let freq = |m: &CondModel, f: usize| {
+                let b = background[f];
+                m.evidence.iter().find(|e| e.finding == f).map_or(b, |e| e.lr_pos * b)
+            };
+            let mut evidence: Vec<Ev> = findings
+                .into_iter()
+                .map(|f| {
+                    let b = background[f];
+                    let (fa, fb) = (freq(ma, f), freq(mb, f));
+                    let absent = ((1.0 - fa) * (1.0 - fb) / (1.0 - b)).clamp(1e-9, 1.0 - 1e-9);
+                    let (lr_pos, lr_neg) = ((1.0 - absent) / b, absent / (1.0 - b));
+                    // The pair cites the stronger member's entry.
+                    let (src_m, _) = if (fa / b).ln().abs() >= (fb / b).ln().abs() { (ma, fa) } else { (mb, fb) };
+                    let src = src_m.evidence.iter().find(|e| e.finding == f).or_else(|| {
+                        ma.evidence.iter().chain(&mb.evidence).find(|e| e.finding == f)
+                    });
+                    let w = weight_of(group_of[f]);
+                    Ev {
+                        finding: f,
+                        ln_pos: ln(lr_pos),
+                        ln_neg: ln(lr_neg),
+                        lr_pos,
+                        lr_neg,
+                        weight: w,
+                        lr_pos_w: lr_pos.powf(w),
+                        lr_neg_w: lr_neg.powf(w),
+                        group: group_of[f],
+                        entry: src.map_or(0, |e| e.entry),
+                        source_ref: src.map_or(0, |e| e.source_ref),
+                    }
+                })
+                .collect();
+            evidence.sort_by_key(|e| (e.group, e.finding));
+            let prior_p: Vec<f64> = self.conditions[owner].prior_p.iter().map(|p| p * share).collect();
+            self.conditions.push(CondModel {
+                exclusion: false,
+                prior_lo: prior_p.iter().map(|p| ln(*p)).collect(),
+                prior_p,
+                evidence,
+            });
+            self.pairs.push((lo, hi));
+        }
+        // Each owner keeps the rest of its prior as a single cause.
+        for (owner, c) in kb.conditions.iter().enumerate() {
+            let shared: f64 = c.coexists.iter().map(|x| x.probability).sum::<f64>().min(0.9);
+            if shared > 0.0 {
+                let m = &mut self.conditions[owner];
+                m.prior_lo = m.prior_p.iter().map(|p| ln(p * (1.0 - shared))).collect();
+            }
+        }
     }
 }
 
@@ -282,11 +398,18 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
             continue;
         }
         s.lo[ci] = lo;
+        if model.kind == DifferentialModel::Competing {
+            continue;
+        }
         // One exponential: the odds, then the probability from them.
         let odds = lo.exp();
         s.odds[ci] = odds;
         s.p[ci] = if odds.is_finite() { odds / (1.0 + odds) } else { 1.0 };
         s.entropy[ci] = crate::questions::entropy(s.p[ci]);
+    }
+    if model.kind == DifferentialModel::Competing {
+        normalise(model, &mut s);
+        return s;
     }
     // Exclusion conditions ("no specific cause"): the prior scaled by how the
     // chance that no specific condition applies moved from its prior value, then
@@ -319,6 +442,34 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
         };
     }
     s
+}
+
+/// Competing causes: the hypotheses' scores into one distribution (one
+/// exponential each), then each condition's probability as the sum over the
+/// hypotheses it takes part in.
+fn normalise(model: &Model, s: &mut Scores) {
+    let top = s.lo.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut z = 0.0;
+    for (w, lo) in s.p.iter_mut().zip(&s.lo) {
+        *w = (lo - top).exp();
+        z += *w;
+    }
+    for w in &mut s.p {
+        *w /= z;
+    }
+    let nc = model.n_conditions;
+    for (k, &(a, b)) in model.pairs.iter().enumerate() {
+        let joint = s.p[nc + k];
+        s.p[a] += joint;
+        s.p[b] += joint;
+    }
+    for c in 0..s.p.len() {
+        let p = s.p[c].clamp(1e-300, 1.0 - 1e-15);
+        s.p[c] = s.p[c].min(1.0);
+        s.odds[c] = p / (1.0 - p);
+        s.lo[c] = s.odds[c].ln();
+        s.entropy[c] = crate::questions::entropy(s.p[c]);
+    }
 }
 
 /// ln(1 - p), kept finite when p rounds to 1.

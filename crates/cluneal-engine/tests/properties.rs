@@ -106,7 +106,7 @@ proptest! {
         let kb = engine().kb();
         // Every (condition, finding) pair whose published or estimated LR+ exceeds 1.
         let pairs: Vec<(usize, &str)> = kb.conditions.iter().enumerate().flat_map(|(ci, c)| {
-            c.evidence.iter().filter(|e| e.likelihood().is_ok_and(|l| l.lr_positive > 1.0)).map(move |e| (ci, e.finding.as_str()))
+            c.evidence.iter().filter(|e| engine().kb().likelihood(e).is_ok_and(|l| l.lr_positive > 1.0)).map(move |e| (ci, e.finding.as_str()))
         }).filter(|(_, f)| kb.finding(f).is_some_and(|x| x.derived.is_none())).collect();
         let (ci, f) = pairs[pick.index(pairs.len())];
         let mut base = case.clone();

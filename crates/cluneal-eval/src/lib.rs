@@ -11,7 +11,7 @@ mod render;
 use std::collections::BTreeMap;
 
 use cluneal_engine::{Answer, Case, Engine, Report, Respondent};
-use cluneal_kb::Urgency;
+use cluneal_kb::{ConditionModel, DifferentialModel, KnowledgeBase, Urgency};
 use serde::{Deserialize, Serialize};
 
 pub use render::{markdown, text};
@@ -26,7 +26,73 @@ pub struct Vignette {
     pub source: Source,
     /// `history`, `exam`, `block` or `sparse`.
     pub detail: String,
+    /// The case as entered from the published presentation alone (blind mode).
     pub case: Case,
+    /// The case entered again with the step that settled the diagnosis
+    /// (informed mode). Vignettes entered by the two-step blind protocol
+    /// (`vignettes/blind/PROTOCOL.md`) have it; the earlier ones were entered
+    /// once, with everything the source reports, so for them `case` is the
+    /// informed case and blind mode leaves out the nerve block.
+    #[serde(default)]
+    pub informed_case: Option<Case>,
+    /// `blind_two_step` for vignettes entered by the blind protocol (their
+    /// records are `vignettes/blind/<id>.*.json`); absent for the earlier ones.
+    #[serde(default)]
+    pub protocol: Option<String>,
+}
+
+/// Which part of the vignettes a figure is measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Split {
+    /// Knowledge and model changes are judged here.
+    Development,
+    /// Locked: never looked at while tuning; the CI gate and the targets apply here.
+    Test,
+}
+
+impl Split {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Split::Development => "development",
+            Split::Test => "test",
+        }
+    }
+}
+
+/// The locked split, a fixed rule on the vignette id (its file name without
+/// `.json`): FNV-1a (64-bit) of the id's bytes, and the test split is the
+/// third whose hash is divisible by 3. Fixed before any tuning on the new
+/// vignettes; never change it.
+pub fn split_of(id: &str) -> Split {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    if h % 3 == 0 { Split::Test } else { Split::Development }
+}
+
+/// The id of a vignette file: its name without `.json`.
+pub fn vignette_id(file: &str) -> &str {
+    file.strip_suffix(".json").unwrap_or(file)
+}
+
+/// Blind: the published presentation alone; informed: with the settling step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Blind,
+    Informed,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Blind => "blind",
+            Mode::Informed => "informed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +157,11 @@ pub fn check(engine: &Engine, vignettes: &[(String, Vignette)]) -> Vec<VignetteE
         }
         if let Err(e) = engine.check(&v.case) {
             errors.push(VignetteError { file: file.clone(), message: e.to_string() });
+        }
+        if let Some(informed) = &v.informed_case
+            && let Err(e) = engine.check(informed)
+        {
+            errors.push(VignetteError { file: file.clone(), message: format!("informed_case: {e}") });
         }
     }
     errors
@@ -181,6 +252,9 @@ pub struct CaseResult {
     pub reference_probability: f64,
     pub urgency: Urgency,
     pub detail: String,
+    pub split: Split,
+    /// Serious reference listed as must-not-miss or in the top 3 (None: not serious).
+    pub must_not_miss: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -194,6 +268,12 @@ pub struct Evaluation {
     pub under_triage: f64,
     /// Emergency-reference vignettes given a lower urgency.
     pub emergency_under_triage: usize,
+    /// Vignettes with a serious reference diagnosis.
+    pub serious_cases: usize,
+    /// Of those, the share with the reference in the must-not-miss list or the top 3.
+    pub must_not_miss_recall: f64,
+    /// Mean -ln p(reference), with p floored at 1e-4 (a miss costs at most 9.2).
+    pub log_loss: f64,
     /// Mean Brier score of the reference condition's probability: (1 - p)^2.
     pub brier: f64,
     /// Mean multi-condition Brier score: sum over conditions of (p - y)^2, divided by their number.
@@ -209,8 +289,30 @@ pub struct Evaluation {
     pub results: Vec<CaseResult>,
 }
 
+/// The reference's rank among the specific causes; "no specific cause" (shown
+/// apart) ranks by its probability among them.
 fn rank_of(r: &Report<'_>, condition: &str) -> usize {
+    if let Some(n) = r.no_specific_cause.as_ref().filter(|n| n.condition == condition) {
+        return 1 + r.differential.iter().filter(|c| c.probability > n.probability).count();
+    }
     r.differential.iter().position(|c| c.condition == condition).map_or(usize::MAX, |p| p + 1)
+}
+
+fn probability_of(r: &Report<'_>, condition: &str) -> f64 {
+    r.differential
+        .iter()
+        .chain(r.no_specific_cause.as_ref())
+        .find(|c| c.condition == condition)
+        .map_or(0.0, |c| c.probability)
+}
+
+/// The case a mode assesses.
+pub fn case_for(engine: &Engine, v: &Vignette, mode: Mode) -> Case {
+    match (mode, &v.informed_case) {
+        (Mode::Informed, Some(c)) => c.clone(),
+        (Mode::Informed, None) | (Mode::Blind, Some(_)) => v.case.clone(),
+        (Mode::Blind, None) => without_block(engine, &v.case),
+    }
 }
 
 fn share(n: usize, d: usize) -> f64 {
@@ -256,6 +358,7 @@ fn has_block(engine: &Engine, case: &Case) -> bool {
 pub fn evaluate(
     engine: &Engine,
     vignettes: &[(String, Vignette)],
+    mode: Mode,
     mut progress: impl FnMut(usize),
 ) -> Evaluation {
     let kb = engine.kb();
@@ -274,15 +377,20 @@ pub fn evaluate(
     let (mut rule_tp, mut rule_fp, mut rule_tn, mut rule_fn) = (0, 0, 0, 0);
     let (mut eng_tp, mut eng_fp, mut eng_tn, mut eng_fn) = (0, 0, 0, 0);
 
+    let mut log_loss = 0.0;
     for (k, (file, v)) in vignettes.iter().enumerate() {
-        let Ok(report) = engine.assess(&v.case) else {
+        let case = case_for(engine, v, mode);
+        let Ok(report) = engine.assess(&case) else {
             progress(k + 1);
             continue;
         };
         let reference = v.reference.condition.as_str();
         let rank = rank_of(&report, reference);
-        let p_ref =
-            report.differential.iter().find(|c| c.condition == reference).map_or(0.0, |c| c.probability);
+        let p_ref = probability_of(&report, reference);
+        log_loss -= p_ref.max(1e-4).ln();
+        let serious = kb.condition(reference).is_some_and(|c| c.serious);
+        let must_not_miss = serious
+            .then(|| rank <= 3 || report.must_not_miss.iter().any(|m| m.condition == reference));
         ranks.push((rank, p_ref));
         by_detail.entry(v.detail.clone()).or_default().push((rank, p_ref));
         brier += (1.0 - p_ref).powi(2);
@@ -327,7 +435,7 @@ pub fn evaluate(
         }
 
         // The adaptive interview, answered from the vignette.
-        if let Ok(t) = engine.simulate(&v.case, v.case.respondent)
+        if let Ok(t) = engine.simulate(&case, case.respondent)
             && let Ok(after) = engine.assess(&t.case)
         {
             interview.cases += 1;
@@ -338,7 +446,7 @@ pub fn evaluate(
                 .iter()
                 .filter(|f| {
                     f.derived.is_none()
-                        && (v.case.respondent == Respondent::Clinician
+                        && (case.respondent == Respondent::Clinician
                             || f.asked_by == cluneal_kb::AskedBy::Patient)
                 })
                 .count();
@@ -348,13 +456,11 @@ pub fn evaluate(
         }
 
         // What the block adds.
-        if has_block(engine, &v.case)
-            && let Ok(without) = engine.assess(&without_block(engine, &v.case))
+        if has_block(engine, &case)
+            && let Ok(without) = engine.assess(&without_block(engine, &case))
         {
             block_with.push((rank, p_ref));
-            let p =
-                without.differential.iter().find(|c| c.condition == reference).map_or(0.0, |c| c.probability);
-            block_without.push((rank_of(&without, reference), p));
+            block_without.push((rank_of(&without, reference), probability_of(&without, reference)));
         }
 
         results.push(CaseResult {
@@ -366,6 +472,8 @@ pub fn evaluate(
             reference_probability: p_ref,
             urgency: report.triage.level,
             detail: v.detail.clone(),
+            split: split_of(vignette_id(file)),
+            must_not_miss,
         });
         progress(k + 1);
     }
@@ -421,6 +529,7 @@ pub fn evaluate(
     interview.triage_agreement = share(i_triage, interview.cases);
 
     let overall = accuracy(&ranks);
+    let serious: Vec<bool> = results.iter().filter_map(|r| r.must_not_miss).collect();
     Evaluation {
         kb_version: kb.meta.version.clone(),
         cases: n,
@@ -430,6 +539,9 @@ pub fn evaluate(
         over_triage: share(over, n),
         under_triage: share(under, n),
         emergency_under_triage: emergency_under,
+        serious_cases: serious.len(),
+        must_not_miss_recall: share(serious.iter().filter(|x| **x).count(), serious.len()),
+        log_loss: if n == 0 { 0.0 } else { log_loss / n as f64 },
         brier: if n == 0 { 0.0 } else { brier / n as f64 },
         brier_all_conditions: if n == 0 { 0.0 } else { brier_all / n as f64 },
         mean_reference_probability: overall.mean_reference_probability,
@@ -455,4 +567,76 @@ pub fn evaluate(
         },
         results,
     }
+}
+
+/// One evaluation: a model, a split and a mode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    pub model: &'static str,
+    pub split: Split,
+    pub mode: Mode,
+    pub evaluation: Evaluation,
+}
+
+/// Every run: both differential models, both splits, both modes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Validation {
+    pub kb_version: String,
+    /// The model the knowledge base uses (`engine.differential_model`).
+    pub default_model: &'static str,
+    pub split_rule: &'static str,
+    pub cases: usize,
+    pub development_cases: usize,
+    pub test_cases: usize,
+    pub runs: Vec<Run>,
+}
+
+impl Validation {
+    pub fn run(&self, model: &str, split: Split, mode: Mode) -> Option<&Run> {
+        self.runs.iter().find(|r| r.model == model && r.split == split && r.mode == mode)
+    }
+}
+
+pub const SPLIT_RULE: &str =
+    "FNV-1a 64-bit hash of the vignette id (file name without .json); hash divisible by 3 = test split";
+
+/// Evaluate both models on both splits in both modes. `progress` gets the
+/// number of vignette assessments done and the total.
+pub fn validate(
+    kb: &KnowledgeBase,
+    vignettes: &[(String, Vignette)],
+    mut progress: impl FnMut(usize, usize),
+) -> Validation {
+    let default_model = kb.meta.engine.differential_model;
+    let models = [DifferentialModel::Competing, DifferentialModel::Independent];
+    let (dev, test): (Vec<_>, Vec<_>) =
+        vignettes.iter().cloned().partition(|(f, _)| split_of(vignette_id(f)) == Split::Development);
+    let total = vignettes.len() * models.len() * 2;
+    let mut done = 0;
+    let mut runs = Vec::new();
+    for model in models {
+        let engine = Engine::with_model(kb.clone(), model);
+        for (split, set) in [(Split::Development, &dev), (Split::Test, &test)] {
+            for mode in [Mode::Blind, Mode::Informed] {
+                let base = done;
+                let evaluation = evaluate(&engine, set, mode, |k| progress(base + k, total));
+                done += set.len();
+                runs.push(Run { model: model.as_str(), split, mode, evaluation });
+            }
+        }
+    }
+    Validation {
+        kb_version: kb.meta.version.clone(),
+        default_model: default_model.as_str(),
+        split_rule: SPLIT_RULE,
+        cases: vignettes.len(),
+        development_cases: dev.len(),
+        test_cases: test.len(),
+        runs,
+    }
+}
+
+/// Whether a condition is scored as "no specific cause".
+pub fn is_exclusion(kb: &KnowledgeBase, condition: &str) -> bool {
+    kb.condition(condition).is_some_and(|c| c.model == ConditionModel::Exclusion)
 }

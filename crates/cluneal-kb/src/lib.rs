@@ -118,6 +118,11 @@ impl KnowledgeBase {
     pub fn finding(&self, id: &str) -> Option<&Finding> {
         self.finding_index(id).map(|i| &self.findings[i])
     }
+    /// An evidence entry in normal form, set against its finding's background.
+    /// Validation guarantees it for every entry of a loaded knowledge base.
+    pub fn likelihood(&self, e: &Evidence) -> Result<Likelihood, String> {
+        e.likelihood(self.finding(&e.finding).and_then(|f| f.background.as_ref()).map(|b| b.value))
+    }
     pub fn condition(&self, id: &str) -> Option<&Condition> {
         self.condition_index(id).map(|i| &self.conditions[i])
     }

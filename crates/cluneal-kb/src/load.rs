@@ -326,6 +326,8 @@ fn check(cx: &mut Cx, raw: &Raw) {
     let steps = ids(&raw.plan_steps);
     let finding_by_id: BTreeMap<&str, &Finding> =
         raw.findings.iter().map(|(_, f)| (f.id.as_str(), f)).collect();
+    let background =
+        |id: &str| finding_by_id.get(id).and_then(|f| f.background.as_ref()).map(|b| b.value);
     let mut settings: Vec<&str> = Vec::new();
 
     if let Some(meta) = &raw.meta {
@@ -345,6 +347,8 @@ fn check(cx: &mut Cx, raw: &Raw) {
         sourced(cx, f, "min_information_gain", &i.min_information_gain, (0.0, 1.0), &refs);
         sourced(cx, f, "max_questions", &i.max_questions, (1.0, 500.0), &refs);
         sourced(cx, f, "relevant_probability", &meta.engine.relevant_probability, (0.0, 1.0), &refs);
+        sourced(cx, f, "open_picture_probability", &meta.engine.open_picture_probability, (0.0, 1.0), &refs);
+        sourced(cx, f, "must_not_miss_probability", &meta.engine.must_not_miss_probability, (0.0, 1.0), &refs);
         if !(1..=50).contains(&meta.engine.next_questions) {
             cx.problem(f, Some("next_questions"), "`next_questions` must be 1 to 50");
         }
@@ -361,6 +365,8 @@ fn check(cx: &mut Cx, raw: &Raw) {
             ("screen_incomplete", &meta.messages.screen_incomplete),
             ("exercises_withheld", &meta.messages.exercises_withheld),
             ("no_red_flags", &meta.messages.no_red_flags),
+            ("picture_open", &meta.messages.picture_open),
+            ("picture_focused", &meta.messages.picture_focused),
         ] {
             if v.trim().is_empty() {
                 cx.problem(f, None, format!("`messages.{key}` must not be empty"));
@@ -384,6 +390,12 @@ fn check(cx: &mut Cx, raw: &Raw) {
         }
         for s in &f.sources {
             expect(cx, file, "reference", s, &refs);
+        }
+        if let Some(b) = &f.background {
+            sourced(cx, file, "background", b, (0.0001, 0.9999), &refs);
+            if b.grade == Grade::ExpertEstimate && b.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                cx.problem(file, Some("background"), "an expert-estimate `background` needs a `note`");
+            }
         }
         match f.answer {
             AnswerType::Number => match (f.min, f.max) {
@@ -525,7 +537,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
         // definition point to a specific cause.
         if c.model == ConditionModel::Exclusion {
             for e in &c.evidence {
-                if e.likelihood().is_ok_and(|l| l.lr_positive > 1.0) {
+                if e.likelihood(background(&e.finding)).is_ok_and(|l| l.lr_positive > 1.0) {
                     cx.problem(
                         file,
                         Some(&e.finding),
@@ -536,6 +548,24 @@ fn check(cx: &mut Cx, raw: &Raw) {
                     );
                 }
             }
+        }
+        let mut partners = BTreeSet::new();
+        for x in &c.coexists {
+            expect(cx, file, "condition", &x.condition, &conditions);
+            if x.condition == c.id {
+                cx.problem(file, Some(&x.condition), "a condition cannot coexist with itself");
+            }
+            if !partners.insert(x.condition.as_str()) {
+                cx.problem(file, Some(&x.condition), format!("two coexistence entries for `{}`", x.condition));
+            }
+            if !(x.probability > 0.0 && x.probability < 1.0) {
+                cx.problem(
+                    file,
+                    Some(&x.condition),
+                    format!("coexistence probability {} must lie strictly between 0 and 1", x.probability),
+                );
+            }
+            expect(cx, file, "reference", &x.source, &refs);
         }
         let mut seen = BTreeSet::new();
         for e in &c.evidence {
@@ -558,7 +588,19 @@ fn check(cx: &mut Cx, raw: &Raw) {
                 );
             }
             expect(cx, file, "reference", &e.source, &refs);
-            if let Err(msg) = e.likelihood() {
+            if let Some(f) = finding_by_id.get(e.finding.as_str())
+                && f.background.is_none()
+            {
+                cx.problem(
+                    file,
+                    Some(&e.finding),
+                    format!(
+                        "finding `{}` is used as evidence but has no `background` frequency (its file must give one)",
+                        e.finding
+                    ),
+                );
+            }
+            if let Err(msg) = e.likelihood(background(&e.finding)) {
                 cx.problem(file, Some(&e.finding), format!("evidence for `{}`: {msg}", e.finding));
             }
             if e.grade == Grade::ExpertEstimate && e.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
@@ -590,6 +632,9 @@ fn check(cx: &mut Cx, raw: &Raw) {
         nonempty(cx, file, "name", &r.name);
         nonempty(cx, file, "patient_action", &r.patient_action);
         nonempty(cx, file, "clinician_action", &r.clinician_action);
+        if r.conditions.is_empty() {
+            cx.problem(file, Some("conditions"), "a red flag must name the condition(s) it is for in `conditions`");
+        }
         if r.any_of.is_empty() && r.all_of.is_empty() {
             cx.problem(file, None, "a red flag needs `any_of` or `all_of` findings");
         }

@@ -104,6 +104,36 @@ pub struct EngineSettings {
     pub relevant_probability: Sourced,
     /// How many next questions a report lists.
     pub next_questions: usize,
+    /// Which differential model the engine uses.
+    pub differential_model: DifferentialModel,
+    /// Below this probability for the leading specific cause, the report says
+    /// the picture is open.
+    pub open_picture_probability: Sourced,
+    /// A serious condition with a supporting finding joins the must-not-miss
+    /// list from this probability on (a red flag naming it always lists it).
+    pub must_not_miss_probability: Sourced,
+}
+
+/// The two differential models, built from the same knowledge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DifferentialModel {
+    /// One primary cause drawn from all conditions (one normalised
+    /// distribution): each condition's finding frequencies against the
+    /// findings' background frequencies, joint hypotheses for coexisting causes.
+    Competing,
+    /// Each condition scored alone: prior odds times likelihood ratios, "no
+    /// specific cause" as what the specific conditions leave.
+    Independent,
+}
+
+impl DifferentialModel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DifferentialModel::Competing => "competing",
+            DifferentialModel::Independent => "independent",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -117,6 +147,10 @@ pub struct Messages {
     pub exercises_withheld: String,
     #[serde(default)]
     pub no_red_flags: String,
+    #[serde(default)]
+    pub picture_open: String,
+    #[serde(default)]
+    pub picture_focused: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -198,6 +232,11 @@ pub struct Finding {
     /// Also answered "yes" by a recorded treatment that did not help (the finding stays askable).
     #[serde(default)]
     pub from_treatments: Option<FromTreatments>,
+    /// How often the finding is present among people seen for low back, buttock
+    /// or hip pain whatever the cause: the comparison every condition's own
+    /// frequency is set against. Required for findings used as evidence.
+    #[serde(default)]
+    pub background: Option<Sourced>,
     pub sources: Vec<String>,
 }
 
@@ -267,6 +306,10 @@ pub struct Prior {
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
     pub finding: String,
+    /// P(finding present | condition), as case series report it; set against
+    /// the finding's `background`.
+    #[serde(default)]
+    pub frequency: Option<f64>,
     #[serde(default)]
     pub sensitivity: Option<f64>,
     #[serde(default)]
@@ -294,7 +337,30 @@ pub struct Likelihood {
 
 impl Evidence {
     /// Both halves in normal form, or a message saying what is wrong.
-    pub fn likelihood(&self) -> Result<Likelihood, String> {
+    /// `background` is the finding's background frequency; a `frequency` entry
+    /// is set against it.
+    pub fn likelihood(&self, background: Option<f64>) -> Result<Likelihood, String> {
+        if let Some(fr) = self.frequency {
+            if self.sensitivity.is_some()
+                || self.specificity.is_some()
+                || self.lr_positive.is_some()
+                || self.lr_negative.is_some()
+            {
+                return Err("give `frequency` alone, without sensitivity, specificity or likelihood ratios".into());
+            }
+            if !(fr > 0.0 && fr < 1.0) {
+                return Err(format!("frequency {fr} must lie strictly between 0 and 1"));
+            }
+            let Some(b) = background.filter(|b| *b > 0.0 && *b < 1.0) else {
+                return Err("a `frequency` needs the finding's `background` frequency".into());
+            };
+            return Ok(Likelihood {
+                lr_positive: fr / b,
+                lr_negative: (1.0 - fr) / (1.0 - b),
+                sensitivity: fr,
+                specificity: 1.0 - b,
+            });
+        }
         match (self.sensitivity, self.specificity, self.lr_positive, self.lr_negative) {
             (Some(se), Some(sp), None, None) => {
                 if !(0.0..=1.0).contains(&se) || !(0.0..=1.0).contains(&sp) {
@@ -333,7 +399,8 @@ impl Evidence {
                 Ok(Likelihood { lr_positive: lp, lr_negative: ln, sensitivity: se, specificity: sp })
             }
             _ => {
-                Err("give either `sensitivity` and `specificity`, or `lr_positive` and `lr_negative`".into())
+                Err("give `frequency`, or `sensitivity` and `specificity`, or `lr_positive` and `lr_negative`"
+                    .into())
             }
         }
     }
@@ -362,6 +429,23 @@ pub struct Condition {
     pub prior: Vec<Prior>,
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+    /// Conditions that often coexist with this one as a second cause of the
+    /// same pain: each adds a joint hypothesis to the competing-causes model.
+    #[serde(default)]
+    pub coexists: Vec<Coexistence>,
+}
+
+/// "When this condition is present, `condition` is present too in this
+/// fraction of patients" (for example SCNE in 21 of 50 MCNE patients).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coexistence {
+    pub condition: String,
+    pub probability: f64,
+    pub source: String,
+    pub grade: Grade,
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
