@@ -35,7 +35,10 @@ fn summary(r: &Report<'_>) -> Value {
             "red_flags": r.triage.red_flags.iter().map(|f| &f.id).collect::<Vec<_>>(),
             "screen_complete": r.triage.screen_complete,
         },
+        "must_not_miss": r.must_not_miss.iter().map(|m| json!([m.condition, round(m.probability), m.rank])).collect::<Vec<_>>(),
+        "picture_open": r.picture.open,
         "differential": r.differential.iter().take(6).map(|c| json!([c.condition, round(c.probability)])).collect::<Vec<_>>(),
+        "no_specific_cause": r.no_specific_cause.as_ref().map(|n| round(n.probability)),
         "criteria": r.criteria.iter().map(|c| json!([c.id, c.met, c.unmet, c.unknown])).collect::<Vec<_>>(),
         "next_questions": r.next_questions.iter().map(|q| &q.finding).collect::<Vec<_>>(),
         "interview": r.interview.settled,
@@ -142,4 +145,69 @@ fn every_report_carries_the_disclaimer_and_its_sources() {
             );
         }
     }
+}
+
+/// A case written inline: the must-hold presentations.
+fn case(json: Value) -> Case {
+    serde_json::from_value(json).expect("a valid case")
+}
+
+#[test]
+fn buttock_pain_with_trendelenburg_and_abductor_weakness_in_primary_care_ranks_sgne_first() {
+    let r = engine()
+        .assess(&case(json!({
+            "setting": "primary_care", "respondent": "clinician",
+            "answers": {
+                "pain_buttock": "yes", "trendelenburg_positive": "yes", "hip_abduction_weakness": "yes",
+                "numbness_tingling_in_area": "no", "dermatomal_sensory_loss": "no"
+            }
+        })))
+        .expect("valid");
+    assert_eq!(
+        top(&r),
+        "sgne",
+        "{:?}",
+        r.differential.iter().take(3).map(|c| (c.condition, c.probability)).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_patient_told_typical_scne_story_with_a_tender_crest_spot_ranks_scne_first() {
+    let r = engine()
+        .assess(&case(json!({
+            "age": 58, "sex": "female", "setting": "primary_care", "sides": "left", "duration_weeks": 30,
+            "respondent": "patient",
+            "answers": {
+                "pain_over_iliac_crest": "yes", "pain_buttock": "yes", "worse_bending_forward": "yes",
+                "worse_twisting": "yes", "worse_rising_from_sitting": "yes",
+                "crest_tenderness_focal": "yes", "crest_pressure_reproduces_pain": "yes"
+            }
+        })))
+        .expect("valid");
+    assert_eq!(
+        top(&r),
+        "scne",
+        "{:?}",
+        r.differential.iter().take(3).map(|c| (c.condition, c.probability)).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_pulsatile_abdominal_mass_with_back_pain_is_an_emergency_with_aaa_not_to_miss() {
+    let r = engine()
+        .assess(&case(json!({
+            "age": 71, "sex": "male", "setting": "primary_care", "respondent": "clinician",
+            "answers": { "pain_low_back_above_crest": "yes", "pulsatile_abdominal_mass": "yes" }
+        })))
+        .expect("valid");
+    assert_eq!(r.triage.level, Urgency::Emergency);
+    assert!(r.must_not_miss.iter().any(|m| m.condition == "abdominal_aortic_aneurysm"));
+}
+
+#[test]
+fn no_specific_cause_is_never_ranked_among_the_causes() {
+    let r = engine().assess(&case(json!({ "setting": "primary_care", "answers": {} }))).expect("valid");
+    assert!(r.no_specific_cause.is_some());
+    assert!(r.differential.iter().all(|c| c.condition != "nonspecific_low_back_pain"));
+    assert!(r.picture.open, "an empty case leaves the picture open");
 }

@@ -29,16 +29,38 @@ fn committed(report: &str, name: &str) -> f64 {
 #[test]
 fn no_emergency_is_under_triaged_and_accuracy_does_not_regress() {
     let v: serde_json::Value = serde_json::from_str(&eval("json")).expect("json");
-    let n = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("`{k}` missing"));
-    assert!(n("cases") >= 80.0, "the benchmark needs at least 80 vignettes");
-    assert_eq!(n("emergency_under_triage"), 0.0, "an emergency vignette was given a lower urgency");
+    assert!(v["cases"].as_f64().unwrap_or(0.0) >= 80.0, "the benchmark needs at least 80 vignettes");
+    let default = v["default_model"].as_str().expect("default_model");
+    let run = |split: &str, mode: &str| {
+        v["runs"]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .find(|r| r["model"] == default && r["split"] == split && r["mode"] == mode)
+            .unwrap_or_else(|| panic!("no {split}/{mode} run"))["evaluation"]
+            .clone()
+    };
+    // The gate applies to the locked test split, in both modes.
+    for mode in ["blind", "informed"] {
+        let e = run("test", mode);
+        let n = |k: &str| e[k].as_f64().unwrap_or_else(|| panic!("`{k}` missing"));
+        assert_eq!(
+            n("emergency_under_triage"),
+            0.0,
+            "an emergency test vignette was given a lower urgency ({mode})"
+        );
+        for k in
+            ["top1", "top3", "triage_exact", "over_triage", "under_triage", "brier", "must_not_miss_recall"]
+        {
+            assert!((0.0..=1.0).contains(&n(k)), "{k}");
+        }
+    }
+    let e = run("test", "informed");
+    let n = |k: &str| e[k].as_f64().unwrap_or_else(|| panic!("`{k}` missing"));
     let report = std::fs::read_to_string(root().join("docs/validation.md")).expect("docs/validation.md");
-    // The committed report keeps 4 decimals.
+    // The committed report keeps 4 decimals; its gated rows are the test split, informed mode.
     assert!(n("top1") + 5e-5 >= committed(&report, "top1"), "top1 fell below the committed report");
     assert!(n("top3") + 5e-5 >= committed(&report, "top3"), "top3 fell below the committed report");
-    for k in ["top1", "top3", "triage_exact", "over_triage", "under_triage", "brier"] {
-        assert!((0.0..=1.0).contains(&n(k)), "{k}");
-    }
 }
 
 #[test]

@@ -717,7 +717,11 @@ impl Engine {
 
     /// Serious conditions with a supporting finding or a fired red flag naming
     /// them, most probable first (ties by id), whatever their rank.
-    fn must_not_miss<'k>(&'k self, differential: &[ConditionResult<'k>], tri: &Triage<'k>) -> Vec<MustNotMiss<'k>> {
+    fn must_not_miss<'k>(
+        &'k self,
+        differential: &[ConditionResult<'k>],
+        tri: &Triage<'k>,
+    ) -> Vec<MustNotMiss<'k>> {
         let mut out: Vec<MustNotMiss<'k>> = differential
             .iter()
             .enumerate()
@@ -747,7 +751,10 @@ impl Engine {
         // serious; those are listed too, so triage and differential never disagree.
         for f in &tri.red_flags {
             for c in f.conditions {
-                if out.iter().any(|m| m.condition == c) {
+                if let Some(m) = out.iter_mut().find(|m| m.condition == c) {
+                    if !m.red_flags.contains(&f.id) {
+                        m.red_flags.push(f.id);
+                    }
                     continue;
                 }
                 if let Some((k, r)) = differential.iter().enumerate().find(|(_, r)| r.condition == c) {

@@ -161,8 +161,7 @@ impl Model {
             })
             .collect::<Vec<CondModel>>();
         let n_conditions = conditions.len();
-        let mut model =
-            Model { kind, conditions, pairs: Vec::new(), n_conditions, group_weight, by_finding };
+        let mut model = Model { kind, conditions, pairs: Vec::new(), n_conditions, group_weight, by_finding };
         if competing {
             model.add_pairs(kb, &group_of, &background);
         }
@@ -188,7 +187,8 @@ impl Model {
         }
         for ((lo, hi), owner, share) in added {
             let (ma, mb) = (&self.conditions[lo], &self.conditions[hi]);
-            let mut findings: Vec<usize> = ma.evidence.iter().chain(&mb.evidence).map(|e| e.finding).collect();
+            let mut findings: Vec<usize> =
+                ma.evidence.iter().chain(&mb.evidence).map(|e| e.finding).collect();
             findings.sort_unstable();
             findings.dedup();
             let freq = |m: &CondModel, f: usize| {
@@ -203,10 +203,13 @@ impl Model {
                     let absent = ((1.0 - fa) * (1.0 - fb) / (1.0 - b)).clamp(1e-9, 1.0 - 1e-9);
                     let (lr_pos, lr_neg) = ((1.0 - absent) / b, absent / (1.0 - b));
                     // The pair cites the stronger member's entry.
-                    let (src_m, _) = if (fa / b).ln().abs() >= (fb / b).ln().abs() { (ma, fa) } else { (mb, fb) };
-                    let src = src_m.evidence.iter().find(|e| e.finding == f).or_else(|| {
-                        ma.evidence.iter().chain(&mb.evidence).find(|e| e.finding == f)
-                    });
+                    let (src_m, _) =
+                        if (fa / b).ln().abs() >= (fb / b).ln().abs() { (ma, fa) } else { (mb, fb) };
+                    let src = src_m
+                        .evidence
+                        .iter()
+                        .find(|e| e.finding == f)
+                        .or_else(|| ma.evidence.iter().chain(&mb.evidence).find(|e| e.finding == f));
                     let w = weight_of(group_of[f]);
                     Ev {
                         finding: f,

@@ -73,12 +73,33 @@ proptest! {
     #[test]
     fn probabilities_stay_in_range_and_the_differential_is_sorted(case in arb_case()) {
         let r = engine().assess(&case).expect("generated cases are valid");
-        prop_assert_eq!(r.differential.len(), engine().kb().conditions.len());
-        for c in &r.differential {
+        // Every specific condition is ranked; "no specific cause" stands apart.
+        let nsc = r.no_specific_cause.as_ref().expect("the knowledge base has a no-specific-cause condition");
+        prop_assert_eq!(r.differential.len() + 1, engine().kb().conditions.len());
+        prop_assert!(r.differential.iter().all(|c| c.condition != nsc.condition));
+        for c in r.differential.iter().chain([nsc]) {
             prop_assert!((0.0..=1.0).contains(&c.probability), "{} = {}", c.condition, c.probability);
         }
         for w in r.differential.windows(2) {
             prop_assert!(w[0].probability >= w[1].probability);
+        }
+    }
+
+    #[test]
+    fn every_fired_red_flag_names_a_condition_in_the_must_not_miss_list(case in arb_case()) {
+        // Triage and differential never contradict each other.
+        let r = engine().assess(&case).expect("valid");
+        for f in &r.triage.red_flags {
+            prop_assert!(!f.conditions.is_empty(), "{} names no condition", f.id);
+            for c in f.conditions {
+                if r.no_specific_cause.as_ref().is_some_and(|n| n.condition == c) {
+                    continue;
+                }
+                prop_assert!(
+                    r.must_not_miss.iter().any(|m| m.condition == c && m.red_flags.contains(&f.id)),
+                    "{} fired for {} but the must-not-miss list lacks it", f.id, c
+                );
+            }
         }
     }
 
@@ -104,10 +125,17 @@ proptest! {
     #[test]
     fn a_supporting_finding_never_lowers_its_condition(case in arb_case(), pick in any::<proptest::sample::Index>()) {
         let kb = engine().kb();
-        // Every (condition, finding) pair whose published or estimated LR+ exceeds 1.
+        // Every (condition, finding) pair whose frequency exceeds the finding's
+        // background (or, for legacy entries, whose LR+ exceeds 1), where no other
+        // condition has evidence on that finding. With competing causes a finding
+        // that two causes share can move probability from the weaker to the
+        // stronger, so a finding is guaranteed to raise a condition only when it
+        // speaks for that condition alone (then every hypothesis containing the
+        // condition gains the same ratio and every other keeps its score).
+        let users = |f: &str| kb.conditions.iter().filter(|c| c.evidence.iter().any(|e| e.finding == f)).count();
         let pairs: Vec<(usize, &str)> = kb.conditions.iter().enumerate().flat_map(|(ci, c)| {
-            c.evidence.iter().filter(|e| engine().kb().likelihood(e).is_ok_and(|l| l.lr_positive > 1.0)).map(move |e| (ci, e.finding.as_str()))
-        }).filter(|(_, f)| kb.finding(f).is_some_and(|x| x.derived.is_none())).collect();
+            c.evidence.iter().filter(|e| engine().kb().likelihood(e).is_ok_and(|l| l.lr_positive > 1.0 && l.sensitivity > 1.0 - l.specificity)).map(move |e| (ci, e.finding.as_str()))
+        }).filter(|(_, f)| kb.finding(f).is_some_and(|x| x.derived.is_none()) && users(f) == 1).collect();
         let (ci, f) = pairs[pick.index(pairs.len())];
         let mut base = case.clone();
         base.answers.remove(f);

@@ -70,7 +70,7 @@ pub fn split_of(id: &str) -> Split {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    if h % 3 == 0 { Split::Test } else { Split::Development }
+    if h.is_multiple_of(3) { Split::Test } else { Split::Development }
 }
 
 /// The id of a vignette file: its name without `.json`.
@@ -389,8 +389,8 @@ pub fn evaluate(
         let p_ref = probability_of(&report, reference);
         log_loss -= p_ref.max(1e-4).ln();
         let serious = kb.condition(reference).is_some_and(|c| c.serious);
-        let must_not_miss = serious
-            .then(|| rank <= 3 || report.must_not_miss.iter().any(|m| m.condition == reference));
+        let must_not_miss =
+            serious.then(|| rank <= 3 || report.must_not_miss.iter().any(|m| m.condition == reference));
         ranks.push((rank, p_ref));
         by_detail.entry(v.detail.clone()).or_default().push((rank, p_ref));
         brier += (1.0 - p_ref).powi(2);

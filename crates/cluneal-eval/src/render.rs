@@ -33,11 +33,7 @@ fn runs_table(o: &mut String, v: &Validation) {
         let e = &r.evaluation;
         let ss = |id: &str| {
             let c = e.per_condition.iter().find(|c| c.condition == id);
-            format!(
-                "{} / {}",
-                opt_pct(c.and_then(|c| c.sensitivity)),
-                opt_pct(c.and_then(|c| c.specificity))
-            )
+            format!("{} / {}", opt_pct(c.and_then(|c| c.sensitivity)), opt_pct(c.and_then(|c| c.specificity)))
         };
         let _ = writeln!(
             o,
@@ -151,7 +147,12 @@ fn text_one(e: &Evaluation) -> String {
 }
 
 /// The validation report (`docs/validation.md`), with the published anchors.
-pub fn markdown(v: &Validation, anchors: &Anchors, vignettes: &[(String, Vignette)], command: &str) -> String {
+pub fn markdown(
+    v: &Validation,
+    anchors: &Anchors,
+    vignettes: &[(String, Vignette)],
+    command: &str,
+) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# Validation report\n");
     let _ = writeln!(
@@ -184,12 +185,7 @@ pub fn markdown(v: &Validation, anchors: &Anchors, vignettes: &[(String, Vignett
     targets(&mut o, v);
     for mode in [Mode::Informed, Mode::Blind] {
         if let Some(r) = v.run(v.default_model, Split::Test, mode) {
-            let _ = writeln!(
-                o,
-                "# Details: {} model, test split, {} mode\n",
-                r.model,
-                mode.as_str()
-            );
+            let _ = writeln!(o, "# Details: {} model, test split, {} mode\n", r.model, mode.as_str());
             details(&mut o, &r.evaluation, anchors, vignettes, mode == Mode::Informed);
         }
     }
@@ -198,14 +194,16 @@ pub fn markdown(v: &Validation, anchors: &Anchors, vignettes: &[(String, Vignett
 
 /// The targets of the differential issue, on the locked test split.
 fn targets(o: &mut String, v: &Validation) {
-    let (Some(i), Some(b)) =
-        (v.run(v.default_model, Split::Test, Mode::Informed), v.run(v.default_model, Split::Test, Mode::Blind))
-    else {
+    let (Some(i), Some(b)) = (
+        v.run(v.default_model, Split::Test, Mode::Informed),
+        v.run(v.default_model, Split::Test, Mode::Blind),
+    ) else {
         return;
     };
     let (i, b) = (&i.evaluation, &b.evaluation);
     let met = |ok: bool| if ok { "met" } else { "not met" };
-    let scne = i.per_condition.iter().find(|c| c.condition == "scne").and_then(|c| c.sensitivity).unwrap_or(0.0);
+    let scne =
+        i.per_condition.iter().find(|c| c.condition == "scne").and_then(|c| c.sensitivity).unwrap_or(0.0);
     let _ = writeln!(o, "## Targets (default model, locked test split)\n");
     let _ = writeln!(o, "| target | this run | status |");
     let _ = writeln!(o, "|---|---|---|");
@@ -213,8 +211,16 @@ fn targets(o: &mut String, v: &Validation) {
         ("informed top-1 at least 75%", pct(i.top1), i.top1 >= 0.75),
         ("informed top-3 at least 90%", pct(i.top3), i.top3 >= 0.9),
         ("blind top-3 at least 70%", pct(b.top3), b.top3 >= 0.7),
-        ("must-not-miss recall at least 95%, informed", pct(i.must_not_miss_recall), i.must_not_miss_recall >= 0.95),
-        ("must-not-miss recall at least 95%, blind", pct(b.must_not_miss_recall), b.must_not_miss_recall >= 0.95),
+        (
+            "must-not-miss recall at least 95%, informed",
+            pct(i.must_not_miss_recall),
+            i.must_not_miss_recall >= 0.95,
+        ),
+        (
+            "must-not-miss recall at least 95%, blind",
+            pct(b.must_not_miss_recall),
+            b.must_not_miss_recall >= 0.95,
+        ),
         (
             "no emergency under-triage, both modes",
             format!("{} / {}", i.emergency_under_triage, b.emergency_under_triage),

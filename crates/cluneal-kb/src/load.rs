@@ -326,8 +326,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
     let steps = ids(&raw.plan_steps);
     let finding_by_id: BTreeMap<&str, &Finding> =
         raw.findings.iter().map(|(_, f)| (f.id.as_str(), f)).collect();
-    let background =
-        |id: &str| finding_by_id.get(id).and_then(|f| f.background.as_ref()).map(|b| b.value);
+    let background = |id: &str| finding_by_id.get(id).and_then(|f| f.background.as_ref()).map(|b| b.value);
     let mut settings: Vec<&str> = Vec::new();
 
     if let Some(meta) = &raw.meta {
@@ -348,7 +347,14 @@ fn check(cx: &mut Cx, raw: &Raw) {
         sourced(cx, f, "max_questions", &i.max_questions, (1.0, 500.0), &refs);
         sourced(cx, f, "relevant_probability", &meta.engine.relevant_probability, (0.0, 1.0), &refs);
         sourced(cx, f, "open_picture_probability", &meta.engine.open_picture_probability, (0.0, 1.0), &refs);
-        sourced(cx, f, "must_not_miss_probability", &meta.engine.must_not_miss_probability, (0.0, 1.0), &refs);
+        sourced(
+            cx,
+            f,
+            "must_not_miss_probability",
+            &meta.engine.must_not_miss_probability,
+            (0.0, 1.0),
+            &refs,
+        );
         if !(1..=50).contains(&meta.engine.next_questions) {
             cx.problem(f, Some("next_questions"), "`next_questions` must be 1 to 50");
         }
@@ -392,7 +398,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
             expect(cx, file, "reference", s, &refs);
         }
         if let Some(b) = &f.background {
-            sourced(cx, file, "background", b, (0.0001, 0.9999), &refs);
+            sourced(cx, file, "background", b, (0.000_001, 0.9999), &refs);
             if b.grade == Grade::ExpertEstimate && b.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
                 cx.problem(file, Some("background"), "an expert-estimate `background` needs a `note`");
             }
@@ -556,7 +562,11 @@ fn check(cx: &mut Cx, raw: &Raw) {
                 cx.problem(file, Some(&x.condition), "a condition cannot coexist with itself");
             }
             if !partners.insert(x.condition.as_str()) {
-                cx.problem(file, Some(&x.condition), format!("two coexistence entries for `{}`", x.condition));
+                cx.problem(
+                    file,
+                    Some(&x.condition),
+                    format!("two coexistence entries for `{}`", x.condition),
+                );
             }
             if !(x.probability > 0.0 && x.probability < 1.0) {
                 cx.problem(
@@ -633,7 +643,11 @@ fn check(cx: &mut Cx, raw: &Raw) {
         nonempty(cx, file, "patient_action", &r.patient_action);
         nonempty(cx, file, "clinician_action", &r.clinician_action);
         if r.conditions.is_empty() {
-            cx.problem(file, Some("conditions"), "a red flag must name the condition(s) it is for in `conditions`");
+            cx.problem(
+                file,
+                Some("conditions"),
+                "a red flag must name the condition(s) it is for in `conditions`",
+            );
         }
         if r.any_of.is_empty() && r.all_of.is_empty() {
             cx.problem(file, None, "a red flag needs `any_of` or `all_of` findings");

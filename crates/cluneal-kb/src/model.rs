@@ -346,7 +346,9 @@ impl Evidence {
                 || self.lr_positive.is_some()
                 || self.lr_negative.is_some()
             {
-                return Err("give `frequency` alone, without sensitivity, specificity or likelihood ratios".into());
+                return Err(
+                    "give `frequency` alone, without sensitivity, specificity or likelihood ratios".into()
+                );
             }
             if !(fr > 0.0 && fr < 1.0) {
                 return Err(format!("frequency {fr} must lie strictly between 0 and 1"));
@@ -398,10 +400,10 @@ impl Evidence {
                 let se = lp * (1.0 - sp);
                 Ok(Likelihood { lr_positive: lp, lr_negative: ln, sensitivity: se, specificity: sp })
             }
-            _ => {
-                Err("give `frequency`, or `sensitivity` and `specificity`, or `lr_positive` and `lr_negative`"
-                    .into())
-            }
+            _ => Err(
+                "give `frequency`, or `sensitivity` and `specificity`, or `lr_positive` and `lr_negative`"
+                    .into(),
+            ),
         }
     }
 }
