@@ -124,7 +124,10 @@ test('a patient completes the self-check and gets a plain-language, printable re
       if (yes.has(f)) await page.check(`#q-${f}`);
     }
     for (const id of await page.$$eval('#question-form fieldset.single', (e) => e.map((x) => x.id))) {
-      await page.check(`#${id}-${yes.has(id.slice(2)) ? 'yes' : 'no'}`);
+      const answer = `#${id}-${yes.has(id.slice(2)) ? 'yes' : 'no'}`;
+      // A choice question (e.g. pregnancy status) has options instead of yes/no: take the first.
+      if (await page.$(answer)) await page.check(answer);
+      else await page.check(`#${id} input[type=radio] >> nth=0`);
     }
     for (const id of await page.$$eval('#question-form input[type=number]', (e) => e.map((x) => x.id))) await page.fill(`#${id}`, '6');
     const before = await page.$eval('#question-count', (e) => e.textContent).catch(() => '');
