@@ -715,21 +715,25 @@ impl Engine {
         out
     }
 
-    /// Serious conditions with a supporting finding or a fired red flag naming
-    /// them, most probable first (ties by id), whatever their rank.
+    /// Serious conditions with a supporting finding, and any condition a fired
+    /// red flag names (so triage and differential never disagree), most probable
+    /// first, whatever their rank. Supporting findings are listed for serious
+    /// conditions only.
     fn must_not_miss<'k>(
         &'k self,
         differential: &[ConditionResult<'k>],
         tri: &Triage<'k>,
     ) -> Vec<MustNotMiss<'k>> {
+        let floor = self.kb.meta.engine.must_not_miss_probability.value;
         let mut out: Vec<MustNotMiss<'k>> = differential
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.serious)
             .filter_map(|(k, r)| {
-                let floor = self.kb.meta.engine.must_not_miss_probability.value;
-                let findings: Vec<&'k str> =
-                    r.evidence_for.iter().filter(|e| e.answer == "yes").map(|e| e.finding).collect();
+                let findings: Vec<&'k str> = if r.serious {
+                    r.evidence_for.iter().filter(|e| e.answer == "yes").map(|e| e.finding).collect()
+                } else {
+                    Vec::new()
+                };
                 let red_flags: Vec<&'k str> = tri
                     .red_flags
                     .iter()
@@ -747,28 +751,6 @@ impl Engine {
                 })
             })
             .collect();
-        // Red flags can name a serious condition the differential does not model as
-        // serious; those are listed too, so triage and differential never disagree.
-        for f in &tri.red_flags {
-            for c in f.conditions {
-                if let Some(m) = out.iter_mut().find(|m| m.condition == c) {
-                    if !m.red_flags.contains(&f.id) {
-                        m.red_flags.push(f.id);
-                    }
-                    continue;
-                }
-                if let Some((k, r)) = differential.iter().enumerate().find(|(_, r)| r.condition == c) {
-                    out.push(MustNotMiss {
-                        condition: r.condition,
-                        name: r.name,
-                        probability: r.probability,
-                        rank: k + 1,
-                        findings: Vec::new(),
-                        red_flags: vec![f.id],
-                    });
-                }
-            }
-        }
         out.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.rank.cmp(&b.rank)));
         out
     }

@@ -39,6 +39,37 @@ pub struct Ev {
     pub source_ref: usize,
 }
 
+impl Ev {
+    /// An entry from its two likelihood ratios and its correlation group.
+    fn new(
+        finding: usize,
+        (lr_pos, lr_neg): (f64, f64),
+        group: u32,
+        weight: f64,
+        entry: usize,
+        source_ref: usize,
+    ) -> Ev {
+        Ev {
+            finding,
+            ln_pos: ln(lr_pos),
+            ln_neg: ln(lr_neg),
+            lr_pos,
+            lr_neg,
+            weight,
+            lr_pos_w: lr_pos.powf(weight),
+            lr_neg_w: lr_neg.powf(weight),
+            group,
+            entry,
+            source_ref,
+        }
+    }
+}
+
+/// The residual weight of a correlation group (1 outside any group).
+fn weight_of(group_weight: &[f64], g: u32) -> f64 {
+    if g == NO_GROUP { 1.0 } else { group_weight[g as usize] }
+}
+
 #[derive(Debug, Clone)]
 pub struct CondModel {
     /// Scored as what the specific conditions leave (independent model only).
@@ -100,7 +131,6 @@ impl Model {
             }
         }
         let mut by_finding = vec![Vec::new(); kb.findings.len()];
-        let weight_of = |g: u32| if g == NO_GROUP { 1.0 } else { group_weight[g as usize] };
         let conditions = kb
             .conditions
             .iter()
@@ -122,26 +152,21 @@ impl Model {
                         let l = kb.likelihood(e).ok()?;
                         // Competing causes: the condition's own frequency against the
                         // finding's background, the comparison shared by every cause.
-                        let (lr_pos, lr_neg) = if competing {
+                        let ratios = if competing {
                             let b = background[finding];
                             (l.sensitivity / b, (1.0 - l.sensitivity) / (1.0 - b))
                         } else {
                             (l.lr_positive, l.lr_negative)
                         };
-                        let w = weight_of(group_of[finding]);
-                        Some(Ev {
+                        let g = group_of[finding];
+                        Some(Ev::new(
                             finding,
-                            ln_pos: ln(lr_pos),
-                            ln_neg: ln(lr_neg),
-                            lr_pos,
-                            lr_neg,
-                            weight: w,
-                            lr_pos_w: lr_pos.powf(w),
-                            lr_neg_w: lr_neg.powf(w),
-                            group: group_of[finding],
+                            ratios,
+                            g,
+                            weight_of(&group_weight, g),
                             entry,
-                            source_ref: references.get(&e.source).copied().unwrap_or(0),
-                        })
+                            references.get(&e.source).copied().unwrap_or(0),
+                        ))
                     })
                     .collect();
                 evidence.sort_by_key(|e| (e.group, e.finding));
@@ -173,7 +198,6 @@ impl Model {
     /// is present when either cause produces it (noisy-OR with the background as
     /// the leak), absent only when neither does.
     fn add_pairs(&mut self, kb: &KnowledgeBase, group_of: &[u32], background: &[f64]) {
-        let weight_of = |g: u32| if g == NO_GROUP { 1.0 } else { self.group_weight[g as usize] };
         let mut added: Vec<((usize, usize), usize, f64)> = Vec::new();
         for (a, c) in kb.conditions.iter().enumerate() {
             for x in &c.coexists {
@@ -201,29 +225,23 @@ impl Model {
                     let b = background[f];
                     let (fa, fb) = (freq(ma, f), freq(mb, f));
                     let absent = ((1.0 - fa) * (1.0 - fb) / (1.0 - b)).clamp(1e-9, 1.0 - 1e-9);
-                    let (lr_pos, lr_neg) = ((1.0 - absent) / b, absent / (1.0 - b));
+                    let ratios = ((1.0 - absent) / b, absent / (1.0 - b));
                     // The pair cites the stronger member's entry.
-                    let (src_m, _) =
-                        if (fa / b).ln().abs() >= (fb / b).ln().abs() { (ma, fa) } else { (mb, fb) };
-                    let src = src_m
+                    let stronger = if (fa / b).ln().abs() >= (fb / b).ln().abs() { ma } else { mb };
+                    let src = stronger
                         .evidence
                         .iter()
                         .find(|e| e.finding == f)
                         .or_else(|| ma.evidence.iter().chain(&mb.evidence).find(|e| e.finding == f));
-                    let w = weight_of(group_of[f]);
-                    Ev {
-                        finding: f,
-                        ln_pos: ln(lr_pos),
-                        ln_neg: ln(lr_neg),
-                        lr_pos,
-                        lr_neg,
-                        weight: w,
-                        lr_pos_w: lr_pos.powf(w),
-                        lr_neg_w: lr_neg.powf(w),
-                        group: group_of[f],
-                        entry: src.map_or(0, |e| e.entry),
-                        source_ref: src.map_or(0, |e| e.source_ref),
-                    }
+                    let g = group_of[f];
+                    Ev::new(
+                        f,
+                        ratios,
+                        g,
+                        weight_of(&self.group_weight, g),
+                        src.map_or(0, |e| e.entry),
+                        src.map_or(0, |e| e.source_ref),
+                    )
                 })
                 .collect();
             evidence.sort_by_key(|e| (e.group, e.finding));
@@ -467,8 +485,9 @@ fn normalise(model: &Model, s: &mut Scores) {
         s.p[b] += joint;
     }
     for c in 0..s.p.len() {
-        let p = s.p[c].clamp(1e-300, 1.0 - 1e-15);
+        // A pair's mass counted in both members can push a sum a hair above 1.
         s.p[c] = s.p[c].min(1.0);
+        let p = s.p[c].clamp(1e-300, 1.0 - 1e-15);
         s.odds[c] = p / (1.0 - p);
         s.lo[c] = s.odds[c].ln();
         s.entropy[c] = crate::questions::entropy(s.p[c]);

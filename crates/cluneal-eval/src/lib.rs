@@ -11,7 +11,7 @@ mod render;
 use std::collections::BTreeMap;
 
 use cluneal_engine::{Answer, Case, Engine, Report, Respondent};
-use cluneal_kb::{ConditionModel, DifferentialModel, KnowledgeBase, Urgency};
+use cluneal_kb::{DifferentialModel, KnowledgeBase, Urgency};
 use serde::{Deserialize, Serialize};
 
 pub use render::{markdown, text};
@@ -634,9 +634,4 @@ pub fn validate(
         test_cases: test.len(),
         runs,
     }
-}
-
-/// Whether a condition is scored as "no specific cause".
-pub fn is_exclusion(kb: &KnowledgeBase, condition: &str) -> bool {
-    kb.condition(condition).is_some_and(|c| c.model == ConditionModel::Exclusion)
 }
