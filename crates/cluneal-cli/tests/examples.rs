@@ -206,3 +206,23 @@ fn no_specific_cause_is_never_ranked_among_the_causes() {
     assert!(r.differential.iter().all(|c| c.condition != "nonspecific_low_back_pain"));
     assert!(r.picture.open, "an empty case leaves the picture open");
 }
+
+#[test]
+fn a_specific_pain_site_implies_the_broad_one_which_is_then_not_asked() {
+    // Pain just above the crest is low back pain: the broad finding counts as
+    // "yes" (derived) and the interview does not ask it.
+    let r = engine()
+        .assess(&case(json!({
+            "setting": "primary_care", "respondent": "patient",
+            "answers": { "pain_low_back_above_crest": "yes" }
+        })))
+        .expect("valid");
+    assert!(r.next_questions.iter().all(|q| q.finding != "pain_low_back"));
+    let scne = r.differential.iter().find(|c| c.condition == "scne").expect("scne");
+    assert!(
+        scne.evidence_for
+            .iter()
+            .chain(&scne.evidence_against)
+            .any(|e| e.finding == "pain_low_back" && e.answer == "yes" && e.origin == "derived")
+    );
+}

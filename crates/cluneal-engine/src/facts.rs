@@ -229,6 +229,13 @@ fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
             facts.origin[i] = Origin::Derived;
         }
     }
+    // A broader finding left unanswered is "yes" when a more specific one is.
+    for (i, impliers) in engine.index.implied_by.iter().enumerate() {
+        if facts.origin[i] == Origin::None && impliers.iter().any(|&j| facts.state[j] == Tri::Yes) {
+            facts.state[i] = Tri::Yes;
+            facts.origin[i] = Origin::Derived;
+        }
+    }
     for (i, f) in kb.findings.iter().enumerate() {
         let Some(d) = &f.derived else { continue };
         if facts.origin[i] == Origin::Answer {

@@ -101,6 +101,8 @@ struct Index {
     group_of: Vec<usize>,
     /// Per finding: the finding a derived finding is computed from, if any.
     derived_source: Vec<Option<usize>>,
+    /// Per finding: the more specific findings that imply it.
+    implied_by: Vec<Vec<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -230,7 +232,9 @@ impl Index {
             .iter()
             .map(|x| x.derived.as_ref().and_then(|d| finding.get(&d.field).copied()))
             .collect();
+        let implied_by = kb.findings.iter().map(|x| f(&x.implied_by)).collect();
         Index {
+            implied_by,
             finding,
             reference,
             prior_pos,

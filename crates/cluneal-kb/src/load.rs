@@ -327,6 +327,7 @@ fn check(cx: &mut Cx, raw: &Raw) {
     let finding_by_id: BTreeMap<&str, &Finding> =
         raw.findings.iter().map(|(_, f)| (f.id.as_str(), f)).collect();
     let background = |id: &str| finding_by_id.get(id).and_then(|f| f.background.as_ref()).map(|b| b.value);
+    let yes_no = |id: &str| finding_by_id.get(id).is_some_and(|f| f.answer == AnswerType::YesNo);
     let mut settings: Vec<&str> = Vec::new();
 
     if let Some(meta) = &raw.meta {
@@ -396,6 +397,18 @@ fn check(cx: &mut Cx, raw: &Raw) {
         }
         for s in &f.sources {
             expect(cx, file, "reference", s, &refs);
+        }
+        for x in &f.implied_by {
+            expect(cx, file, "finding", x, &findings);
+            if x == &f.id {
+                cx.problem(file, Some(x), "a finding cannot imply itself");
+            }
+            if findings.contains(x.as_str()) && !yes_no(x) {
+                cx.problem(file, Some(x), format!("`implied_by` finding `{x}` must be yes/no"));
+            }
+        }
+        if !f.implied_by.is_empty() && f.answer != AnswerType::YesNo {
+            cx.problem(file, Some("implied_by"), "only a yes/no finding can be implied by others");
         }
         if let Some(b) = &f.background {
             sourced(cx, file, "background", b, (0.000_001, 0.9999), &refs);
@@ -491,8 +504,6 @@ fn check(cx: &mut Cx, raw: &Raw) {
             sourced(cx, file, "min_weeks", &t.min_weeks, (0.0, 520.0), &refs);
         }
     }
-
-    let yes_no = |id: &str| finding_by_id.get(id).is_some_and(|f| f.answer == AnswerType::YesNo);
 
     for (file, c) in &raw.conditions {
         for (k, v) in [

@@ -232,6 +232,12 @@ pub struct Finding {
     /// Also answered "yes" by a recorded treatment that did not help (the finding stays askable).
     #[serde(default)]
     pub from_treatments: Option<FromTreatments>,
+    /// A broader finding that any of these more specific ones implies: when one
+    /// is "yes" and this one was not answered, it counts as "yes" and is not asked
+    /// (for example low back pain, implied by pain just above the iliac crest).
+    /// It stays askable on its own for case reports that give only the broad fact.
+    #[serde(default)]
+    pub implied_by: Vec<String>,
     /// How often the finding is present among people seen for low back, buttock
     /// or hip pain whatever the cause: the comparison every condition's own
     /// frequency is set against. Required for findings used as evidence.

@@ -521,8 +521,10 @@ function scMap(body, errors) {
       if (chosen.length) {
         const findings = await kb('findings');
         const picked = new Set(chosen.map((s) => s.region));
+        const onMap = new Set(REGIONS.map((r) => r.region));
         for (const f of findings) {
-          if (!f.body_region || f.derived != null) continue;
+          // The map can only say "no" for the regions it shows; other sites are asked.
+          if (!onMap.has(f.body_region) || f.derived != null) continue;
           if (f.asked_by && f.asked_by !== 'patient') continue;
           sc.case.answers[f.id] = picked.has(f.body_region) ? 'yes' : 'no';
           sc.qtext[f.id] = f.question || f.label;
