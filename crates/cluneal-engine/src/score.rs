@@ -256,7 +256,8 @@ impl Model {
         }
         // Each owner keeps the rest of its prior as a single cause.
         for (owner, c) in kb.conditions.iter().enumerate() {
-            let shared: f64 = c.coexists.iter().map(|x| x.probability).sum::<f64>().min(0.9);
+            // Validation keeps the shares of one condition below 1 in total.
+            let shared: f64 = c.coexists.iter().map(|x| x.probability).sum();
             if shared > 0.0 {
                 let m = &mut self.conditions[owner];
                 m.prior_lo = m.prior_p.iter().map(|p| ln(p * (1.0 - shared))).collect();

@@ -588,6 +588,14 @@ fn check(cx: &mut Cx, raw: &Raw) {
             }
             expect(cx, file, "reference", &x.source, &refs);
         }
+        let shared: f64 = c.coexists.iter().map(|x| x.probability).sum();
+        if shared >= 1.0 {
+            cx.problem(
+                file,
+                Some("coexists"),
+                format!("coexistence probabilities sum to {shared}; they must stay below 1 (the rest is the condition alone)"),
+            );
+        }
         let mut seen = BTreeSet::new();
         for e in &c.evidence {
             if !seen.insert(e.finding.as_str()) {
