@@ -354,8 +354,6 @@ impl Engine {
             return Step::Ask { group: gid, prompt, multi_select: false, questions: vec![q] };
         }
         // A tick-all-that-apply group is asked whole, in knowledge-base order.
-        let all: Vec<&questions::Candidate> =
-            ranked.urgent.iter().chain(&ranked.gain).chain(&ranked.closing).collect();
         let questions = (0..self.kb.findings.len())
             .filter(|&f| {
                 self.index.group_of[f] == self.index.group_of[lead.finding]
@@ -364,9 +362,26 @@ impl Engine {
                     && !facts.settled(f)
             })
             .map(|f| {
-                let c = all.iter().find(|c| c.finding == f).map(|c| (*c).clone()).unwrap_or(
-                    questions::Candidate { finding: f, red_flag: self.index.flag_urgency[f], gain: 0.0 },
-                );
+                let find = |list: &[questions::Candidate]| list.iter().find(|c| c.finding == f).cloned();
+                // The ranking may leave out questions that cannot reach its head:
+                // those members are scored here.
+                let scored = || {
+                    let gain = questions::gain_of_question(self, scores, f);
+                    (gain > 0.0).then_some(questions::Candidate {
+                        finding: f,
+                        red_flag: self.index.flag_urgency[f],
+                        gain,
+                    })
+                };
+                let c = find(&ranked.urgent)
+                    .or_else(|| find(&ranked.gain))
+                    .or_else(scored)
+                    .or_else(|| find(&ranked.closing))
+                    .unwrap_or(questions::Candidate {
+                        finding: f,
+                        red_flag: self.index.flag_urgency[f],
+                        gain: 0.0,
+                    });
                 self.question(&c, scores, case.respondent)
             })
             .collect();
@@ -535,7 +550,7 @@ impl Engine {
             (0..kb.conditions.len()).filter(|&c| !self.model.conditions[c].exclusion).collect();
         let likely: Vec<usize> = specific.iter().copied().filter(|&c| scores.p[c] >= relevant).collect();
         let mut ranked = specific.clone();
-        ranked.sort_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
+        ranked.sort_unstable_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
         let mut in_play = likely.clone();
         for &c in ranked.iter().take(3) {
             if !in_play.contains(&c) {
@@ -620,7 +635,7 @@ impl Engine {
         // Conditions in ranked order (probability, then id = knowledge-base order),
         // so the results are built in place and never moved by a sort.
         let mut order: Vec<usize> = (0..kb.conditions.len()).collect();
-        order.sort_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
+        order.sort_unstable_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
         let mut out: Vec<ConditionResult<'_>> = Vec::with_capacity(kb.conditions.len());
         let mut keys: Vec<(f64, usize)> = Vec::with_capacity(64);
         for ci in order {
@@ -755,7 +770,7 @@ impl Engine {
                 })
             })
             .collect();
-        out.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.rank.cmp(&b.rank)));
+        out.sort_unstable_by(|a, b| b.probability.total_cmp(&a.probability).then(a.rank.cmp(&b.rank)));
         out
     }
 

@@ -7,7 +7,7 @@ use cluneal_kb::{AnswerType, AskedBy, KnowledgeBase, Urgency};
 use crate::Engine;
 use crate::case::Respondent;
 use crate::facts::Facts;
-use crate::score::{Model, Scores, factor_if};
+use crate::score::{Model, NO_GROUP, Scores, factor_if};
 
 /// log2(x) for x > 0, to about 1e-6: the exponent from the bits, and the
 /// mantissa m in [1, 2) from ln(m) = 2 artanh((m - 1) / (m + 1)). Fast and
@@ -55,8 +55,8 @@ fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnM
         let p = scores.p[c];
         let (odds, lo) = (scores.odds[c], scores.lo[c]);
         // Odds (and log-odds) after each answer.
-        let (f_yes, ln_yes) = factor_if(scores, c, e, true);
-        let (f_no, ln_no) = factor_if(scores, c, e, false);
+        let (f_yes, ln_yes) = factor_if(scores, e, true);
+        let (f_no, ln_no) = factor_if(scores, e, false);
         let (o_yes, o_no) = (odds * f_yes, odds * f_no);
         let p_yes = o_yes / (1.0 + o_yes);
         let p_no = o_no / (1.0 + o_no);
@@ -73,6 +73,37 @@ fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnM
         }
     }
     total
+}
+
+/// Rounding allowance of the ranking's bound, in bits (the fast `log2` is good to about 1e-6).
+const BOUND_SLACK: f64 = 1e-5;
+
+/// An upper bound on `gain_of` for finding `f`: per condition, the smaller of
+/// its entropy and the entry's capacity. Inside a correlation group that has
+/// already fired, the entry's effect depends on the group's lead, so only the
+/// entropy bounds it.
+fn bound_of(model: &Model, scores: &Scores, f: usize) -> f64 {
+    let mut total = 0.0;
+    for it in &model.bound_items[f] {
+        let h = scores.entropy[it.condition as usize];
+        let fired_group = it.slot != NO_GROUP && scores.groups.get(it.slot as usize).is_some_and(|g| g.any);
+        total += if fired_group { h } else { h.min(it.capacity) };
+    }
+    total
+}
+
+/// Expected information gain of asking finding `f`: its own yes/no answer, and
+/// for a scale, number or choice question, the yes/no findings derived from it.
+pub fn gain_of_question(engine: &Engine, scores: &Scores, f: usize) -> f64 {
+    let model = &engine.model;
+    let mut gain = 0.0;
+    if engine.kb.findings[f].answer == AnswerType::YesNo {
+        gain += gain_of(model, scores, f, |_, _| {});
+    }
+    for &d in &engine.derived_from[f] {
+        gain += gain_of(model, scores, d, |_, _| {});
+    }
+    gain
 }
 
 /// A candidate question and its score.
@@ -95,8 +126,9 @@ pub struct Ranked {
     /// Red-flag history questions that can lead to an `urgent` or `emergency` triage:
     /// asked before anything else, most urgent first, then in interview order.
     pub urgent: Vec<Candidate>,
-    /// Other questions by expected information gain: the first `next_questions`
-    /// of the knowledge base are sorted, largest first, and larger than the rest.
+    /// Other questions by expected information gain, largest first. The first
+    /// `next_questions` of the knowledge base are the best of all unanswered
+    /// questions; questions that provably cannot reach them may be left out.
     pub gain: Vec<Candidate>,
     /// Other red-flag questions (those leading at most to `soon`, and examination
     /// or test items): asked at the latest before the interview ends (earlier if
@@ -129,40 +161,57 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
             .then(group_order[a.finding].cmp(&group_order[b.finding]))
             .then(a.finding.cmp(&b.finding))
     };
-    urgent.sort_by(by_flag);
-    closing.sort_by(by_flag);
+    urgent.sort_unstable_by(by_flag);
+    closing.sort_unstable_by(by_flag);
     let mut in_urgent = vec![false; kb.findings.len()];
     for c in &urgent {
         in_urgent[c.finding] = true;
     }
-    let mut gain_list: Vec<Candidate> = Vec::new();
+    // Branch and bound: a question can tell no more about a condition than the
+    // condition's own uncertainty, nor more than its evidence entry's capacity.
+    // The questions with the largest bounds are scored first, to set the floor
+    // (the head-th best gain so far); any other question whose bound lies
+    // below the floor cannot enter the head, and only the head is ever read in
+    // order, so it is not scored.
+    let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(derived_from.len());
     for (f, derived) in derived_from.iter().enumerate() {
         if in_urgent[f] || facts.settled(f) || !askable(kb, f, respondent) {
             continue;
         }
-        let mut gain = 0.0;
+        let mut bound = 0.0;
         if kb.findings[f].answer == AnswerType::YesNo {
-            gain += gain_of(model, scores, f, |_, _| {});
+            bound += bound_of(model, scores, f);
         }
-        // A scale, number or choice question is worth what its derived yes/no findings are worth.
         for &d in derived {
-            gain += gain_of(model, scores, d, |_, _| {});
+            bound += bound_of(model, scores, d);
         }
-        if gain > 0.0 {
-            let red_flag = engine.index.flag_urgency[f];
-            gain_list.push(Candidate { finding: f, red_flag, gain });
+        if bound > 0.0 {
+            bounded.push((bound, f));
         }
     }
-    // Only the head of the ranking is ever read in order (the next questions and
-    // the stopping rule); the tail is looked up, not walked.
-    let by_gain = |a: &Candidate, b: &Candidate| b.gain.total_cmp(&a.gain).then(a.finding.cmp(&b.finding));
     let head = engine.kb.meta.engine.next_questions.max(1);
-    if gain_list.len() > head {
-        gain_list.select_nth_unstable_by(head, by_gain);
-        gain_list[..head].sort_by(by_gain);
-    } else {
-        gain_list.sort_by(by_gain);
+    let seed = 2 * head;
+    if bounded.len() > seed {
+        bounded.select_nth_unstable_by(seed, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     }
+    let by_gain = |a: &Candidate, b: &Candidate| b.gain.total_cmp(&a.gain).then(a.finding.cmp(&b.finding));
+    let mut gain_list: Vec<Candidate> = Vec::with_capacity(seed * 2);
+    // The best gains so far, largest first, at most `head` of them.
+    let mut best: Vec<f64> = Vec::with_capacity(head + 1);
+    for &(bound, f) in &bounded {
+        // The slack covers the fast logarithm's rounding, so a question whose
+        // gain equals its bound is still scored.
+        if best.len() >= head && bound + BOUND_SLACK < best[head - 1] {
+            continue;
+        }
+        let gain = gain_of_question(engine, scores, f);
+        if gain > 0.0 {
+            gain_list.push(Candidate { finding: f, red_flag: engine.index.flag_urgency[f], gain });
+            best.insert(best.partition_point(|&g| g >= gain), gain);
+            best.truncate(head);
+        }
+    }
+    gain_list.sort_unstable_by(by_gain);
     Ranked { urgent, gain: gain_list, closing }
 }
 
@@ -177,7 +226,7 @@ pub fn bears_on(model: &Model, scores: &Scores, derived_from: &[Vec<usize>], f: 
     for &d in &derived_from[f] {
         gain_of(model, scores, d, &mut add);
     }
-    by_condition.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    by_condition.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     by_condition
 }
 

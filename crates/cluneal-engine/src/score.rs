@@ -37,6 +37,14 @@ pub struct Ev {
     pub entry: usize,
     /// Index of the entry's reference in the knowledge base.
     pub source_ref: usize,
+    /// The most information, in bits, that the answer can carry about the
+    /// condition at any prior (the capacity of the yes/no channel the two
+    /// ratios define), or infinity when the ratios define no such channel.
+    /// Bounds the question ranking's search.
+    pub capacity: f64,
+    /// Where the state of this entry's correlation group for its hypothesis is
+    /// kept in `Scores::groups` (`NO_GROUP` outside a group).
+    pub slot: u32,
 }
 
 impl Ev {
@@ -61,8 +69,37 @@ impl Ev {
             group,
             entry,
             source_ref,
+            capacity: capacity(lr_pos, lr_neg),
+            slot: NO_GROUP,
         }
     }
+}
+
+/// Binary entropy in bits, exact (compile time only).
+fn h2(p: f64) -> f64 {
+    if p <= 0.0 || p >= 1.0 { 0.0 } else { -(p * p.log2() + (1.0 - p) * (1.0 - p).log2()) }
+}
+
+/// Capacity in bits of the yes/no channel with P(yes | condition) = a and
+/// P(yes | not) = b, where a / b and (1 - a) / (1 - b) are the two likelihood
+/// ratios. The mutual information H(q) - p h(a) - (1 - p) h(b) is concave in
+/// the prior p; it peaks where log2((1 - q) / q) = (h(a) - h(b)) / (a - b).
+fn capacity(lr_pos: f64, lr_neg: f64) -> f64 {
+    let spread = lr_pos - lr_neg;
+    // Ratios on the same side of 1 (or equal) describe no channel: no bound.
+    if !(spread.is_finite() && (lr_pos - 1.0) * (lr_neg - 1.0) < 0.0) {
+        return f64::INFINITY;
+    }
+    let b = (1.0 - lr_neg) / spread;
+    let a = lr_pos * b;
+    if !(a > 0.0 && a < 1.0 && b > 0.0 && b < 1.0) {
+        return f64::INFINITY;
+    }
+    let t = (h2(a) - h2(b)) / (a - b);
+    let q = 1.0 / (1.0 + t.exp2());
+    let p = ((q - b) / (a - b)).clamp(0.0, 1.0);
+    let q = b + p * (a - b);
+    (h2(q) - p * h2(a) - (1.0 - p) * h2(b)).max(0.0)
 }
 
 /// The residual weight of a correlation group (1 outside any group).
@@ -95,6 +132,20 @@ pub struct Model {
     pub group_weight: Vec<f64>,
     /// For each finding, the (condition, evidence position) pairs that use it.
     pub by_finding: Vec<Vec<(u32, u32)>>,
+    /// Number of (hypothesis, correlation group) pairs that occur in the evidence.
+    pub n_slots: usize,
+    /// `by_finding` with what the question ranking's bound reads, side by side.
+    pub bound_items: Vec<Vec<BoundItem>>,
+}
+
+/// One evidence entry as the question ranking's bound sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct BoundItem {
+    pub condition: u32,
+    /// `Ev::slot`.
+    pub slot: u32,
+    /// `Ev::capacity`.
+    pub capacity: f64,
 }
 
 pub fn logit(p: f64) -> f64 {
@@ -186,11 +237,53 @@ impl Model {
             })
             .collect::<Vec<CondModel>>();
         let n_conditions = conditions.len();
-        let mut model = Model { kind, conditions, pairs: Vec::new(), n_conditions, group_weight, by_finding };
+        let mut model = Model {
+            kind,
+            conditions,
+            pairs: Vec::new(),
+            n_conditions,
+            group_weight,
+            by_finding,
+            n_slots: 0,
+            bound_items: Vec::new(),
+        };
         if competing {
             model.add_pairs(kb, &group_of, &background);
         }
+        model.assign_slots();
         model
+    }
+
+    /// One group-state slot per correlation group that a hypothesis uses (its
+    /// evidence is sorted by group), so scoring keeps only the states that exist.
+    fn assign_slots(&mut self) {
+        let mut next = 0u32;
+        for c in &mut self.conditions {
+            let mut current = NO_GROUP;
+            for e in &mut c.evidence {
+                if e.group == NO_GROUP {
+                    continue;
+                }
+                if e.group != current {
+                    current = e.group;
+                    next += 1;
+                }
+                e.slot = next - 1;
+            }
+        }
+        self.n_slots = next as usize;
+        self.bound_items = self
+            .by_finding
+            .iter()
+            .map(|uses| {
+                uses.iter()
+                    .map(|&(c, k)| {
+                        let e = &self.conditions[c as usize].evidence[k as usize];
+                        BoundItem { condition: c, slot: e.slot, capacity: e.capacity }
+                    })
+                    .collect()
+            })
+            .collect();
     }
 
     /// Joint hypotheses for coexisting conditions (competing model). A pair
@@ -318,14 +411,14 @@ pub struct Scores {
     /// p / (1 - p), and the binary entropy of p in bits (for the question ranking).
     pub odds: Vec<f64>,
     pub entropy: Vec<f64>,
-    /// Per condition, per correlation group (row-major), the group state.
+    /// The state of each correlation group of each hypothesis (`Ev::slot`).
     pub groups: Vec<GroupState>,
-    pub n_groups: usize,
 }
 
 impl Scores {
-    pub fn group(&self, c: usize, g: u32) -> GroupState {
-        self.groups.get(c * self.n_groups + g as usize).copied().unwrap_or_default()
+    /// The state of the correlation group of evidence entry `e` (empty outside a group).
+    pub fn group_of(&self, e: &Ev) -> GroupState {
+        self.groups.get(e.slot as usize).copied().unwrap_or_default()
     }
 }
 
@@ -333,14 +426,12 @@ impl Scores {
 /// piece of evidence per condition (for the report).
 pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications>) -> Scores {
     let n = model.conditions.len();
-    let ng = model.group_weight.len();
     let mut s = Scores {
         lo: vec![0.0; n],
         p: vec![0.0; n],
         odds: vec![0.0; n],
         entropy: vec![0.0; n],
-        groups: vec![GroupState::default(); n * ng],
-        n_groups: ng,
+        groups: vec![GroupState::default(); model.n_slots],
     };
     if let Some(a) = applied.as_deref_mut() {
         a.items.clear();
@@ -394,8 +485,10 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
                 }
             }
             lo += gs.total(w);
-            gs.demote = ((w - 1.0) * gs.lead).exp();
-            s.groups[ci * ng + g as usize] = gs;
+            if gs.any {
+                gs.demote = ((w - 1.0) * gs.lead).exp();
+                s.groups[e.slot as usize] = gs;
+            }
             if gs.any
                 && let Some(a) = applied.as_deref_mut()
             {
@@ -502,12 +595,12 @@ pub fn ln_1m(p: f64) -> f64 {
 
 /// The factor on a condition's odds if finding `e` were answered `yes` (or no),
 /// and its natural log, both without calling `exp` or `ln`.
-pub fn factor_if(scores: &Scores, c: usize, e: &Ev, yes: bool) -> (f64, f64) {
+pub fn factor_if(scores: &Scores, e: &Ev, yes: bool) -> (f64, f64) {
     let (lr, lr_w, x) = if yes { (e.lr_pos, e.lr_pos_w, e.ln_pos) } else { (e.lr_neg, e.lr_neg_w, e.ln_neg) };
     if e.group == NO_GROUP {
         return (lr, x);
     }
-    let gs = scores.group(c, e.group);
+    let gs = scores.group_of(e);
     if !gs.any {
         (lr, x)
     } else if x.abs() > gs.lead.abs() {
