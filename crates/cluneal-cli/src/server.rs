@@ -89,7 +89,7 @@ pub fn serve(
     runtime()?.block_on(async {
         let store = Arc::new(open(storage).await?);
         let kind = store.kind();
-        let config = cluneal_server::Config { addr, web_dir };
+        let config = cluneal_server::Config { web_dir, ..cluneal_server::Config::new(addr) };
         cluneal_server::serve(
             config,
             Arc::new(engine),

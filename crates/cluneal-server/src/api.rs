@@ -58,28 +58,31 @@ pub async fn interview_next(State(s): State<AppState>, ApiJson(req): ApiJson<Nex
     ok_json(&body)
 }
 
-/// Who is asking: the token's name, `local` when the server runs without
-/// tokens, or a 401 problem when tokens are configured and none (valid) was sent.
+/// Who is asking: the token's name, `local` when the server runs in the open
+/// loopback mode, or a 401 problem when a token is required and none (valid)
+/// was sent. With no token left after a revocation, every request gets 401.
 async fn actor(s: &AppState, headers: &HeaderMap) -> Result<String, Problem> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    if s.store.token_count().await? == 0 {
+    if !s.auth.required(&s.store).await? {
         return Ok("local".into());
     }
-    match bearer {
-        Some(token) if !token.is_empty() => {
-            s.store.verify_token(token).await?.ok_or_else(Problem::unauthorized)
-        }
-        _ => Err(Problem::unauthorized()),
+    match bearer(headers) {
+        Some(token) => s.store.verify_token(token).await?.ok_or_else(Problem::unauthorized),
+        None => Err(Problem::unauthorized()),
     }
 }
 
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 pub async fn session(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let required = match s.store.token_count().await {
-        Ok(n) => n > 0,
+    let required = match s.auth.required(&s.store).await {
+        Ok(r) => r,
         Err(e) => return Problem::from(e).into_response(),
     };
     let authenticated = !required || actor(&s, &headers).await.is_ok();

@@ -6,6 +6,7 @@
 //! otherwise, and refuses any other address unless bearer tokens exist
 //! (`cluneal token create`). With tokens, saved cases and the audit log need
 //! one; `assess`, the interview, the knowledge base and the web pages stay open.
+//! Authentication never weakens while the server runs: see [`Auth`].
 
 mod api;
 mod openapi;
@@ -16,6 +17,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -29,10 +31,47 @@ pub use problem::Problem;
 /// Request bodies larger than this are refused with 413 (a case is a few KiB).
 pub const BODY_LIMIT: usize = 256 * 1024;
 
+/// Whether saved cases and the audit log need a bearer token.
+///
+/// Authentication never weakens while the server runs. It is required when the
+/// server listens beyond loopback, and, once any token has been seen, for the
+/// rest of the run: revoking the last token (`cluneal token revoke`, another
+/// process) then leaves every saved-case request refused with 401 instead of
+/// switching to the open loopback mode. Refusing the revocation instead would
+/// not be enough, as the command cannot know which servers are running on the
+/// same database. A restart re-reads the rule: without tokens the server only
+/// starts on loopback, in the open local mode.
+#[derive(Debug)]
+pub struct Auth {
+    /// Bound beyond loopback: a token is always required.
+    remote: bool,
+    /// A token existed at some point of this run.
+    seen_token: AtomicBool,
+}
+
+impl Auth {
+    pub fn new(remote: bool) -> Auth {
+        Auth { remote, seen_token: AtomicBool::new(false) }
+    }
+
+    /// Whether requests for saved cases need a valid token now.
+    pub async fn required(&self, store: &Store) -> Result<bool, cluneal_store::StoreError> {
+        if self.remote || self.seen_token.load(Ordering::SeqCst) {
+            return Ok(true);
+        }
+        if store.token_count().await? > 0 {
+            self.seen_token.store(true, Ordering::SeqCst);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     engine: Arc<Engine>,
     store: Arc<Store>,
+    auth: Arc<Auth>,
     kb_views: Arc<HashMap<&'static str, Vec<u8>>>,
     openapi: Arc<Vec<u8>>,
     web: Arc<web::Web>,
@@ -43,6 +82,18 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Serve the web app from this folder instead of the embedded copy (development).
     pub web_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Listen on `addr` with the embedded web app.
+    pub fn new(addr: SocketAddr) -> Config {
+        Config { addr, web_dir: None }
+    }
+
+    /// Listening beyond loopback (`0.0.0.0`, a LAN address, ...).
+    pub fn is_remote(&self) -> bool {
+        !self.addr.ip().is_loopback()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,13 +111,18 @@ pub enum ServeError {
 }
 
 /// The application: every route, with its state.
-pub fn router(engine: Arc<Engine>, store: Arc<Store>, web_dir: Option<PathBuf>) -> Router {
+pub fn router(engine: Arc<Engine>, store: Arc<Store>, config: &Config) -> Router {
+    router_with_auth(engine, store, config, Arc::new(Auth::new(config.is_remote())))
+}
+
+fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, auth: Arc<Auth>) -> Router {
     let state = AppState {
         kb_views: Arc::new(api::kb_views(engine.kb())),
         openapi: Arc::new(openapi::document(engine.kb())),
-        web: Arc::new(web::Web::new(web_dir)),
+        web: Arc::new(web::Web::new(config.web_dir.clone())),
         engine,
         store,
+        auth,
     };
     Router::new()
         .route("/healthz", get(api::healthz))
@@ -97,14 +153,18 @@ pub async fn serve(
     ready: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    if !config.addr.ip().is_loopback() && store.token_count().await? == 0 {
+    let tokens = store.token_count().await?;
+    if config.is_remote() && tokens == 0 {
         return Err(ServeError::NoAuthForRemote(config.addr));
     }
+    let auth = Arc::new(Auth::new(config.is_remote()));
+    // Tokens present at start count as seen: revoking them later keeps auth on.
+    auth.required(&store).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServeError::Bind { addr: config.addr, source })?;
     let addr = listener.local_addr()?;
-    let app = router(engine, store.clone(), config.web_dir);
+    let app = router_with_auth(engine, store.clone(), &config, auth);
     ready(addr);
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     store.close().await;

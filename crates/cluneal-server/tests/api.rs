@@ -20,11 +20,16 @@ struct Server {
 
 impl Server {
     async fn start(location: Location) -> Server {
+        Server::start_with(location, cluneal_server::Config::new("127.0.0.1:0".parse().expect("addr"))).await
+    }
+
+    /// Start with `config`; the base URL is always on loopback, whatever the
+    /// bound address (`0.0.0.0` is reached through 127.0.0.1).
+    async fn start_with(location: Location, config: cluneal_server::Config) -> Server {
         let engine = Arc::new(Engine::new(KnowledgeBase::embedded().expect("valid knowledge base")));
         let store = Arc::new(Store::open(&location).await.expect("store opens"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
-        let config = cluneal_server::Config { addr: "127.0.0.1:0".parse().expect("addr"), web_dir: None };
         let s = store.clone();
         let task = tokio::spawn(async move {
             cluneal_server::serve(
@@ -42,7 +47,8 @@ impl Server {
             .expect("server runs");
         });
         let addr = ready_rx.await.expect("server bound");
-        Server { base: format!("http://{addr}"), store, stop: Some(stop), task }
+        let base = format!("http://127.0.0.1:{}", addr.port());
+        Server { base, store, stop: Some(stop), task }
     }
 
     async fn stop(mut self) {
@@ -320,7 +326,7 @@ async fn the_api_works_on_postgres_when_a_server_is_available() {
 async fn a_non_loopback_address_is_refused_without_a_token() {
     let engine = Arc::new(Engine::new(KnowledgeBase::embedded().expect("valid knowledge base")));
     let store = Arc::new(Store::open(&Location::Sqlite(temp_db("remote"))).await.expect("store"));
-    let config = cluneal_server::Config { addr: "0.0.0.0:0".parse().expect("addr"), web_dir: None };
+    let config = cluneal_server::Config::new("0.0.0.0:0".parse().expect("addr"));
     let err = cluneal_server::serve(config, engine, store, |_| {}, async {}).await.expect_err("refused");
     assert!(err.to_string().contains("needs authentication"), "{err}");
 }
@@ -344,5 +350,63 @@ async fn saved_cases_survive_a_restart() {
         .await
         .expect("get");
     assert_eq!(got.status().as_u16(), 200);
+    server.stop().await;
+}
+
+/// Revoke `name` from another process's point of view: a second store on the
+/// same database, as `cluneal token revoke` would open.
+async fn revoke_elsewhere(db: &std::path::Path, name: &str) {
+    let other = Store::open(&Location::Sqlite(db.to_path_buf())).await.expect("store");
+    assert!(other.revoke_token(name).await.expect("revoke"));
+    other.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_the_last_token_keeps_a_remote_server_closed() {
+    let db = temp_db("revoke-remote");
+    let setup = Store::open(&Location::Sqlite(db.clone())).await.expect("store");
+    let token = setup.create_token("dr-lee").await.expect("token");
+    setup.close().await;
+    let config = cluneal_server::Config::new("0.0.0.0:0".parse().expect("addr"));
+    let server = Server::start_with(Location::Sqlite(db.clone()), config).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    post(&c, &format!("{b}/api/v1/cases"), &json!({"case": example("sgne.json")})).await;
+    problem(c.get(format!("{b}/api/v1/cases")).send().await.expect("get"), 401).await;
+    let ok = c.get(format!("{b}/api/v1/cases")).bearer_auth(&token).send().await.expect("get");
+    assert_eq!(ok.status().as_u16(), 200);
+
+    revoke_elsewhere(&db, "dr-lee").await;
+    assert_eq!(server.store.token_count().await.expect("count"), 0);
+    problem(c.get(format!("{b}/api/v1/cases")).send().await.expect("get"), 401).await;
+    problem(c.get(format!("{b}/api/v1/cases")).bearer_auth(&token).send().await.expect("get"), 401).await;
+    problem(c.get(format!("{b}/api/v1/audit")).send().await.expect("get"), 401).await;
+    problem(post(&c, &format!("{b}/api/v1/cases"), &json!({"case": example("sgne.json")})).await, 401).await;
+    let session: Value =
+        c.get(format!("{b}/api/v1/session")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(session, json!({"auth_required": true, "authenticated": false}));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_the_last_token_keeps_a_loopback_server_closed_until_restart() {
+    let db = temp_db("revoke-local");
+    let server = Server::start(Location::Sqlite(db.clone())).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    // Open local mode until a token exists, then closed for the rest of the run.
+    let list = c.get(format!("{b}/api/v1/cases")).send().await.expect("get");
+    assert_eq!(list.status().as_u16(), 200);
+    let other = Store::open(&Location::Sqlite(db.clone())).await.expect("store");
+    other.create_token("dr-lee").await.expect("token");
+    other.close().await;
+    problem(c.get(format!("{b}/api/v1/cases")).send().await.expect("get"), 401).await;
+    revoke_elsewhere(&db, "dr-lee").await;
+    problem(c.get(format!("{b}/api/v1/cases")).send().await.expect("get"), 401).await;
+    server.stop().await;
+    // A restart on loopback without tokens is the open local mode again, by choice of the operator.
+    let server = Server::start(Location::Sqlite(db)).await;
+    let list = c.get(format!("{}/api/v1/cases", server.base)).send().await.expect("get");
+    assert_eq!(list.status().as_u16(), 200);
     server.stop().await;
 }
