@@ -85,8 +85,37 @@ macro_rules! audit {
     };
 }
 
+/// How long a SQLite writer waits for another to finish: far above the few
+/// milliseconds a saved-case write takes, so only a stuck writer makes it fail.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct Store {
     backend: Backend,
+}
+
+/// Start a transaction that writes (every transaction here writes at least an
+/// audit entry). SQLite's default deferred transaction starts as a reader, and
+/// its upgrade to a writer fails at once with "database is locked" when another
+/// connection wrote in between: the busy timeout does not apply to that
+/// upgrade. `BEGIN IMMEDIATE` takes the write lock first, waiting up to the
+/// busy timeout. PostgreSQL needs nothing special: readers never block there.
+trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
 }
 
 /// A case to save: the case and its report as JSON, with what the list shows.
@@ -196,7 +225,8 @@ impl Store {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(5))
+            // Writers queue for the write lock this long before "database is locked".
+            .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -235,7 +265,7 @@ impl Store {
         let id = random_hex(16)?;
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO cases (id, label, case_json, report_json, kb_version, triage_level, top_condition, created_at, updated_at, created_by) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
@@ -272,7 +302,7 @@ impl Store {
     pub async fn get_case(&self, id: &str, actor: &str) -> Result<Option<CaseRecord>, StoreError> {
         let at = now();
         let row: Option<CaseRow> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<CaseRow> = sqlx::query_as(SELECT_CASE).bind(id).fetch_optional(&mut *tx).await?;
             if row.is_some() {
                 audit!(tx, &at, actor, "read", Some(id), "");
@@ -288,7 +318,7 @@ impl Store {
         let at = now();
         type Row = (String, String, String, String, String, String, String);
         let rows: Vec<Row> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let rows: Vec<Row> = sqlx::query_as(
                 "SELECT id, label, kb_version, triage_level, top_condition, created_at, updated_at \
                  FROM cases ORDER BY updated_at DESC, id",
@@ -322,7 +352,7 @@ impl Store {
     ) -> Result<Option<CaseRecord>, StoreError> {
         let at = now();
         let row: Option<CaseRow> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let changed = sqlx::query(
                 "UPDATE cases SET label = $2, case_json = $3, report_json = $4, kb_version = $5, \
                  triage_level = $6, top_condition = $7, updated_at = $8 WHERE id = $1",
@@ -354,7 +384,7 @@ impl Store {
     pub async fn delete_case(&self, id: &str, actor: &str) -> Result<bool, StoreError> {
         let at = now();
         let deleted = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query("DELETE FROM cases WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
             if n > 0 {
                 audit!(tx, &at, actor, "delete", Some(id), "");
