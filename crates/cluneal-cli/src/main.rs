@@ -93,6 +93,15 @@ enum Command {
         /// Serve the web app from this folder instead of the embedded copy (development).
         #[arg(long, value_name = "DIR")]
         web_dir: Option<PathBuf>,
+        /// Also answer requests for this host name (repeatable); by default only
+        /// `localhost` and loopback addresses, against DNS rebinding.
+        #[arg(
+            long = "allowed-host",
+            env = "CLUNEAL_ALLOWED_HOSTS",
+            value_delimiter = ',',
+            value_name = "NAME"
+        )]
+        allowed_hosts: Vec<String>,
     },
     /// Bearer tokens that protect saved cases (stored as SHA-256 digests only).
     Token {
@@ -213,9 +222,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Kb { command } => return kb(dir, command),
-        Command::Serve { host, port, storage, web_dir } => {
+        Command::Serve { host, port, storage, web_dir, allowed_hosts } => {
             let engine = Engine::new(knowledge::load(dir)?);
-            server::serve(engine, std::net::SocketAddr::new(host, port), &storage, web_dir)?;
+            let config = cluneal_server::Config {
+                web_dir,
+                allowed_hosts,
+                ..cluneal_server::Config::new(std::net::SocketAddr::new(host, port))
+            };
+            server::serve(engine, config, &storage)?;
         }
         Command::Token { command, storage } => server::token(command, &storage)?,
         Command::Audit { limit, storage } => server::audit(limit, &storage)?,

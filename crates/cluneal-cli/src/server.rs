@@ -2,7 +2,6 @@
 //! the storage location, and shutdown on Ctrl-C or SIGTERM.
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -80,16 +79,10 @@ async fn shutdown_signal() {
     }
 }
 
-pub fn serve(
-    engine: Engine,
-    addr: SocketAddr,
-    storage: &StorageArgs,
-    web_dir: Option<PathBuf>,
-) -> Result<()> {
+pub fn serve(engine: Engine, config: cluneal_server::Config, storage: &StorageArgs) -> Result<()> {
     runtime()?.block_on(async {
         let store = Arc::new(open(storage).await?);
         let kind = store.kind();
-        let config = cluneal_server::Config { web_dir, ..cluneal_server::Config::new(addr) };
         cluneal_server::serve(
             config,
             Arc::new(engine),

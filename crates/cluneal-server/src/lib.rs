@@ -9,6 +9,7 @@
 //! Authentication never weakens while the server runs: see [`Auth`].
 
 mod api;
+mod host;
 mod openapi;
 mod problem;
 mod web;
@@ -82,12 +83,15 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Serve the web app from this folder instead of the embedded copy (development).
     pub web_dir: Option<PathBuf>,
+    /// Host names answered besides loopback ones (`--allowed-host`); any other
+    /// `Host` gets 421, against DNS rebinding.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Config {
     /// Listen on `addr` with the embedded web app.
     pub fn new(addr: SocketAddr) -> Config {
-        Config { addr, web_dir: None }
+        Config { addr, web_dir: None, allowed_hosts: Vec::new() }
     }
 
     /// Listening beyond loopback (`0.0.0.0`, a LAN address, ...).
@@ -102,6 +106,8 @@ pub enum ServeError {
         "refusing to listen on `{0}`: saved cases are health data, so a non-loopback address needs authentication; create a token first with `cluneal token create NAME`"
     )]
     NoAuthForRemote(SocketAddr),
+    #[error("`{0}` is not a host name for `--allowed-host` (letters, digits, `-` and `.`, or an IP address)")]
+    InvalidAllowedHost(String),
     #[error("cannot listen on `{addr}`: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("the server stopped: {0}")]
@@ -116,6 +122,7 @@ pub fn router(engine: Arc<Engine>, store: Arc<Store>, config: &Config) -> Router
 }
 
 fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, auth: Arc<Auth>) -> Router {
+    let hosts = Arc::new(host::HostRule::new(&config.allowed_hosts, config.is_remote()));
     let state = AppState {
         kb_views: Arc::new(api::kb_views(engine.kb())),
         openapi: Arc::new(openapi::document(engine.kb())),
@@ -142,6 +149,7 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         .fallback(web::serve)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(hosts, host::check))
 }
 
 /// Bind, check the authentication rule, and serve until `shutdown` completes.
@@ -153,6 +161,9 @@ pub async fn serve(
     ready: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    if let Some(bad) = config.allowed_hosts.iter().find(|h| !host::valid_name(h)) {
+        return Err(ServeError::InvalidAllowedHost(bad.clone()));
+    }
     let tokens = store.token_count().await?;
     if config.is_remote() && tokens == 0 {
         return Err(ServeError::NoAuthForRemote(config.addr));

@@ -410,3 +410,48 @@ async fn revoking_the_last_token_keeps_a_loopback_server_closed_until_restart() 
     assert_eq!(list.status().as_u16(), 200);
     server.stop().await;
 }
+
+/// GET `path` with a forged `Host`, as a page on a rebinding domain would send.
+async fn get_with_host(c: &reqwest::Client, base: &str, path: &str, host: &str) -> reqwest::Response {
+    c.get(format!("{base}{path}")).header("host", host).send().await.expect("get")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_loopback_host_names_are_answered_by_default() {
+    let server = Server::start(Location::Sqlite(temp_db("host"))).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    let port = b.rsplit(':').next().expect("port");
+    for path in ["/api/v1/cases", "/healthz", "/", "/api/v1/audit"] {
+        let p = problem(get_with_host(&c, b, path, &format!("rebind.example:{port}")).await, 421).await;
+        assert!(p["detail"].as_str().expect("detail").contains("`rebind.example:"), "{p}");
+    }
+    problem(get_with_host(&c, b, "/api/v1/cases", "192.168.1.5").await, 421).await;
+    for host in
+        [format!("localhost:{port}"), "localhost".into(), format!("127.0.0.1:{port}"), "[::1]:1".into()]
+    {
+        let res = get_with_host(&c, b, "/api/v1/cases", &host).await;
+        assert_eq!(res.status().as_u16(), 200, "{host}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowed_hosts_are_answered_when_configured() {
+    let mut config = cluneal_server::Config::new("127.0.0.1:0".parse().expect("addr"));
+    config.allowed_hosts = vec!["clinic.example".into()];
+    let server = Server::start_with(Location::Sqlite(temp_db("allowed-host")), config).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    assert_eq!(get_with_host(&c, b, "/healthz", "Clinic.Example:8080").await.status().as_u16(), 200);
+    assert_eq!(get_with_host(&c, b, "/healthz", "localhost").await.status().as_u16(), 200);
+    problem(get_with_host(&c, b, "/healthz", "rebind.example").await, 421).await;
+    server.stop().await;
+
+    let engine = Arc::new(Engine::new(KnowledgeBase::embedded().expect("valid knowledge base")));
+    let store = Arc::new(Store::open(&Location::Sqlite(temp_db("bad-host"))).await.expect("store"));
+    let mut config = cluneal_server::Config::new("127.0.0.1:0".parse().expect("addr"));
+    config.allowed_hosts = vec!["a b".into()];
+    let err = cluneal_server::serve(config, engine, store, |_| {}, async {}).await.expect_err("refused");
+    assert!(err.to_string().contains("`a b` is not a host name"), "{err}");
+}
