@@ -10,6 +10,7 @@
 
 mod api;
 mod host;
+mod listen;
 mod openapi;
 mod problem;
 mod web;
@@ -27,6 +28,7 @@ use axum::routing::{get, post};
 use cluneal_engine::Engine;
 use cluneal_store::Store;
 
+pub use listen::Limits;
 pub use problem::Problem;
 
 /// Request bodies larger than this are refused with 413 (a case is a few KiB).
@@ -86,12 +88,14 @@ pub struct Config {
     /// Host names answered besides loopback ones (`--allowed-host`); any other
     /// `Host` gets 421, against DNS rebinding.
     pub allowed_hosts: Vec<String>,
+    /// Timeouts and the connection limit.
+    pub limits: Limits,
 }
 
 impl Config {
     /// Listen on `addr` with the embedded web app.
     pub fn new(addr: SocketAddr) -> Config {
-        Config { addr, web_dir: None, allowed_hosts: Vec::new() }
+        Config { addr, web_dir: None, allowed_hosts: Vec::new(), limits: Limits::default() }
     }
 
     /// Listening beyond loopback (`0.0.0.0`, a LAN address, ...).
@@ -150,6 +154,7 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(hosts, host::check))
+        .layer(axum::middleware::from_fn_with_state(config.limits.request_timeout, listen::request_timeout))
 }
 
 /// Bind, check the authentication rule, and serve until `shutdown` completes.
@@ -177,7 +182,7 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     let app = router_with_auth(engine, store.clone(), &config, auth);
     ready(addr);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    listen::run(listener, app, config.limits, shutdown).await;
     store.close().await;
     Ok(())
 }

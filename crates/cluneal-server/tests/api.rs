@@ -455,3 +455,117 @@ async fn allowed_hosts_are_answered_when_configured() {
     let err = cluneal_server::serve(config, engine, store, |_| {}, async {}).await.expect_err("refused");
     assert!(err.to_string().contains("`a b` is not a host name"), "{err}");
 }
+
+/// A server with short limits, and a raw TCP connection to it.
+async fn limited(name: &str, limits: cluneal_server::Limits) -> (Server, SocketAddr) {
+    let mut config = cluneal_server::Config::new("127.0.0.1:0".parse().expect("addr"));
+    config.limits = limits;
+    let server = Server::start_with(Location::Sqlite(temp_db(name)), config).await;
+    let addr = server.base.trim_start_matches("http://").parse().expect("addr");
+    (server, addr)
+}
+
+/// Read until the server closes the connection (or 10 s pass: then `None`).
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok().map(|()| String::from_utf8_lossy(&got).into_owned())
+}
+
+fn short_limits() -> cluneal_server::Limits {
+    cluneal_server::Limits {
+        header_read_timeout: std::time::Duration::from_secs(1),
+        request_timeout: std::time::Duration::from_secs(1),
+        ..cluneal_server::Limits::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_sending_headers_slowly_is_disconnected() {
+    use tokio::io::AsyncWriteExt;
+    let (server, addr) = limited("slow-headers", short_limits()).await;
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut read, mut write) = stream.into_split();
+    // One header line every 200 ms: bytes keep coming, the headers never end.
+    let trickle = tokio::spawn(async move {
+        let _ = write.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n").await;
+        for i in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            if write.write_all(format!("X-Slow-{i}: 1\r\n").as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    });
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        use tokio::io::AsyncReadExt;
+        let mut buf = [0u8; 1024];
+        loop {
+            match read.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the slow client was still connected after 10 s");
+    trickle.abort();
+    // Others are still served.
+    let res = reqwest::get(format!("{}/healthz", server.base)).await.expect("get");
+    assert_eq!(res.status().as_u16(), 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_is_closed() {
+    let (server, addr) = limited("idle", short_limits()).await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    assert!(read_until_closed(&mut stream).await.is_some(), "the idle connection stayed open");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_sent_too_slowly_gets_408() {
+    use tokio::io::AsyncWriteExt;
+    let (server, addr) = limited("slow-body", short_limits()).await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(
+            b"POST /api/v1/assess HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"age\": ",
+        )
+        .await
+        .expect("write");
+    let answer = read_until_closed(&mut stream).await.expect("the server answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_wait_for_a_free_slot() {
+    let limits = cluneal_server::Limits {
+        max_connections: 1,
+        header_read_timeout: std::time::Duration::from_secs(30),
+        ..cluneal_server::Limits::default()
+    };
+    let (server, addr) = limited("connection-limit", limits).await;
+    let idle = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    // Give the server time to accept the idle connection into the only slot.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let quick =
+        reqwest::Client::builder().timeout(std::time::Duration::from_millis(700)).build().expect("client");
+    assert!(quick.get(format!("{}/healthz", server.base)).send().await.is_err(), "served beyond the limit");
+    drop(idle);
+    let res = reqwest::get(format!("{}/healthz", server.base)).await.expect("get");
+    assert_eq!(res.status().as_u16(), 200);
+    server.stop().await;
+}
