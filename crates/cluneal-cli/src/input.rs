@@ -34,6 +34,10 @@ fn located(name: &str, e: &serde_json::Error) -> anyhow::Error {
 /// the file, line and column.
 pub fn parse_case(name: &str, text: &str) -> Result<Case> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| located(name, &e))?;
+    // `Value` (and serde) keep the last of a repeated key without a word.
+    if let Some(d) = cluneal_server::strict::find_duplicate_key(text) {
+        return Err(anyhow!("{name}:{}:{}: {d}", d.line, d.column));
+    }
     if value.get("case").is_some() && value.get("answers").is_none() {
         return serde_json::from_str::<Wrapped>(text).map(|w| w.case).map_err(|e| located(name, &e));
     }

@@ -254,3 +254,24 @@ fn committed_json_schemas_are_current() {
         );
     }
 }
+
+#[test]
+fn a_repeated_key_is_refused_and_named() {
+    let out = run_stdin(
+        &["assess", "-", "--format", "json"],
+        r#"{"answers":{"saddle_anaesthesia":"yes","saddle_anaesthesia":"no"}}"#,
+    );
+    let err = expect_error(&out);
+    assert!(err.contains("<stdin>:1:"), "{err}");
+    assert!(err.contains("`saddle_anaesthesia` appears more than once"), "{err}");
+    assert!(err.contains("`answers.saddle_anaesthesia`"), "{err}");
+    let out = run_stdin(&["assess", "-"], r#"{"age": 40, "block": {"pain_before": 8, "pain_before": 2}}"#);
+    assert!(expect_error(&out).contains("`pain_before` appears more than once"));
+    // The interview's answer file is a case too.
+    let dir = temp_dir("duplicate");
+    let file = dir.join("answers.json");
+    std::fs::write(&file, r#"{"respondent":"patient","answers":{"fever":"no","fever":"yes"}}"#)
+        .expect("write");
+    let out = run(&["interview", "--answers", file.to_str().expect("path")]);
+    assert!(expect_error(&out).contains("`fever` appears more than once"));
+}

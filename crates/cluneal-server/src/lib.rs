@@ -13,6 +13,7 @@ mod host;
 mod listen;
 mod openapi;
 mod problem;
+pub mod strict;
 mod web;
 
 use std::collections::HashMap;

@@ -156,6 +156,36 @@ async fn suite(location: Location) {
     let res = c.post(format!("{b}/api/v1/assess")).body("{}").send().await.expect("send");
     problem(res, 415).await;
     problem(c.get(format!("{b}/api/v1/nothing")).send().await.expect("send"), 404).await;
+    // A repeated key is refused wherever it is, never silently the last value.
+    for (url, body, path) in [
+        (
+            "assess",
+            r#"{"answers":{"saddle_anaesthesia":"yes","saddle_anaesthesia":"no"}}"#,
+            "answers.saddle_anaesthesia",
+        ),
+        ("assess", r#"{"age":40,"age":41}"#, "age"),
+        (
+            "interview/next",
+            r#"{"case":{"answers":{"fever":"no","fever":"yes"}},"asked":0}"#,
+            "case.answers.fever",
+        ),
+        ("cases", r#"{"case":{"answers":{"fever":"no","fever":"yes"}}}"#, "case.answers.fever"),
+    ] {
+        let res = c
+            .post(format!("{b}/api/v1/{url}"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        let p = problem(res, 422).await;
+        assert_eq!(p["errors"][0]["path"], path, "{p}");
+        let key = path.rsplit('.').next().expect("key");
+        assert!(
+            p["detail"].as_str().expect("detail").contains(&format!("`{key}` appears more than once")),
+            "{p}"
+        );
+    }
 
     // The interview: emergency signs first, as one tick-all question.
     let step: Value = post(
