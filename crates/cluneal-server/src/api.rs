@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use cluneal_engine::{Case, Step};
 use cluneal_kb::KnowledgeBase;
@@ -71,6 +72,22 @@ async fn actor(s: &AppState, headers: &HeaderMap) -> Result<String, Problem> {
     }
 }
 
+/// The authenticated caller, set by [`require_actor`].
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+/// Middleware on the saved-case and audit routes: authentication comes before
+/// the body is read, so a caller without a token gets 401, not 422.
+pub async fn require_actor(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+    match actor(&s, req.headers()).await {
+        Ok(who) => {
+            req.extensions_mut().insert(Actor(who));
+            next.run(req).await
+        }
+        Err(p) => p.into_response(),
+    }
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
@@ -135,11 +152,10 @@ fn prepare(s: &AppState, req: &SaveRequest) -> Result<NewCase, Problem> {
 
 pub async fn create_case(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Extension(Actor(who)): Extension<Actor>,
     ApiJson(req): ApiJson<SaveRequest>,
 ) -> Response {
     let result = async {
-        let who = actor(&s, &headers).await?;
         let new = prepare(&s, &req)?;
         let rec = s.store.create_case(&new, &who).await?;
         Ok::<_, Problem>(rec)
@@ -158,12 +174,8 @@ pub async fn create_case(
     }
 }
 
-pub async fn list_cases(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let result = async {
-        let who = actor(&s, &headers).await?;
-        Ok::<_, Problem>(s.store.list_cases(&who).await?)
-    }
-    .await;
+pub async fn list_cases(State(s): State<AppState>, Extension(Actor(who)): Extension<Actor>) -> Response {
+    let result = async { Ok::<_, Problem>(s.store.list_cases(&who).await?) }.await;
     match result {
         Ok(list) => ok_json(
             &list
@@ -185,9 +197,12 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-pub async fn get_case(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub async fn get_case(
+    State(s): State<AppState>,
+    Extension(Actor(who)): Extension<Actor>,
+    Path(id): Path<String>,
+) -> Response {
     let result = async {
-        let who = actor(&s, &headers).await?;
         if !valid_id(&id) {
             return Err(Problem::not_found("saved case with that id"));
         }
@@ -202,12 +217,11 @@ pub async fn get_case(State(s): State<AppState>, headers: HeaderMap, Path(id): P
 
 pub async fn update_case(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Extension(Actor(who)): Extension<Actor>,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SaveRequest>,
 ) -> Response {
     let result = async {
-        let who = actor(&s, &headers).await?;
         if !valid_id(&id) {
             return Err(Problem::not_found("saved case with that id"));
         }
@@ -224,9 +238,12 @@ pub async fn update_case(
     }
 }
 
-pub async fn delete_case(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub async fn delete_case(
+    State(s): State<AppState>,
+    Extension(Actor(who)): Extension<Actor>,
+    Path(id): Path<String>,
+) -> Response {
     let result = async {
-        let who = actor(&s, &headers).await?;
         if !valid_id(&id) || !s.store.delete_case(&id, &who).await? {
             return Err(Problem::not_found("saved case with that id"));
         }
@@ -241,11 +258,10 @@ pub async fn delete_case(State(s): State<AppState>, headers: HeaderMap, Path(id)
 
 pub async fn audit(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Extension(Actor(_who)): Extension<Actor>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let result = async {
-        actor(&s, &headers).await?;
         let limit = match q.get("limit") {
             None => 100,
             Some(v) => match v.parse::<i64>() {

@@ -136,15 +136,19 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         store,
         auth,
     };
+    // Saved cases and the audit log: authenticated before anything else is read.
+    let saved = Router::new()
+        .route("/api/v1/cases", get(api::list_cases).post(api::create_case))
+        .route("/api/v1/cases/{id}", get(api::get_case).put(api::update_case).delete(api::delete_case))
+        .route("/api/v1/audit", get(api::audit))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), api::require_actor));
     Router::new()
+        .merge(saved)
         .route("/healthz", get(api::healthz))
         .route("/api/openapi.json", get(openapi::serve))
         .route("/api/v1/assess", post(api::assess))
         .route("/api/v1/interview/next", post(api::interview_next))
         .route("/api/v1/session", get(api::session))
-        .route("/api/v1/cases", get(api::list_cases).post(api::create_case))
-        .route("/api/v1/cases/{id}", get(api::get_case).put(api::update_case).delete(api::delete_case))
-        .route("/api/v1/audit", get(api::audit))
         .route("/api/v1/kb", get(api::kb_root))
         .route("/api/v1/kb/{name}", get(api::kb_view))
         .route(
@@ -152,10 +156,32 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
             axum::routing::any(|| async { Problem::not_found("API route here").into_response() }),
         )
         .fallback(web::serve)
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                "this route does not answer that method",
+            )
+            .into_response()
+        })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(private_by_default))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(hosts, host::check))
         .layer(axum::middleware::from_fn_with_state(config.limits.request_timeout, listen::request_timeout))
+}
+
+/// Responses carry health data unless they say otherwise (the web app's files
+/// set their own caching): never stored by a cache, never content-sniffed.
+async fn private_by_default(mut res: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = res.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    res
 }
 
 /// Bind, check the authentication rule, and serve until `shutdown` completes.

@@ -599,3 +599,44 @@ async fn connections_beyond_the_limit_wait_for_a_free_slot() {
     assert_eq!(res.status().as_u16(), 200);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn methods_headers_and_the_order_of_checks() {
+    let server = Server::start(Location::Sqlite(temp_db("hardening"))).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    // The web app's files are only read.
+    for (method, path) in [("POST", "/"), ("DELETE", "/index.html"), ("TRACE", "/"), ("PUT", "/app.js")] {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let res = c.request(m, format!("{b}{path}")).send().await.expect("send");
+        assert_eq!(res.headers().get("allow").and_then(|v| v.to_str().ok()), Some("GET, HEAD"));
+        problem(res, 405).await;
+    }
+    assert_eq!(c.head(format!("{b}/")).send().await.expect("head").status().as_u16(), 200);
+    // A wrong method on an API route is problem+json too.
+    problem(c.delete(format!("{b}/api/v1/assess")).send().await.expect("send"), 405).await;
+    // Health data is never cached and never sniffed.
+    let res = post(&c, &format!("{b}/api/v1/assess"), &example("sgne.json")).await;
+    for res in [res, c.get(format!("{b}/api/v1/cases")).send().await.expect("get")] {
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(res.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+        assert_eq!(
+            res.headers().get("x-content-type-options").and_then(|v| v.to_str().ok()),
+            Some("nosniff")
+        );
+    }
+    // Without a token, 401 comes before any look at the body.
+    server.store.create_token("dr-lee").await.expect("token");
+    problem(post(&c, &format!("{b}/api/v1/cases"), &json!({"case": {"age": "old"}})).await, 401).await;
+    let res = c.put(format!("{b}/api/v1/cases/ffff")).json(&json!({"nope": 1})).send().await.expect("put");
+    problem(res, 401).await;
+    let res = c
+        .post(format!("{b}/api/v1/cases"))
+        .header("content-type", "application/json")
+        .body("{\"case\": ")
+        .send()
+        .await
+        .expect("post");
+    problem(res, 401).await;
+    server.stop().await;
+}
