@@ -67,7 +67,13 @@ async fn actor(s: &AppState, headers: &HeaderMap) -> Result<String, Problem> {
         return Ok("local".into());
     }
     match bearer(headers) {
-        Some(token) => s.store.verify_token(token).await?.ok_or_else(Problem::unauthorized),
+        Some(token) => match s.store.verify_token(token).await? {
+            Some(name) => Ok(name),
+            None => {
+                s.store.record_failed_login("a bearer token that is not valid").await?;
+                Err(Problem::unauthorized())
+            }
+        },
         None => Err(Problem::unauthorized()),
     }
 }

@@ -297,6 +297,19 @@ async fn suite(location: Location) {
         .await
         .expect("json");
     assert_eq!(audit[0]["actor"], "dr-lee");
+    // The token's creation and the attempt with a wrong token were audited.
+    let audit: Value = c
+        .get(format!("{b}/api/v1/audit?limit=10"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let actions: Vec<&str> =
+        audit.as_array().expect("audit").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"token_create") && actions.contains(&"login_failed"), "{actions:?}");
     assert_eq!(post(&c, &format!("{b}/api/v1/assess"), &example("sgne.json")).await.status().as_u16(), 200);
 
     // The knowledge base, read-only.

@@ -29,6 +29,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("a token name must be 1 to 100 characters without control characters, not `{0}`")]
+    InvalidTokenName(String),
     #[error("a token named `{0}` already exists")]
     TokenExists(String),
     #[error("cannot draw random bytes for an identifier: {0}")]
@@ -190,6 +192,10 @@ fn record(r: CaseRow) -> CaseRecord {
 /// One case by id, all columns (a literal, so the SQL stays static).
 const SELECT_CASE: &str = "SELECT id, label, case_json, report_json, kb_version, triage_level, top_condition, \
      created_at, updated_at, created_by FROM cases WHERE id = $1";
+
+/// The actor of token creation and revocation: whoever runs `cluneal token`
+/// on the database's machine (the store knows no other identity for them).
+const TOKEN_ADMIN: &str = "token-admin";
 
 /// Now, as RFC 3339 UTC. The clock is read here, at the edge, never in the engine.
 fn now() -> String {
@@ -411,20 +417,30 @@ impl Store {
     }
 
     /// Create a bearer token; the token itself is returned once and never stored.
+    /// The name shows in the audit log, so it may not hold control characters
+    /// (a newline would forge a line of `cluneal audit`). Audited.
     pub async fn create_token(&self, name: &str) -> Result<String, StoreError> {
+        if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(StoreError::InvalidTokenName(name.escape_debug().to_string()));
+        }
         let token = format!("cln_{}", random_hex(32)?);
         let at = now();
-        let result = on_pool!(self, pool => {
-            sqlx::query("INSERT INTO tokens (name, token_hash, created_at) VALUES ($1, $2, $3)")
-                .bind(name)
-                .bind(digest(&token))
-                .bind(&at)
-                .execute(pool)
-                .await
-                .map(|_| ())
+        let result: Result<(), sqlx::Error> = on_pool!(self, pool => {
+            async {
+                let mut tx = pool.begin_write().await?;
+                sqlx::query("INSERT INTO tokens (name, token_hash, created_at) VALUES ($1, $2, $3)")
+                    .bind(name)
+                    .bind(digest(&token))
+                    .bind(&at)
+                    .execute(&mut *tx)
+                    .await?;
+                audit!(tx, &at, TOKEN_ADMIN, "token_create", None::<&str>, name);
+                tx.commit().await
+            }
+            .await
         });
         match result {
-            Ok(_) => Ok(token),
+            Ok(()) => Ok(token),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 Err(StoreError::TokenExists(name.to_string()))
             }
@@ -439,12 +455,31 @@ impl Store {
         Ok(rows.into_iter().map(|(name, created_at)| TokenInfo { name, created_at }).collect())
     }
 
-    /// Revoke a token; `false` when there was none with that name.
+    /// Revoke a token; `false` when there was none with that name. Audited.
     pub async fn revoke_token(&self, name: &str) -> Result<bool, StoreError> {
+        let at = now();
         let n = on_pool!(self, pool => {
-            sqlx::query("DELETE FROM tokens WHERE name = $1").bind(name).execute(pool).await?.rows_affected()
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query("DELETE FROM tokens WHERE name = $1").bind(name).execute(&mut *tx).await?.rows_affected();
+            if n > 0 {
+                audit!(tx, &at, TOKEN_ADMIN, "token_revoke", None::<&str>, name);
+            }
+            tx.commit().await?;
+            n
         });
         Ok(n > 0)
+    }
+
+    /// Record a request that presented a bearer token that is not valid (the
+    /// token itself is never recorded).
+    pub async fn record_failed_login(&self, detail: &str) -> Result<(), StoreError> {
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            audit!(tx, &at, "unknown", "login_failed", None::<&str>, detail);
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// The name of the token, when it is valid.
