@@ -20,10 +20,14 @@ pub fn read_text(path: &Path) -> Result<(String, String)> {
     }
 }
 
-/// A vignette file wraps a case with its reference answer (see `docs/validation.md`).
-#[derive(serde::Deserialize)]
-struct Wrapped {
-    case: Case,
+/// What a file holds: decided by the command line, never guessed from its keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A case (`schemas/case.schema.json`).
+    Case,
+    /// A clinical vignette (`vignettes/*.json`): its `case` is used, checked
+    /// against the vignette format so no other field is dropped unread.
+    Vignette,
 }
 
 fn located(name: &str, e: &serde_json::Error) -> anyhow::Error {
@@ -32,17 +36,30 @@ fn located(name: &str, e: &serde_json::Error) -> anyhow::Error {
 
 /// Parse a case, or the `case` of a vignette file; a syntax or type error names
 /// the file, line and column.
-pub fn parse_case(name: &str, text: &str) -> Result<Case> {
+pub fn parse_case(name: &str, text: &str, kind: FileKind) -> Result<Case> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| located(name, &e))?;
-    if value.get("case").is_some() && value.get("answers").is_none() {
-        return serde_json::from_str::<Wrapped>(text).map(|w| w.case).map_err(|e| located(name, &e));
+    // `Value` (and serde) keep the last of a repeated key without a word.
+    if let Some(d) = cluneal_server::strict::find_duplicate_key(text) {
+        return Err(anyhow!("{name}:{}:{}: {d}", d.line, d.column));
     }
-    serde_json::from_str::<Case>(text).map_err(|e| located(name, &e))
+    match kind {
+        FileKind::Vignette => serde_json::from_str::<cluneal_eval::Vignette>(text)
+            .map(|v| v.case)
+            .map_err(|e| located(name, &e)),
+        FileKind::Case => serde_json::from_str::<Case>(text).map_err(|e| {
+            let err = located(name, &e);
+            if value.get("case").is_some() {
+                err.context("a vignette file? pass `--vignette` to assess its `case`")
+            } else {
+                err
+            }
+        }),
+    }
 }
 
-pub fn read_case(path: &Path) -> Result<Case> {
+pub fn read_case(path: &Path, kind: FileKind) -> Result<Case> {
     let (name, text) = read_text(path)?;
-    parse_case(&name, &text)
+    parse_case(&name, &text, kind)
 }
 
 /// serde_json appends " at line L column C"; the location is already in front.

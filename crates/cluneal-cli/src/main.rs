@@ -48,12 +48,18 @@ enum Command {
         case: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The file is a clinical vignette (`vignettes/*.json`): assess its `case`.
+        #[arg(long)]
+        vignette: bool,
     },
     /// The adaptive interview: one question at a time, then the report.
     Interview {
         /// Answer from this case file instead of the terminal ("unknown" where it is silent).
         #[arg(long, value_name = "FILE")]
         answers: Option<PathBuf>,
+        /// The answers file is a clinical vignette: answer from its `case`.
+        #[arg(long, requires = "answers")]
+        vignette: bool,
         /// Save the case built by the interview as JSON.
         #[arg(long, value_name = "FILE")]
         save: Option<PathBuf>,
@@ -93,6 +99,15 @@ enum Command {
         /// Serve the web app from this folder instead of the embedded copy (development).
         #[arg(long, value_name = "DIR")]
         web_dir: Option<PathBuf>,
+        /// Also answer requests for this host name (repeatable); by default only
+        /// `localhost` and loopback addresses, against DNS rebinding.
+        #[arg(
+            long = "allowed-host",
+            env = "CLUNEAL_ALLOWED_HOSTS",
+            value_delimiter = ',',
+            value_name = "NAME"
+        )]
+        allowed_hosts: Vec<String>,
     },
     /// Bearer tokens that protect saved cases (stored as SHA-256 digests only).
     Token {
@@ -166,27 +181,31 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     Ok(s)
 }
 
+fn file_kind(vignette: bool) -> input::FileKind {
+    if vignette { input::FileKind::Vignette } else { input::FileKind::Case }
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     let dir = cli.knowledge.as_deref();
     match cli.command {
-        Command::Assess { case, format } => {
+        Command::Assess { case, format, vignette } => {
             let engine = Engine::new(knowledge::load(dir)?);
             let (name, text) = input::read_text(&case)?;
-            let c = input::parse_case(&name, &text)?;
+            let c = input::parse_case(&name, &text, file_kind(vignette))?;
             let report = engine.assess(&c).map_err(|e| input::case_error(&name, &e))?;
             match format {
                 Format::Json => print(&json(&report)?)?,
                 Format::Text => print(&render::report(&report))?,
             }
         }
-        Command::Interview { answers, save, clinician, setting, format } => {
+        Command::Interview { answers, vignette, save, clinician, setting, format } => {
             let engine = Engine::new(knowledge::load(dir)?);
             let respondent = if clinician { Respondent::Clinician } else { Respondent::Patient };
             let base = Case { respondent, setting, ..Case::default() };
             let mut out = std::io::stdout().lock();
             let outcome = match &answers {
                 Some(path) => {
-                    let script = input::read_case(path)?;
+                    let script = input::read_case(path, file_kind(vignette))?;
                     interview::run(&engine, base, interview::Source::Script { answers: &script }, &mut out)?
                 }
                 None => {
@@ -213,9 +232,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Kb { command } => return kb(dir, command),
-        Command::Serve { host, port, storage, web_dir } => {
+        Command::Serve { host, port, storage, web_dir, allowed_hosts } => {
             let engine = Engine::new(knowledge::load(dir)?);
-            server::serve(engine, std::net::SocketAddr::new(host, port), &storage, web_dir)?;
+            let config = cluneal_server::Config {
+                web_dir,
+                allowed_hosts,
+                ..cluneal_server::Config::new(std::net::SocketAddr::new(host, port))
+            };
+            server::serve(engine, config, &storage)?;
         }
         Command::Token { command, storage } => server::token(command, &storage)?,
         Command::Audit { limit, storage } => server::audit(limit, &storage)?,

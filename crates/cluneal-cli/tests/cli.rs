@@ -254,3 +254,45 @@ fn committed_json_schemas_are_current() {
         );
     }
 }
+
+#[test]
+fn a_repeated_key_is_refused_and_named() {
+    let out = run_stdin(
+        &["assess", "-", "--format", "json"],
+        r#"{"answers":{"saddle_anaesthesia":"yes","saddle_anaesthesia":"no"}}"#,
+    );
+    let err = expect_error(&out);
+    assert!(err.contains("<stdin>:1:"), "{err}");
+    assert!(err.contains("`saddle_anaesthesia` appears more than once"), "{err}");
+    assert!(err.contains("`answers.saddle_anaesthesia`"), "{err}");
+    let out = run_stdin(&["assess", "-"], r#"{"age": 40, "block": {"pain_before": 8, "pain_before": 2}}"#);
+    assert!(expect_error(&out).contains("`pain_before` appears more than once"));
+    // The interview's answer file is a case too.
+    let dir = temp_dir("duplicate");
+    let file = dir.join("answers.json");
+    std::fs::write(&file, r#"{"respondent":"patient","answers":{"fever":"no","fever":"yes"}}"#)
+        .expect("write");
+    let out = run(&["interview", "--answers", file.to_str().expect("path")]);
+    assert!(expect_error(&out).contains("`fever` appears more than once"));
+}
+
+#[test]
+fn a_vignette_is_assessed_only_when_asked_for() {
+    // A top-level `case` no longer makes a file a vignette: the other fields were dropped unread.
+    let out = run_stdin(&["assess", "-"], r#"{"case":{},"age":-5,"block":{"pain_before":99}}"#);
+    let err = expect_error(&out);
+    assert!(err.contains("unknown field `case`"), "{err}");
+    assert!(err.contains("pass `--vignette`"), "{err}");
+    // With the flag, the file must be a whole vignette.
+    let out = run_stdin(&["assess", "-", "--vignette"], r#"{"case":{},"age":-5,"block":{"pain_before":99}}"#);
+    assert!(expect_error(&out).contains("<stdin>:1:"));
+    let vignette = std::fs::read_dir(root().join("vignettes"))
+        .expect("vignettes")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("a vignette");
+    let v = vignette.to_str().expect("path");
+    let out = run(&["assess", v, "--vignette", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(expect_error(&run(&["assess", v])).contains("pass `--vignette`"));
+}

@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use cluneal_engine::{Case, Step};
 use cluneal_kb::KnowledgeBase;
@@ -58,28 +59,53 @@ pub async fn interview_next(State(s): State<AppState>, ApiJson(req): ApiJson<Nex
     ok_json(&body)
 }
 
-/// Who is asking: the token's name, `local` when the server runs without
-/// tokens, or a 401 problem when tokens are configured and none (valid) was sent.
+/// Who is asking: the token's name, `local` when the server runs in the open
+/// loopback mode, or a 401 problem when a token is required and none (valid)
+/// was sent. With no token left after a revocation, every request gets 401.
 async fn actor(s: &AppState, headers: &HeaderMap) -> Result<String, Problem> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    if s.store.token_count().await? == 0 {
+    if !s.auth.required(&s.store).await? {
         return Ok("local".into());
     }
-    match bearer {
-        Some(token) if !token.is_empty() => {
-            s.store.verify_token(token).await?.ok_or_else(Problem::unauthorized)
-        }
-        _ => Err(Problem::unauthorized()),
+    match bearer(headers) {
+        Some(token) => match s.store.verify_token(token).await? {
+            Some(name) => Ok(name),
+            None => {
+                s.store.record_failed_login("a bearer token that is not valid").await?;
+                Err(Problem::unauthorized())
+            }
+        },
+        None => Err(Problem::unauthorized()),
     }
 }
 
+/// The authenticated caller, set by [`require_actor`].
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+/// Middleware on the saved-case and audit routes: authentication comes before
+/// the body is read, so a caller without a token gets 401, not 422.
+pub async fn require_actor(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+    match actor(&s, req.headers()).await {
+        Ok(who) => {
+            req.extensions_mut().insert(Actor(who));
+            next.run(req).await
+        }
+        Err(p) => p.into_response(),
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 pub async fn session(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let required = match s.store.token_count().await {
-        Ok(n) => n > 0,
+    let required = match s.auth.required(&s.store).await {
+        Ok(r) => r,
         Err(e) => return Problem::from(e).into_response(),
     };
     let authenticated = !required || actor(&s, &headers).await.is_ok();
@@ -132,11 +158,10 @@ fn prepare(s: &AppState, req: &SaveRequest) -> Result<NewCase, Problem> {
 
 pub async fn create_case(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Extension(Actor(who)): Extension<Actor>,
     ApiJson(req): ApiJson<SaveRequest>,
 ) -> Response {
     let result = async {
-        let who = actor(&s, &headers).await?;
         let new = prepare(&s, &req)?;
         let rec = s.store.create_case(&new, &who).await?;
         Ok::<_, Problem>(rec)
@@ -155,12 +180,8 @@ pub async fn create_case(
     }
 }
 
-pub async fn list_cases(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let result = async {
-        let who = actor(&s, &headers).await?;
-        Ok::<_, Problem>(s.store.list_cases(&who).await?)
-    }
-    .await;
+pub async fn list_cases(State(s): State<AppState>, Extension(Actor(who)): Extension<Actor>) -> Response {
+    let result = async { Ok::<_, Problem>(s.store.list_cases(&who).await?) }.await;
     match result {
         Ok(list) => ok_json(
             &list
@@ -182,9 +203,12 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-pub async fn get_case(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub async fn get_case(
+    State(s): State<AppState>,
+    Extension(Actor(who)): Extension<Actor>,
+    Path(id): Path<String>,
+) -> Response {
     let result = async {
-        let who = actor(&s, &headers).await?;
         if !valid_id(&id) {
             return Err(Problem::not_found("saved case with that id"));
         }
@@ -199,12 +223,11 @@ pub async fn get_case(State(s): State<AppState>, headers: HeaderMap, Path(id): P
 
 pub async fn update_case(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Extension(Actor(who)): Extension<Actor>,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SaveRequest>,
 ) -> Response {
     let result = async {
-        let who = actor(&s, &headers).await?;
         if !valid_id(&id) {
             return Err(Problem::not_found("saved case with that id"));
         }
@@ -221,9 +244,12 @@ pub async fn update_case(
     }
 }
 
-pub async fn delete_case(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub async fn delete_case(
+    State(s): State<AppState>,
+    Extension(Actor(who)): Extension<Actor>,
+    Path(id): Path<String>,
+) -> Response {
     let result = async {
-        let who = actor(&s, &headers).await?;
         if !valid_id(&id) || !s.store.delete_case(&id, &who).await? {
             return Err(Problem::not_found("saved case with that id"));
         }
@@ -238,11 +264,10 @@ pub async fn delete_case(State(s): State<AppState>, headers: HeaderMap, Path(id)
 
 pub async fn audit(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Extension(Actor(_who)): Extension<Actor>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let result = async {
-        actor(&s, &headers).await?;
         let limit = match q.get("limit") {
             None => 100,
             Some(v) => match v.parse::<i64>() {

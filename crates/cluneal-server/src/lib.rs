@@ -6,16 +6,21 @@
 //! otherwise, and refuses any other address unless bearer tokens exist
 //! (`cluneal token create`). With tokens, saved cases and the audit log need
 //! one; `assess`, the interview, the knowledge base and the web pages stay open.
+//! Authentication never weakens while the server runs: see [`Auth`].
 
 mod api;
+mod host;
+mod listen;
 mod openapi;
 mod problem;
+pub mod strict;
 mod web;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -24,15 +29,53 @@ use axum::routing::{get, post};
 use cluneal_engine::Engine;
 use cluneal_store::Store;
 
+pub use listen::Limits;
 pub use problem::Problem;
 
 /// Request bodies larger than this are refused with 413 (a case is a few KiB).
 pub const BODY_LIMIT: usize = 256 * 1024;
 
+/// Whether saved cases and the audit log need a bearer token.
+///
+/// Authentication never weakens while the server runs. It is required when the
+/// server listens beyond loopback, and, once any token has been seen, for the
+/// rest of the run: revoking the last token (`cluneal token revoke`, another
+/// process) then leaves every saved-case request refused with 401 instead of
+/// switching to the open loopback mode. Refusing the revocation instead would
+/// not be enough, as the command cannot know which servers are running on the
+/// same database. A restart re-reads the rule: without tokens the server only
+/// starts on loopback, in the open local mode.
+#[derive(Debug)]
+pub struct Auth {
+    /// Bound beyond loopback: a token is always required.
+    remote: bool,
+    /// A token existed at some point of this run.
+    seen_token: AtomicBool,
+}
+
+impl Auth {
+    pub fn new(remote: bool) -> Auth {
+        Auth { remote, seen_token: AtomicBool::new(false) }
+    }
+
+    /// Whether requests for saved cases need a valid token now.
+    pub async fn required(&self, store: &Store) -> Result<bool, cluneal_store::StoreError> {
+        if self.remote || self.seen_token.load(Ordering::SeqCst) {
+            return Ok(true);
+        }
+        if store.token_count().await? > 0 {
+            self.seen_token.store(true, Ordering::SeqCst);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     engine: Arc<Engine>,
     store: Arc<Store>,
+    auth: Arc<Auth>,
     kb_views: Arc<HashMap<&'static str, Vec<u8>>>,
     openapi: Arc<Vec<u8>>,
     web: Arc<web::Web>,
@@ -43,6 +86,23 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Serve the web app from this folder instead of the embedded copy (development).
     pub web_dir: Option<PathBuf>,
+    /// Host names answered besides loopback ones (`--allowed-host`); any other
+    /// `Host` gets 421, against DNS rebinding.
+    pub allowed_hosts: Vec<String>,
+    /// Timeouts and the connection limit.
+    pub limits: Limits,
+}
+
+impl Config {
+    /// Listen on `addr` with the embedded web app.
+    pub fn new(addr: SocketAddr) -> Config {
+        Config { addr, web_dir: None, allowed_hosts: Vec::new(), limits: Limits::default() }
+    }
+
+    /// Listening beyond loopback (`0.0.0.0`, a LAN address, ...).
+    pub fn is_remote(&self) -> bool {
+        !self.addr.ip().is_loopback()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +111,8 @@ pub enum ServeError {
         "refusing to listen on `{0}`: saved cases are health data, so a non-loopback address needs authentication; create a token first with `cluneal token create NAME`"
     )]
     NoAuthForRemote(SocketAddr),
+    #[error("`{0}` is not a host name for `--allowed-host` (letters, digits, `-` and `.`, or an IP address)")]
+    InvalidAllowedHost(String),
     #[error("cannot listen on `{addr}`: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("the server stopped: {0}")]
@@ -60,23 +122,33 @@ pub enum ServeError {
 }
 
 /// The application: every route, with its state.
-pub fn router(engine: Arc<Engine>, store: Arc<Store>, web_dir: Option<PathBuf>) -> Router {
+pub fn router(engine: Arc<Engine>, store: Arc<Store>, config: &Config) -> Router {
+    router_with_auth(engine, store, config, Arc::new(Auth::new(config.is_remote())))
+}
+
+fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, auth: Arc<Auth>) -> Router {
+    let hosts = Arc::new(host::HostRule::new(&config.allowed_hosts, config.is_remote()));
     let state = AppState {
         kb_views: Arc::new(api::kb_views(engine.kb())),
         openapi: Arc::new(openapi::document(engine.kb())),
-        web: Arc::new(web::Web::new(web_dir)),
+        web: Arc::new(web::Web::new(config.web_dir.clone())),
         engine,
         store,
+        auth,
     };
+    // Saved cases and the audit log: authenticated before anything else is read.
+    let saved = Router::new()
+        .route("/api/v1/cases", get(api::list_cases).post(api::create_case))
+        .route("/api/v1/cases/{id}", get(api::get_case).put(api::update_case).delete(api::delete_case))
+        .route("/api/v1/audit", get(api::audit))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), api::require_actor));
     Router::new()
+        .merge(saved)
         .route("/healthz", get(api::healthz))
         .route("/api/openapi.json", get(openapi::serve))
         .route("/api/v1/assess", post(api::assess))
         .route("/api/v1/interview/next", post(api::interview_next))
         .route("/api/v1/session", get(api::session))
-        .route("/api/v1/cases", get(api::list_cases).post(api::create_case))
-        .route("/api/v1/cases/{id}", get(api::get_case).put(api::update_case).delete(api::delete_case))
-        .route("/api/v1/audit", get(api::audit))
         .route("/api/v1/kb", get(api::kb_root))
         .route("/api/v1/kb/{name}", get(api::kb_view))
         .route(
@@ -84,8 +156,32 @@ pub fn router(engine: Arc<Engine>, store: Arc<Store>, web_dir: Option<PathBuf>) 
             axum::routing::any(|| async { Problem::not_found("API route here").into_response() }),
         )
         .fallback(web::serve)
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                "this route does not answer that method",
+            )
+            .into_response()
+        })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(private_by_default))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(hosts, host::check))
+        .layer(axum::middleware::from_fn_with_state(config.limits.request_timeout, listen::request_timeout))
+}
+
+/// Responses carry health data unless they say otherwise (the web app's files
+/// set their own caching): never stored by a cache, never content-sniffed.
+async fn private_by_default(mut res: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = res.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    res
 }
 
 /// Bind, check the authentication rule, and serve until `shutdown` completes.
@@ -97,16 +193,23 @@ pub async fn serve(
     ready: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    if !config.addr.ip().is_loopback() && store.token_count().await? == 0 {
+    if let Some(bad) = config.allowed_hosts.iter().find(|h| !host::valid_name(h)) {
+        return Err(ServeError::InvalidAllowedHost(bad.clone()));
+    }
+    let tokens = store.token_count().await?;
+    if config.is_remote() && tokens == 0 {
         return Err(ServeError::NoAuthForRemote(config.addr));
     }
+    let auth = Arc::new(Auth::new(config.is_remote()));
+    // Tokens present at start count as seen: revoking them later keeps auth on.
+    auth.required(&store).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServeError::Bind { addr: config.addr, source })?;
     let addr = listener.local_addr()?;
-    let app = router(engine, store.clone(), config.web_dir);
+    let app = router_with_auth(engine, store.clone(), &config, auth);
     ready(addr);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    listen::run(listener, app, config.limits, shutdown).await;
     store.close().await;
     Ok(())
 }

@@ -93,42 +93,61 @@ impl From<cluneal_store::StoreError> for Problem {
 }
 
 /// A JSON body whose rejections (bad syntax, wrong types, too large, wrong
-/// content type) come back as problem+json with what serde said and where.
+/// content type) come back as problem+json with what serde said and where; a
+/// key repeated anywhere in the body is refused (422) rather than silently
+/// taking its last value.
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
-    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = Problem;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => {
-                let status = rejection.status();
-                let (slug, title) = match &rejection {
-                    JsonRejection::JsonSyntaxError(_) => ("invalid-json", "The body is not valid JSON"),
-                    JsonRejection::JsonDataError(_) => {
-                        ("invalid-body", "The body does not match the expected shape")
-                    }
-                    JsonRejection::MissingJsonContentType(_) => {
-                        ("unsupported-media-type", "Send JSON with `Content-Type: application/json`")
-                    }
-                    _ if status == StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "The body is too large"),
-                    _ => ("invalid-body", "The body could not be read"),
-                };
-                let detail = rejection.body_text();
-                let mut p = Problem::new(status, slug, title, detail.clone());
-                // serde's message starts with the path of the field at fault.
-                if let JsonRejection::JsonDataError(_) = rejection {
-                    let inner = detail.split_once(": ").map_or(detail.as_str(), |(_, rest)| rest);
-                    let (path, message) = inner.split_once(": ").unwrap_or(("", inner));
-                    p.errors.push(FieldError { path: path.to_string(), message: message.to_string() });
-                }
-                Err(p)
-            }
+        // First as raw JSON: content type, size and syntax checked by axum as before.
+        let raw = match axum::Json::<Box<serde_json::value::RawValue>>::from_request(req, state).await {
+            Ok(axum::Json(raw)) => raw,
+            Err(rejection) => return Err(rejection_problem(rejection)),
+        };
+        if let Some(d) = crate::strict::find_duplicate_key(raw.get()) {
+            let mut p = Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "duplicate-key",
+                "The body repeats a key",
+                d.to_string(),
+            );
+            p.errors.push(FieldError {
+                path: d.path.clone(),
+                message: format!("the key `{}` appears more than once", d.key),
+            });
+            return Err(p);
         }
+        axum::Json::<T>::from_bytes(raw.get().as_bytes())
+            .map(|axum::Json(v)| ApiJson(v))
+            .map_err(rejection_problem)
     }
+}
+
+fn rejection_problem(rejection: JsonRejection) -> Problem {
+    let status = rejection.status();
+    let (slug, title) = match &rejection {
+        JsonRejection::JsonSyntaxError(_) => ("invalid-json", "The body is not valid JSON"),
+        JsonRejection::JsonDataError(_) => ("invalid-body", "The body does not match the expected shape"),
+        JsonRejection::MissingJsonContentType(_) => {
+            ("unsupported-media-type", "Send JSON with `Content-Type: application/json`")
+        }
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "The body is too large"),
+        _ => ("invalid-body", "The body could not be read"),
+    };
+    let detail = rejection.body_text();
+    let mut p = Problem::new(status, slug, title, detail.clone());
+    // serde's message starts with the path of the field at fault.
+    if let JsonRejection::JsonDataError(_) = rejection {
+        let inner = detail.split_once(": ").map_or(detail.as_str(), |(_, rest)| rest);
+        let (path, message) = inner.split_once(": ").unwrap_or(("", inner));
+        p.errors.push(FieldError { path: path.to_string(), message: message.to_string() });
+    }
+    p
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
@@ -53,6 +53,18 @@ impl Web {
 /// Any path that is not the API: a file of the web app, or the app itself
 /// (its pages are client-side routes).
 pub async fn serve(State(s): State<AppState>, req: Request) -> Response {
+    // Files are only read: POST /, DELETE /index.html or TRACE get 405.
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut res = Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            format!("the web app answers GET and HEAD, not `{}`", req.method()),
+        )
+        .into_response();
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return res;
+    }
     let path = req.uri().path().trim_start_matches('/');
     let name = if path.is_empty() { "index.html" } else { path };
     let (name, body) = match s.web.file(name) {

@@ -20,11 +20,16 @@ struct Server {
 
 impl Server {
     async fn start(location: Location) -> Server {
+        Server::start_with(location, cluneal_server::Config::new("127.0.0.1:0".parse().expect("addr"))).await
+    }
+
+    /// Start with `config`; the base URL is always on loopback, whatever the
+    /// bound address (`0.0.0.0` is reached through 127.0.0.1).
+    async fn start_with(location: Location, config: cluneal_server::Config) -> Server {
         let engine = Arc::new(Engine::new(KnowledgeBase::embedded().expect("valid knowledge base")));
         let store = Arc::new(Store::open(&location).await.expect("store opens"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
-        let config = cluneal_server::Config { addr: "127.0.0.1:0".parse().expect("addr"), web_dir: None };
         let s = store.clone();
         let task = tokio::spawn(async move {
             cluneal_server::serve(
@@ -42,7 +47,8 @@ impl Server {
             .expect("server runs");
         });
         let addr = ready_rx.await.expect("server bound");
-        Server { base: format!("http://{addr}"), store, stop: Some(stop), task }
+        let base = format!("http://127.0.0.1:{}", addr.port());
+        Server { base, store, stop: Some(stop), task }
     }
 
     async fn stop(mut self) {
@@ -150,6 +156,36 @@ async fn suite(location: Location) {
     let res = c.post(format!("{b}/api/v1/assess")).body("{}").send().await.expect("send");
     problem(res, 415).await;
     problem(c.get(format!("{b}/api/v1/nothing")).send().await.expect("send"), 404).await;
+    // A repeated key is refused wherever it is, never silently the last value.
+    for (url, body, path) in [
+        (
+            "assess",
+            r#"{"answers":{"saddle_anaesthesia":"yes","saddle_anaesthesia":"no"}}"#,
+            "answers.saddle_anaesthesia",
+        ),
+        ("assess", r#"{"age":40,"age":41}"#, "age"),
+        (
+            "interview/next",
+            r#"{"case":{"answers":{"fever":"no","fever":"yes"}},"asked":0}"#,
+            "case.answers.fever",
+        ),
+        ("cases", r#"{"case":{"answers":{"fever":"no","fever":"yes"}}}"#, "case.answers.fever"),
+    ] {
+        let res = c
+            .post(format!("{b}/api/v1/{url}"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        let p = problem(res, 422).await;
+        assert_eq!(p["errors"][0]["path"], path, "{p}");
+        let key = path.rsplit('.').next().expect("key");
+        assert!(
+            p["detail"].as_str().expect("detail").contains(&format!("`{key}` appears more than once")),
+            "{p}"
+        );
+    }
 
     // The interview: emergency signs first, as one tick-all question.
     let step: Value = post(
@@ -261,6 +297,19 @@ async fn suite(location: Location) {
         .await
         .expect("json");
     assert_eq!(audit[0]["actor"], "dr-lee");
+    // The token's creation and the attempt with a wrong token were audited.
+    let audit: Value = c
+        .get(format!("{b}/api/v1/audit?limit=10"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let actions: Vec<&str> =
+        audit.as_array().expect("audit").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"token_create") && actions.contains(&"login_failed"), "{actions:?}");
     assert_eq!(post(&c, &format!("{b}/api/v1/assess"), &example("sgne.json")).await.status().as_u16(), 200);
 
     // The knowledge base, read-only.
@@ -320,7 +369,7 @@ async fn the_api_works_on_postgres_when_a_server_is_available() {
 async fn a_non_loopback_address_is_refused_without_a_token() {
     let engine = Arc::new(Engine::new(KnowledgeBase::embedded().expect("valid knowledge base")));
     let store = Arc::new(Store::open(&Location::Sqlite(temp_db("remote"))).await.expect("store"));
-    let config = cluneal_server::Config { addr: "0.0.0.0:0".parse().expect("addr"), web_dir: None };
+    let config = cluneal_server::Config::new("0.0.0.0:0".parse().expect("addr"));
     let err = cluneal_server::serve(config, engine, store, |_| {}, async {}).await.expect_err("refused");
     assert!(err.to_string().contains("needs authentication"), "{err}");
 }
@@ -344,5 +393,263 @@ async fn saved_cases_survive_a_restart() {
         .await
         .expect("get");
     assert_eq!(got.status().as_u16(), 200);
+    server.stop().await;
+}
+
+/// Revoke `name` from another process's point of view: a second store on the
+/// same database, as `cluneal token revoke` would open.
+async fn revoke_elsewhere(db: &std::path::Path, name: &str) {
+    let other = Store::open(&Location::Sqlite(db.to_path_buf())).await.expect("store");
+    assert!(other.revoke_token(name).await.expect("revoke"));
+    other.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_the_last_token_keeps_a_remote_server_closed() {
+    let db = temp_db("revoke-remote");
+    let setup = Store::open(&Location::Sqlite(db.clone())).await.expect("store");
+    let token = setup.create_token("dr-lee").await.expect("token");
+    setup.close().await;
+    let config = cluneal_server::Config::new("0.0.0.0:0".parse().expect("addr"));
+    let server = Server::start_with(Location::Sqlite(db.clone()), config).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    post(&c, &format!("{b}/api/v1/cases"), &json!({"case": example("sgne.json")})).await;
+    problem(c.get(format!("{b}/api/v1/cases")).send().await.expect("get"), 401).await;
+    let ok = c.get(format!("{b}/api/v1/cases")).bearer_auth(&token).send().await.expect("get");
+    assert_eq!(ok.status().as_u16(), 200);
+
+    revoke_elsewhere(&db, "dr-lee").await;
+    assert_eq!(server.store.token_count().await.expect("count"), 0);
+    problem(c.get(format!("{b}/api/v1/cases")).send().await.expect("get"), 401).await;
+    problem(c.get(format!("{b}/api/v1/cases")).bearer_auth(&token).send().await.expect("get"), 401).await;
+    problem(c.get(format!("{b}/api/v1/audit")).send().await.expect("get"), 401).await;
+    problem(post(&c, &format!("{b}/api/v1/cases"), &json!({"case": example("sgne.json")})).await, 401).await;
+    let session: Value =
+        c.get(format!("{b}/api/v1/session")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(session, json!({"auth_required": true, "authenticated": false}));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_the_last_token_keeps_a_loopback_server_closed_until_restart() {
+    let db = temp_db("revoke-local");
+    let server = Server::start(Location::Sqlite(db.clone())).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    // Open local mode until a token exists, then closed for the rest of the run.
+    let list = c.get(format!("{b}/api/v1/cases")).send().await.expect("get");
+    assert_eq!(list.status().as_u16(), 200);
+    let other = Store::open(&Location::Sqlite(db.clone())).await.expect("store");
+    other.create_token("dr-lee").await.expect("token");
+    other.close().await;
+    problem(c.get(format!("{b}/api/v1/cases")).send().await.expect("get"), 401).await;
+    revoke_elsewhere(&db, "dr-lee").await;
+    problem(c.get(format!("{b}/api/v1/cases")).send().await.expect("get"), 401).await;
+    server.stop().await;
+    // A restart on loopback without tokens is the open local mode again, by choice of the operator.
+    let server = Server::start(Location::Sqlite(db)).await;
+    let list = c.get(format!("{}/api/v1/cases", server.base)).send().await.expect("get");
+    assert_eq!(list.status().as_u16(), 200);
+    server.stop().await;
+}
+
+/// GET `path` with a forged `Host`, as a page on a rebinding domain would send.
+async fn get_with_host(c: &reqwest::Client, base: &str, path: &str, host: &str) -> reqwest::Response {
+    c.get(format!("{base}{path}")).header("host", host).send().await.expect("get")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_loopback_host_names_are_answered_by_default() {
+    let server = Server::start(Location::Sqlite(temp_db("host"))).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    let port = b.rsplit(':').next().expect("port");
+    for path in ["/api/v1/cases", "/healthz", "/", "/api/v1/audit"] {
+        let p = problem(get_with_host(&c, b, path, &format!("rebind.example:{port}")).await, 421).await;
+        assert!(p["detail"].as_str().expect("detail").contains("`rebind.example:"), "{p}");
+    }
+    problem(get_with_host(&c, b, "/api/v1/cases", "192.168.1.5").await, 421).await;
+    for host in
+        [format!("localhost:{port}"), "localhost".into(), format!("127.0.0.1:{port}"), "[::1]:1".into()]
+    {
+        let res = get_with_host(&c, b, "/api/v1/cases", &host).await;
+        assert_eq!(res.status().as_u16(), 200, "{host}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowed_hosts_are_answered_when_configured() {
+    let mut config = cluneal_server::Config::new("127.0.0.1:0".parse().expect("addr"));
+    config.allowed_hosts = vec!["clinic.example".into()];
+    let server = Server::start_with(Location::Sqlite(temp_db("allowed-host")), config).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    assert_eq!(get_with_host(&c, b, "/healthz", "Clinic.Example:8080").await.status().as_u16(), 200);
+    assert_eq!(get_with_host(&c, b, "/healthz", "localhost").await.status().as_u16(), 200);
+    problem(get_with_host(&c, b, "/healthz", "rebind.example").await, 421).await;
+    server.stop().await;
+
+    let engine = Arc::new(Engine::new(KnowledgeBase::embedded().expect("valid knowledge base")));
+    let store = Arc::new(Store::open(&Location::Sqlite(temp_db("bad-host"))).await.expect("store"));
+    let mut config = cluneal_server::Config::new("127.0.0.1:0".parse().expect("addr"));
+    config.allowed_hosts = vec!["a b".into()];
+    let err = cluneal_server::serve(config, engine, store, |_| {}, async {}).await.expect_err("refused");
+    assert!(err.to_string().contains("`a b` is not a host name"), "{err}");
+}
+
+/// A server with short limits, and a raw TCP connection to it.
+async fn limited(name: &str, limits: cluneal_server::Limits) -> (Server, SocketAddr) {
+    let mut config = cluneal_server::Config::new("127.0.0.1:0".parse().expect("addr"));
+    config.limits = limits;
+    let server = Server::start_with(Location::Sqlite(temp_db(name)), config).await;
+    let addr = server.base.trim_start_matches("http://").parse().expect("addr");
+    (server, addr)
+}
+
+/// Read until the server closes the connection (or 10 s pass: then `None`).
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok().map(|()| String::from_utf8_lossy(&got).into_owned())
+}
+
+fn short_limits() -> cluneal_server::Limits {
+    cluneal_server::Limits {
+        header_read_timeout: std::time::Duration::from_secs(1),
+        request_timeout: std::time::Duration::from_secs(1),
+        ..cluneal_server::Limits::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_sending_headers_slowly_is_disconnected() {
+    use tokio::io::AsyncWriteExt;
+    let (server, addr) = limited("slow-headers", short_limits()).await;
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut read, mut write) = stream.into_split();
+    // One header line every 200 ms: bytes keep coming, the headers never end.
+    let trickle = tokio::spawn(async move {
+        let _ = write.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n").await;
+        for i in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            if write.write_all(format!("X-Slow-{i}: 1\r\n").as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    });
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        use tokio::io::AsyncReadExt;
+        let mut buf = [0u8; 1024];
+        loop {
+            match read.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the slow client was still connected after 10 s");
+    trickle.abort();
+    // Others are still served.
+    let res = reqwest::get(format!("{}/healthz", server.base)).await.expect("get");
+    assert_eq!(res.status().as_u16(), 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_is_closed() {
+    let (server, addr) = limited("idle", short_limits()).await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    assert!(read_until_closed(&mut stream).await.is_some(), "the idle connection stayed open");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_sent_too_slowly_gets_408() {
+    use tokio::io::AsyncWriteExt;
+    let (server, addr) = limited("slow-body", short_limits()).await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(
+            b"POST /api/v1/assess HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"age\": ",
+        )
+        .await
+        .expect("write");
+    let answer = read_until_closed(&mut stream).await.expect("the server answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_wait_for_a_free_slot() {
+    let limits = cluneal_server::Limits {
+        max_connections: 1,
+        header_read_timeout: std::time::Duration::from_secs(30),
+        ..cluneal_server::Limits::default()
+    };
+    let (server, addr) = limited("connection-limit", limits).await;
+    let idle = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    // Give the server time to accept the idle connection into the only slot.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let quick =
+        reqwest::Client::builder().timeout(std::time::Duration::from_millis(700)).build().expect("client");
+    assert!(quick.get(format!("{}/healthz", server.base)).send().await.is_err(), "served beyond the limit");
+    drop(idle);
+    let res = reqwest::get(format!("{}/healthz", server.base)).await.expect("get");
+    assert_eq!(res.status().as_u16(), 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn methods_headers_and_the_order_of_checks() {
+    let server = Server::start(Location::Sqlite(temp_db("hardening"))).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    // The web app's files are only read.
+    for (method, path) in [("POST", "/"), ("DELETE", "/index.html"), ("TRACE", "/"), ("PUT", "/app.js")] {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let res = c.request(m, format!("{b}{path}")).send().await.expect("send");
+        assert_eq!(res.headers().get("allow").and_then(|v| v.to_str().ok()), Some("GET, HEAD"));
+        problem(res, 405).await;
+    }
+    assert_eq!(c.head(format!("{b}/")).send().await.expect("head").status().as_u16(), 200);
+    // A wrong method on an API route is problem+json too.
+    problem(c.delete(format!("{b}/api/v1/assess")).send().await.expect("send"), 405).await;
+    // Health data is never cached and never sniffed.
+    let res = post(&c, &format!("{b}/api/v1/assess"), &example("sgne.json")).await;
+    for res in [res, c.get(format!("{b}/api/v1/cases")).send().await.expect("get")] {
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(res.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+        assert_eq!(
+            res.headers().get("x-content-type-options").and_then(|v| v.to_str().ok()),
+            Some("nosniff")
+        );
+    }
+    // Without a token, 401 comes before any look at the body.
+    server.store.create_token("dr-lee").await.expect("token");
+    problem(post(&c, &format!("{b}/api/v1/cases"), &json!({"case": {"age": "old"}})).await, 401).await;
+    let res = c.put(format!("{b}/api/v1/cases/ffff")).json(&json!({"nope": 1})).send().await.expect("put");
+    problem(res, 401).await;
+    let res = c
+        .post(format!("{b}/api/v1/cases"))
+        .header("content-type", "application/json")
+        .body("{\"case\": ")
+        .send()
+        .await
+        .expect("post");
+    problem(res, 401).await;
     server.stop().await;
 }

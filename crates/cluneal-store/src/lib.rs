@@ -29,6 +29,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("a token name must be 1 to 100 characters without control characters, not `{0}`")]
+    InvalidTokenName(String),
     #[error("a token named `{0}` already exists")]
     TokenExists(String),
     #[error("cannot draw random bytes for an identifier: {0}")]
@@ -85,8 +87,37 @@ macro_rules! audit {
     };
 }
 
+/// How long a SQLite writer waits for another to finish: far above the few
+/// milliseconds a saved-case write takes, so only a stuck writer makes it fail.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct Store {
     backend: Backend,
+}
+
+/// Start a transaction that writes (every transaction here writes at least an
+/// audit entry). SQLite's default deferred transaction starts as a reader, and
+/// its upgrade to a writer fails at once with "database is locked" when another
+/// connection wrote in between: the busy timeout does not apply to that
+/// upgrade. `BEGIN IMMEDIATE` takes the write lock first, waiting up to the
+/// busy timeout. PostgreSQL needs nothing special: readers never block there.
+trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
 }
 
 /// A case to save: the case and its report as JSON, with what the list shows.
@@ -162,6 +193,10 @@ fn record(r: CaseRow) -> CaseRecord {
 const SELECT_CASE: &str = "SELECT id, label, case_json, report_json, kb_version, triage_level, top_condition, \
      created_at, updated_at, created_by FROM cases WHERE id = $1";
 
+/// The actor of token creation and revocation: whoever runs `cluneal token`
+/// on the database's machine (the store knows no other identity for them).
+const TOKEN_ADMIN: &str = "token-admin";
+
 /// Now, as RFC 3339 UTC. The clock is read here, at the edge, never in the engine.
 fn now() -> String {
     time::OffsetDateTime::now_utc()
@@ -196,7 +231,8 @@ impl Store {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(5))
+            // Writers queue for the write lock this long before "database is locked".
+            .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -235,7 +271,7 @@ impl Store {
         let id = random_hex(16)?;
         let at = now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO cases (id, label, case_json, report_json, kb_version, triage_level, top_condition, created_at, updated_at, created_by) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
@@ -272,7 +308,7 @@ impl Store {
     pub async fn get_case(&self, id: &str, actor: &str) -> Result<Option<CaseRecord>, StoreError> {
         let at = now();
         let row: Option<CaseRow> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<CaseRow> = sqlx::query_as(SELECT_CASE).bind(id).fetch_optional(&mut *tx).await?;
             if row.is_some() {
                 audit!(tx, &at, actor, "read", Some(id), "");
@@ -288,7 +324,7 @@ impl Store {
         let at = now();
         type Row = (String, String, String, String, String, String, String);
         let rows: Vec<Row> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let rows: Vec<Row> = sqlx::query_as(
                 "SELECT id, label, kb_version, triage_level, top_condition, created_at, updated_at \
                  FROM cases ORDER BY updated_at DESC, id",
@@ -322,7 +358,7 @@ impl Store {
     ) -> Result<Option<CaseRecord>, StoreError> {
         let at = now();
         let row: Option<CaseRow> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let changed = sqlx::query(
                 "UPDATE cases SET label = $2, case_json = $3, report_json = $4, kb_version = $5, \
                  triage_level = $6, top_condition = $7, updated_at = $8 WHERE id = $1",
@@ -354,7 +390,7 @@ impl Store {
     pub async fn delete_case(&self, id: &str, actor: &str) -> Result<bool, StoreError> {
         let at = now();
         let deleted = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query("DELETE FROM cases WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
             if n > 0 {
                 audit!(tx, &at, actor, "delete", Some(id), "");
@@ -381,20 +417,30 @@ impl Store {
     }
 
     /// Create a bearer token; the token itself is returned once and never stored.
+    /// The name shows in the audit log, so it may not hold control characters
+    /// (a newline would forge a line of `cluneal audit`). Audited.
     pub async fn create_token(&self, name: &str) -> Result<String, StoreError> {
+        if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(StoreError::InvalidTokenName(name.escape_debug().to_string()));
+        }
         let token = format!("cln_{}", random_hex(32)?);
         let at = now();
-        let result = on_pool!(self, pool => {
-            sqlx::query("INSERT INTO tokens (name, token_hash, created_at) VALUES ($1, $2, $3)")
-                .bind(name)
-                .bind(digest(&token))
-                .bind(&at)
-                .execute(pool)
-                .await
-                .map(|_| ())
+        let result: Result<(), sqlx::Error> = on_pool!(self, pool => {
+            async {
+                let mut tx = pool.begin_write().await?;
+                sqlx::query("INSERT INTO tokens (name, token_hash, created_at) VALUES ($1, $2, $3)")
+                    .bind(name)
+                    .bind(digest(&token))
+                    .bind(&at)
+                    .execute(&mut *tx)
+                    .await?;
+                audit!(tx, &at, TOKEN_ADMIN, "token_create", None::<&str>, name);
+                tx.commit().await
+            }
+            .await
         });
         match result {
-            Ok(_) => Ok(token),
+            Ok(()) => Ok(token),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 Err(StoreError::TokenExists(name.to_string()))
             }
@@ -409,12 +455,31 @@ impl Store {
         Ok(rows.into_iter().map(|(name, created_at)| TokenInfo { name, created_at }).collect())
     }
 
-    /// Revoke a token; `false` when there was none with that name.
+    /// Revoke a token; `false` when there was none with that name. Audited.
     pub async fn revoke_token(&self, name: &str) -> Result<bool, StoreError> {
+        let at = now();
         let n = on_pool!(self, pool => {
-            sqlx::query("DELETE FROM tokens WHERE name = $1").bind(name).execute(pool).await?.rows_affected()
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query("DELETE FROM tokens WHERE name = $1").bind(name).execute(&mut *tx).await?.rows_affected();
+            if n > 0 {
+                audit!(tx, &at, TOKEN_ADMIN, "token_revoke", None::<&str>, name);
+            }
+            tx.commit().await?;
+            n
         });
         Ok(n > 0)
+    }
+
+    /// Record a request that presented a bearer token that is not valid (the
+    /// token itself is never recorded).
+    pub async fn record_failed_login(&self, detail: &str) -> Result<(), StoreError> {
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            audit!(tx, &at, "unknown", "login_failed", None::<&str>, detail);
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// The name of the token, when it is valid.

@@ -1,0 +1,128 @@
+//! Repeated keys in JSON objects. serde (and serde_json's `Value`) keep the
+//! last value of a repeated map key without a word, so
+//! `{"answers":{"saddle_anaesthesia":"yes","saddle_anaesthesia":"no"}}` would
+//! quietly assess "no". Bodies and case files are checked here first, by the
+//! API and the CLI alike, and a repeated key anywhere is refused.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// The first key that appears twice in one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// Where the second occurrence is, e.g. `answers.saddle_anaesthesia` or `blocks[0].pain_before`.
+    pub path: String,
+    pub key: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for DuplicateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the key `{}` appears more than once (at `{}`); give each key once", self.key, self.path)
+    }
+}
+
+/// The first repeated key of `text`, if any. Text that is not valid JSON gives
+/// `None`: the real parser reports that with its own message.
+pub fn find_duplicate_key(text: &str) -> Option<DuplicateKey> {
+    let found = RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    match (Walk { path: String::new(), found: &found }).deserialize(&mut de) {
+        Ok(()) => None,
+        Err(e) => found.into_inner().map(|(path, key)| DuplicateKey {
+            path,
+            key,
+            line: e.line(),
+            column: e.column(),
+        }),
+    }
+}
+
+fn child(parent: &str, key: &str) -> String {
+    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
+}
+
+/// Walks any JSON value, remembering the path, and stops at a repeated key.
+struct Walk<'a> {
+    path: String,
+    found: &'a RefCell<Option<(String, String)>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        while seq
+            .next_element_seed(Walk { path: format!("{}[{i}]", self.path), found: self.found })?
+            .is_some()
+        {
+            i += 1;
+        }
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = BTreeSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = child(&self.path, &key);
+            if seen.contains(&key) {
+                *self.found.borrow_mut() = Some((path, key));
+                return Err(de::Error::custom("repeated key"));
+            }
+            map.next_value_seed(Walk { path, found: self.found })?;
+            seen.insert(key);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_key_is_found_at_any_depth() {
+        let d = find_duplicate_key(r#"{"answers":{"saddle_anaesthesia":"yes","saddle_anaesthesia":"no"}}"#)
+            .expect("found");
+        assert_eq!((d.path.as_str(), d.key.as_str()), ("answers.saddle_anaesthesia", "saddle_anaesthesia"));
+        let d = find_duplicate_key(r#"{"blocks":[{"pain_before":1},{"pain_before":2,"pain_before":3}]}"#)
+            .expect("found");
+        assert_eq!(d.path, "blocks[1].pain_before");
+        // Escapes are decoded before comparing.
+        assert!(find_duplicate_key(r#"{"age":1,"a\u0067e":2}"#).is_some());
+        assert_eq!(find_duplicate_key(r#"{"a":{"x":1},"b":{"x":1},"c":[1,1]}"#), None);
+        assert_eq!(find_duplicate_key(r#"{"a": "#), None);
+    }
+}
