@@ -183,6 +183,10 @@ pub fn interpret<'k>(p: &'k BlockProtocol, r: &BlockRecord) -> (Outcome, BlockRe
 
 /// Set each protocol's result finding from the block records. A block record
 /// outranks a typed answer for the same finding (it carries the measurements).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "finding and protocol indices come from the validated knowledge base the engine was built from"
+)]
 pub fn apply(kb: &KnowledgeBase, case: &Case, facts: &mut Facts, notes: &mut Vec<String>) {
     for r in case.all_blocks() {
         let Some(pi) = protocol_index(kb, r) else {
@@ -216,5 +220,7 @@ pub fn apply(kb: &KnowledgeBase, case: &Case, facts: &mut Facts, notes: &mut Vec
 
 /// Interpretations of every block record, for the report.
 pub fn results<'k>(kb: &'k KnowledgeBase, case: &Case) -> Vec<BlockResult<'k>> {
-    case.all_blocks().filter_map(|r| protocol_index(kb, r).map(|pi| interpret(&kb.blocks[pi], r).1)).collect()
+    case.all_blocks()
+        .filter_map(|r| protocol_index(kb, r).and_then(|pi| kb.blocks.get(pi)).map(|p| interpret(p, r).1))
+        .collect()
 }

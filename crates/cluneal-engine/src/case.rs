@@ -18,6 +18,7 @@ pub struct Case {
     /// Age in years.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age: Option<f64>,
+    /// Sex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<Sex>,
     /// Care setting whose priors apply (a setting id of the knowledge base, e.g.
@@ -55,16 +56,21 @@ impl Case {
     }
 }
 
+/// Sex, as the case records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
+    /// Female.
     Female,
+    /// Male.
     Male,
+    /// Other or not said.
     Other,
 }
 
 impl Sex {
+    /// The snake_case name used in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Sex::Female => "female",
@@ -74,18 +80,23 @@ impl Sex {
     }
 }
 
+/// Which side hurts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sides {
+    /// The left side.
     Left,
+    /// The right side.
     Right,
+    /// Both sides.
     Both,
     /// In the middle of the back, neither side more than the other.
     Central,
 }
 
 impl Sides {
+    /// The snake_case name used in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Sides::Left => "left",
@@ -96,11 +107,14 @@ impl Sides {
     }
 }
 
+/// Who answers: it picks the wording of questions and messages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Respondent {
+    /// The patient.
     Patient,
+    /// A clinician (the default).
     #[default]
     Clinician,
 }
@@ -108,14 +122,20 @@ pub enum Respondent {
 /// An answer to one finding.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
+    /// Present.
     Yes,
+    /// Absent.
     No,
+    /// Not known (the same as not answering).
     Unknown,
+    /// A number (scale and number findings).
     Number(f64),
+    /// One of the finding's options (choice findings).
     Choice(String),
 }
 
 impl Answer {
+    /// The answer as it is written in a case file.
     pub fn describe(&self) -> String {
         match self {
             Answer::Yes => "yes".into(),
@@ -209,18 +229,24 @@ pub struct BlockRecord {
     /// Local anaesthetic and any steroid used, e.g. "lidocaine 1% 3 mL".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
+    /// Which side was injected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side: Option<Sides>,
+    /// How the needle was guided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guidance: Option<Guidance>,
 }
 
+/// How a block needle was guided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Guidance {
+    /// By landmarks.
     Landmark,
+    /// By ultrasound.
     Ultrasound,
+    /// By fluoroscopy.
     Fluoroscopy,
 }
 
@@ -229,8 +255,10 @@ pub enum Guidance {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BlockReading {
+    /// Minutes after the injection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes: Option<f64>,
+    /// Hours after the injection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<f64>,
     /// Pain (0-10) at that time.
@@ -255,12 +283,14 @@ impl BlockReading {
 pub struct TreatmentTried {
     /// Treatment id in the knowledge base (e.g. `nsaids`).
     pub treatment: String,
+    /// How it worked.
     pub response: Response,
     /// For how many weeks it was tried.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weeks: Option<f64>,
 }
 
+/// How a tried treatment worked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
@@ -276,6 +306,7 @@ pub enum Response {
 }
 
 impl Response {
+    /// The snake_case name used in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Response::Good => "good",

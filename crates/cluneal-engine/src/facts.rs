@@ -60,6 +60,7 @@ impl Facts {
 pub struct CaseProblem {
     /// A path into the case, e.g. `answers.crest_tenderness` or `block.readings[1].pain`.
     pub path: String,
+    /// What is wrong, in lower case, user input in backticks.
     pub message: String,
 }
 
@@ -89,6 +90,10 @@ fn range(problems: &mut Vec<CaseProblem>, path: &str, v: f64, lo: f64, hi: f64) 
 }
 
 /// Check a case against the knowledge base and build its facts.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "finding indices come from the engine's index tables, and `Facts` has one slot per finding of the same knowledge base"
+)]
 pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseError> {
     let kb = &engine.kb;
     let n = kb.findings.len();
@@ -212,6 +217,10 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
 }
 
 /// Fill in derived findings that were not answered directly.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "finding indices come from the engine's index tables, and `Facts` has one slot per finding of the same knowledge base"
+)]
 fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
     let kb = &engine.kb;
     // A treatment that did not help answers "persistent pain despite treatment"-type findings.

@@ -18,8 +18,7 @@ mod score;
 mod triage;
 mod workup;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
 
 use cluneal_kb::{AnswerType, ConditionModel, KnowledgeBase, Urgency};
 
@@ -51,24 +50,38 @@ pub struct Engine {
     index: Index,
 }
 
-/// Id to index. FNV-1a hashing: ids are short, trusted strings from the
-/// knowledge base, so a fast hash beats the DoS-resistant default.
-type IdMap = HashMap<String, usize, BuildHasherDefault<Fnv>>;
+use idmap::IdMap;
 
-#[derive(Default)]
-struct Fnv(u64);
+/// Id to index, for lookups only. The one hash map of the pure crates, so the
+/// ban in `clippy.toml` is lifted here alone, with its reason.
+mod idmap {
+    #![expect(
+        clippy::disallowed_types,
+        reason = "lookups only, never iterated, so hash order cannot reach a report; FNV keeps the case's answer lookups fast"
+    )]
 
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+    use std::collections::HashMap;
+    use std::hash::{BuildHasherDefault, Hasher};
+
+    /// Id to index. FNV-1a hashing: ids are short, trusted strings from the
+    /// knowledge base, so a fast hash beats the DoS-resistant default.
+    pub type IdMap = HashMap<String, usize, BuildHasherDefault<Fnv>>;
+
+    #[derive(Default)]
+    pub struct Fnv(u64);
+
+    impl Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            self.0
         }
-        self.0 = h;
+        fn write(&mut self, bytes: &[u8]) {
+            let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+            for b in bytes {
+                h ^= u64::from(*b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+            self.0 = h;
+        }
     }
 }
 
@@ -115,10 +128,14 @@ struct Diagnostic {
 }
 
 impl Index {
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
+    )]
     fn build(kb: &KnowledgeBase) -> Index {
         let finding: IdMap = kb.findings.iter().enumerate().map(|(i, f)| (f.id.clone(), i)).collect();
         let reference: IdMap = kb.references.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
-        let condition: HashMap<&str, usize> =
+        let condition: BTreeMap<&str, usize> =
             kb.conditions.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
         let f = |ids: &[String]| ids.iter().filter_map(|x| finding.get(x).copied()).collect::<Vec<_>>();
         let c = |ids: &[String]| {
@@ -258,16 +275,30 @@ impl Index {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step<'k> {
     /// Ask these questions: one, or several from a tick-all-that-apply group.
-    Ask { group: String, prompt: String, multi_select: bool, questions: Vec<NextQuestion<'k>> },
+    Ask {
+        /// The question group's id.
+        group: String,
+        /// The group's prompt for the respondent.
+        prompt: String,
+        /// Whether the questions are answered together (tick all that apply).
+        multi_select: bool,
+        /// The questions.
+        questions: Vec<NextQuestion<'k>>,
+    },
     /// Stop: the picture is settled (or nothing useful is left to ask).
-    Done { reason: String },
+    Done {
+        /// Why the interview stops.
+        reason: String,
+    },
 }
 
 /// The interview's next move and the triage of the answers so far (an
 /// emergency must be shown at once, before anything else is asked).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Next<'k> {
+    /// Ask or stop.
     pub step: Step<'k>,
+    /// The triage of the answers so far.
     pub triage: Triage<'k>,
 }
 
@@ -286,8 +317,13 @@ impl Engine {
         let screen = triage::red_flag_findings(&kb, &flags);
         let mut derived_from = vec![Vec::new(); kb.findings.len()];
         for (i, f) in kb.findings.iter().enumerate() {
-            if let Some(src) = f.derived.as_ref().and_then(|d| kb.finding_index(&d.field)) {
-                derived_from[src].push(i);
+            if let Some(from) = f
+                .derived
+                .as_ref()
+                .and_then(|d| kb.finding_index(&d.field))
+                .and_then(|s| derived_from.get_mut(s))
+            {
+                from.push(i);
             }
         }
         let group_order =
@@ -296,6 +332,7 @@ impl Engine {
         Engine { kb, model, flags, screen, derived_from, group_order, citations, index }
     }
 
+    /// The knowledge base the engine was built from.
     pub fn kb(&self) -> &KnowledgeBase {
         &self.kb
     }
@@ -328,6 +365,10 @@ impl Engine {
         Ok(Next { step, triage })
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
+    )]
     fn step(&self, case: &Case, asked: usize, facts: &Facts, scores: &Scores, tri: &Triage<'_>) -> Step<'_> {
         let ranked = questions::rank(self, facts, scores, case.respondent);
         let status = self.status(tri, scores, &ranked, Some(asked));
@@ -395,6 +436,10 @@ impl Engine {
         }
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
+    )]
     fn specific_leader(&self, scores: &Scores) -> Option<usize> {
         (0..self.kb.conditions.len())
             .filter(|&c| !self.model.conditions[c].exclusion)
@@ -408,6 +453,10 @@ impl Engine {
         self.diagnosis_stop(scores, ranked, asked).is_some()
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
+    )]
     fn diagnosis_stop(
         &self,
         scores: &Scores,
@@ -468,6 +517,10 @@ impl Engine {
         }
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
+    )]
     fn question(&self, c: &questions::Candidate, scores: &Scores, r: Respondent) -> NextQuestion<'_> {
         let f = &self.kb.findings[c.finding];
         let reason = match c.red_flag {
@@ -514,6 +567,10 @@ impl Engine {
         }
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
+    )]
     fn report(
         &self,
         case: &Case,
@@ -624,6 +681,10 @@ impl Engine {
         }
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
+    )]
     fn differential(
         &self,
         facts: &Facts,
@@ -774,6 +835,10 @@ impl Engine {
         out
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
+    )]
     fn criteria(&self, facts: &Facts) -> Vec<CriteriaResult<'_>> {
         let kb = &self.kb;
         kb.criteria
@@ -819,11 +884,13 @@ impl Engine {
 /// A simulated interview: what was asked, in order, and the case it built.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transcript {
+    /// The case the answers built.
     pub case: Case,
     /// Finding ids in the order they were asked.
     pub asked: Vec<String>,
     /// Prompts shown (a tick-all group counts once).
     pub prompts: usize,
+    /// Why the interview stopped.
     pub stop_reason: String,
 }
 

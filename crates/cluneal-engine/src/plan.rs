@@ -23,13 +23,17 @@ pub struct PlanInput<'k, 'a> {
 }
 
 fn finding_state(kb: &KnowledgeBase, facts: &Facts, id: &str) -> Tri {
-    kb.finding_index(id).map_or(Tri::Unknown, |i| facts.state[i])
+    kb.finding_index(id).and_then(|i| facts.state.get(i).copied()).unwrap_or(Tri::Unknown)
 }
 
 fn tried<'a>(case: &'a Case, id: &str) -> Option<&'a crate::case::TreatmentTried> {
     case.treatments_tried.iter().rev().find(|t| t.treatment == id)
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "condition, plan-step and exercise indices come from the engine's index tables, built from the same knowledge base"
+)]
 fn step_result<'k>(input: &PlanInput<'k, '_>, si: usize, focus: usize) -> PlanStepResult<'k> {
     let kb = input.kb;
     let step = &kb.plan_steps[si];
@@ -57,6 +61,10 @@ fn step_result<'k>(input: &PlanInput<'k, '_>, si: usize, focus: usize) -> PlanSt
     }
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "condition, plan-step and exercise indices come from the engine's index tables, built from the same knowledge base"
+)]
 pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
     let kb = input.kb;
     let focus = &kb.conditions[input.focus];
@@ -161,6 +169,10 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
     }
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "condition, plan-step and exercise indices come from the engine's index tables, built from the same knowledge base"
+)]
 fn exercises<'k>(
     input: &PlanInput<'k, '_>,
     on_hold: bool,

@@ -47,6 +47,10 @@ pub fn entropy(p: f64) -> f64 {
 /// Expected information gain of answering yes/no finding `f`, per condition.
 /// The chance of a "yes" is the one that keeps the expected posterior equal to
 /// the current probability, so correlated findings are priced consistently.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
+)]
 fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnMut(usize, f64)) -> f64 {
     let mut total = 0.0;
     for &(c, k) in &model.by_finding[f] {
@@ -82,6 +86,10 @@ const BOUND_SLACK: f64 = 1e-5;
 /// its entropy and the entry's capacity. Inside a correlation group that has
 /// already fired, the entry's effect depends on the group's lead, so only the
 /// entropy bounds it.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
+)]
 fn bound_of(model: &Model, scores: &Scores, f: usize) -> f64 {
     let mut total = 0.0;
     for it in &model.bound_items[f] {
@@ -94,6 +102,10 @@ fn bound_of(model: &Model, scores: &Scores, f: usize) -> f64 {
 
 /// Expected information gain of asking finding `f`: its own yes/no answer, and
 /// for a scale, number or choice question, the yes/no findings derived from it.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
+)]
 pub fn gain_of_question(engine: &Engine, scores: &Scores, f: usize) -> f64 {
     let model = &engine.model;
     let mut gain = 0.0;
@@ -116,8 +128,10 @@ pub struct Candidate {
 
 /// Whether this respondent can answer the finding, and whether it is asked at all.
 pub fn askable(kb: &KnowledgeBase, f: usize, respondent: Respondent) -> bool {
-    let finding = &kb.findings[f];
-    finding.derived.is_none() && (respondent == Respondent::Clinician || finding.asked_by == AskedBy::Patient)
+    kb.findings.get(f).is_some_and(|finding| {
+        finding.derived.is_none()
+            && (respondent == Respondent::Clinician || finding.asked_by == AskedBy::Patient)
+    })
 }
 
 /// Every unanswered question, in three lists.
@@ -136,6 +150,10 @@ pub struct Ranked {
     pub closing: Vec<Candidate>,
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
+)]
 pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respondent) -> Ranked {
     let (kb, model, screen) = (&engine.kb, &engine.model, &engine.screen);
     let (derived_from, group_order) = (&engine.derived_from, &engine.group_order);
@@ -223,7 +241,7 @@ pub fn bears_on(model: &Model, scores: &Scores, derived_from: &[Vec<usize>], f: 
         None => by_condition.push((c, g)),
     };
     gain_of(model, scores, f, &mut add);
-    for &d in &derived_from[f] {
+    for &d in derived_from.get(f).into_iter().flatten() {
         gain_of(model, scores, d, &mut add);
     }
     by_condition.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use cluneal_kb::{Grade, Urgency};
 use serde::Serialize;
 
+/// Everything the engine concludes about one case (JSON Schema: `schemas/report.schema.json`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Report<'k> {
@@ -13,9 +14,11 @@ pub struct Report<'k> {
     pub kb_version: &'k str,
     /// The care setting whose priors were used.
     pub setting: &'k str,
+    /// Who answered: the wording of questions and messages follows it.
     pub respondent: crate::Respondent,
     /// Cluneal supports clinical judgement; it does not diagnose.
     pub disclaimer: &'k str,
+    /// The urgency, set by the red flags alone.
     pub triage: Triage<'k>,
     /// Serious conditions that some finding supports or a fired red flag names,
     /// whatever their rank: listed above the ranked causes.
@@ -38,6 +41,7 @@ pub struct Report<'k> {
     pub workup: Vec<WorkupStep<'k>>,
     /// Interpretation of each recorded nerve block.
     pub blocks: Vec<BlockResult<'k>>,
+    /// The stepped plan for the leading condition, with exercises and self-care.
     pub plan: Plan<'k>,
     /// Things in the case the engine noticed and worked around.
     pub notes: Vec<String>,
@@ -45,6 +49,7 @@ pub struct Report<'k> {
     pub references: Vec<ReferenceEntry<'k>>,
 }
 
+/// The urgency and the red flags behind it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Triage<'k> {
@@ -52,6 +57,7 @@ pub struct Triage<'k> {
     pub level: Urgency,
     /// Plain-language summary of what to do.
     pub message: &'k str,
+    /// The red flags that fired, most urgent first.
     pub red_flags: Vec<FiredRedFlag<'k>>,
     /// False while any red-flag question is unanswered.
     pub screen_complete: bool,
@@ -66,6 +72,7 @@ pub struct Triage<'k> {
 pub struct MustNotMiss<'k> {
     /// Condition id.
     pub condition: &'k str,
+    /// Display name.
     pub name: &'k str,
     /// Posterior probability, 0-1.
     pub probability: f64,
@@ -84,35 +91,49 @@ pub struct Picture<'k> {
     /// True while no specific cause has reached the knowledge base's
     /// `open_picture_probability`: the next questions matter more than the ranking.
     pub open: bool,
+    /// What the picture means for this case, in words.
     pub message: &'k str,
 }
 
+/// A red flag that fired.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FiredRedFlag<'k> {
+    /// Red-flag id.
     pub id: &'k str,
+    /// Display name.
     pub name: &'k str,
+    /// The urgency it sets.
     pub urgency: Urgency,
     /// The findings that made it fire.
     pub because: Vec<&'k str>,
+    /// The conditions it warns of.
     pub conditions: &'k [String],
+    /// What the patient should do.
     pub patient_action: &'k str,
+    /// What the clinician should do.
     pub clinician_action: &'k str,
+    /// Reference id of its guideline.
     pub source: &'k str,
+    /// How strong the evidence behind it is.
     pub grade: Grade,
 }
 
+/// One condition of the differential with the evidence that moved it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConditionResult<'k> {
     /// Condition id.
     pub condition: &'k str,
+    /// Display name.
     pub name: &'k str,
     /// Posterior probability, 0-1.
     pub probability: f64,
     /// Prior probability in this setting, 0-1.
     pub prior: f64,
+    /// Reference id of the prior.
     pub prior_source: &'k str,
+    /// Serious: a must-not-miss candidate.
     pub serious: bool,
     /// How the probability was computed: `bayes` or `exclusion`.
     pub model: &'static str,
@@ -122,6 +143,7 @@ pub struct ConditionResult<'k> {
     pub evidence_against: Vec<EvidenceItem<'k>>,
 }
 
+/// One finding's effect on one condition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EvidenceItem<'k> {
@@ -147,24 +169,37 @@ pub struct EvidenceItem<'k> {
     /// (left out of the JSON) an answer.
     #[serde(skip_serializing_if = "is_answer")]
     pub origin: &'k str,
+    /// Reference id of the evidence.
     pub source: &'k str,
+    /// How strong the evidence is.
     pub grade: Grade,
 }
 
+/// A published criteria set as a checklist for this case.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CriteriaResult<'k> {
+    /// Criteria-set id.
     pub id: &'k str,
+    /// Display name.
     pub name: &'k str,
+    /// The condition it diagnoses.
     pub condition: &'k str,
+    /// Items met.
     pub met: usize,
+    /// Items not met.
     pub unmet: usize,
+    /// Items not yet answered.
     pub unknown: usize,
+    /// Each item with its status.
     pub items: Vec<CriterionResult<'k>>,
+    /// Reference id of the criteria.
     pub source: &'k str,
+    /// How strong the evidence behind them is.
     pub grade: Grade,
 }
 
+/// One criterion and whether the case meets it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CriterionResult<'k> {
@@ -173,9 +208,11 @@ pub struct CriterionResult<'k> {
     pub text: &'k str,
     /// `met`, `unmet` or `unknown`.
     pub status: &'static str,
+    /// The findings that decide it.
     pub findings: Vec<&'k str>,
 }
 
+/// A question worth asking next.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NextQuestion<'k> {
@@ -183,12 +220,17 @@ pub struct NextQuestion<'k> {
     pub finding: &'k str,
     /// The wording for this case's respondent.
     pub question: &'k str,
+    /// The question group it belongs to.
     pub group: &'k str,
+    /// How it is answered: `yes_no`, `scale`, `number` or `choice`.
     pub answer_type: &'static str,
+    /// The allowed answers of a `choice` question.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub options: &'k [String],
+    /// Lowest allowed value of a `scale` or `number` question.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
+    /// Highest allowed value of a `scale` or `number` question.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
     /// True when it is asked as part of the red-flag screen.
@@ -199,18 +241,25 @@ pub struct NextQuestion<'k> {
     pub reason: String,
 }
 
+/// Whether the adaptive interview would stop here.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InterviewStatus {
+    /// True when it would stop.
     pub settled: bool,
+    /// Why it would stop, or why not.
     pub reason: String,
 }
 
+/// An examination or test of the work-up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WorkupStep<'k> {
+    /// Work-up step id.
     pub id: &'k str,
+    /// Display name.
     pub name: &'k str,
+    /// Its kind (`exam`, `imaging`, `lab`, `block`, ...).
     pub kind: &'k str,
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
@@ -220,54 +269,79 @@ pub struct WorkupStep<'k> {
     pub patient_explanation: &'k str,
     /// Why it is suggested for this case.
     pub reason: String,
+    /// Conditions a positive result supports.
     pub rules_in: &'k [String],
+    /// Conditions a negative result argues against.
     pub rules_out: &'k [String],
+    /// Reference ids.
     pub sources: &'k [String],
 }
 
+/// The reading of one recorded nerve block against its protocol.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BlockResult<'k> {
+    /// Block protocol id.
     pub protocol: &'k str,
+    /// Display name of the protocol.
     pub name: &'k str,
+    /// The condition the block tests for.
     pub condition: &'k str,
+    /// Pain (0-10) just before the block.
     pub pain_before: f64,
+    /// Each pain reading with its relief.
     pub readings: Vec<BlockReadingResult>,
     /// Best relief (0-1) among the readings inside the reading window.
     pub best_relief: Option<f64>,
+    /// Start of the protocol's reading window, minutes after the injection.
     pub window_start_minutes: f64,
+    /// End of the reading window, minutes after the injection.
     pub window_end_minutes: f64,
+    /// Relief (0-1) from which the block counts as positive.
     pub positive_threshold: f64,
+    /// Relief (0-1) from which it counts as inconclusive rather than negative.
     pub inconclusive_threshold: f64,
     /// `positive`, `negative` or `inconclusive`.
     pub result: &'static str,
+    /// Why, in words.
     pub reason: String,
     /// What follows from this result.
     pub next: &'k str,
+    /// What the patient should expect (knowledge-base text).
     pub patient_expectations: &'k [String],
+    /// Reference ids.
     pub sources: Vec<&'k str>,
 }
 
+/// One pain reading after a block.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BlockReadingResult {
+    /// Minutes after the injection.
     pub minutes: f64,
+    /// Pain (0-10).
     pub pain: f64,
     /// Relief from the pre-block score, 0-1 (negative when pain rose).
     pub relief: f64,
+    /// Whether it lies inside the reading window.
     pub in_window: bool,
 }
 
+/// The stepped plan, exercises and self-care.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Plan<'k> {
     /// The condition the plan is built around (the leading specific condition).
     pub focus: &'k str,
+    /// Display name of the focus condition.
     pub focus_name: &'k str,
     /// True when red flags put treatment on hold.
     pub on_hold: bool,
+    /// The plan in a sentence.
     pub summary: Cow<'k, str>,
+    /// Every step of the plan, in order, with its status.
     pub steps: Vec<PlanStepResult<'k>>,
+    /// The id of the step the case is at, if any.
     pub current_step: Option<&'k str>,
     /// Management and referral for the focus condition.
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
@@ -276,22 +350,33 @@ pub struct Plan<'k> {
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
     pub referral: &'k str,
+    /// Exercises suited to the case.
     pub exercises: Vec<ExerciseItem<'k>>,
+    /// Exercises held back, each with why.
     pub exercises_withheld: Vec<WithheldExercise<'k>>,
+    /// Self-care now.
     pub self_care: Vec<SelfCareItem<'k>>,
+    /// Long-term care.
     pub long_term: Vec<SelfCareItem<'k>>,
+    /// Prevention.
     pub prevention: Vec<SelfCareItem<'k>>,
+    /// When to seek care.
     pub seek_care: Vec<SelfCareItem<'k>>,
 }
 
+/// One step of the plan with its status for this case.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PlanStepResult<'k> {
+    /// Plan step id.
     pub id: &'k str,
+    /// Position in the plan.
     pub order: i64,
+    /// Display name.
     pub name: &'k str,
     /// `done`, `current`, `upcoming` or `not_indicated`.
     pub status: &'static str,
+    /// Why it has that status.
     pub reason: String,
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
@@ -302,24 +387,32 @@ pub struct PlanStepResult<'k> {
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
     pub move_on_when: &'k str,
+    /// The step's treatments that fit the case.
     pub treatments: Vec<PlanTreatment<'k>>,
 }
 
+/// A treatment of a plan step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PlanTreatment<'k> {
+    /// Treatment id.
     pub id: &'k str,
+    /// Display name.
     pub name: &'k str,
+    /// Its kind (`conservative`, `interventional`, ...).
     pub category: &'k str,
     /// The response when it was already tried.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tried: Option<&'static str>,
 }
 
+/// An exercise suited to the case, with its dosage.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExerciseItem<'k> {
+    /// Exercise id.
     pub id: &'k str,
+    /// Display name.
     pub name: &'k str,
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
@@ -327,9 +420,13 @@ pub struct ExerciseItem<'k> {
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
     pub steps: &'k [String],
+    /// Sets per session.
     pub sets: u32,
+    /// Repetitions per set.
     pub reps: u32,
+    /// Seconds to hold each repetition (0: no hold).
     pub hold_seconds: u32,
+    /// Sessions per week.
     pub per_week: u32,
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
@@ -337,39 +434,51 @@ pub struct ExerciseItem<'k> {
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
     pub cautions: &'k [String],
+    /// The name of its picture in the web app.
     pub picture: &'k str,
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
     pub dosage_source: &'k str,
 }
 
+/// An exercise held back, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WithheldExercise<'k> {
+    /// Exercise id.
     pub id: &'k str,
+    /// Display name.
     pub name: &'k str,
+    /// Why it is held back.
     pub reason: &'k str,
 }
 
+/// A self-care, prevention or seek-care item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SelfCareItem<'k> {
+    /// Self-care id.
     pub id: &'k str,
+    /// Display name.
     pub name: &'k str,
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
     pub text: &'k str,
+    /// For seek-care items: how urgently.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub urgency: Option<Urgency>,
 }
 
+/// A reference cited in the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReferenceEntry<'k> {
+    /// Reference id.
     pub id: &'k str,
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
     pub citation: &'k str,
+    /// Where to read it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<&'k str>,
 }

@@ -103,6 +103,10 @@ fn capacity(lr_pos: f64, lr_neg: f64) -> f64 {
 }
 
 /// The residual weight of a correlation group (1 outside any group).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "condition, evidence, finding and group indices are built by `Model::compile` from one knowledge base, and every table is sized by it"
+)]
 fn weight_of(group_weight: &[f64], g: u32) -> f64 {
     if g == NO_GROUP { 1.0 } else { group_weight[g as usize] }
 }
@@ -167,6 +171,10 @@ fn ln(x: f64) -> f64 {
 }
 
 impl Model {
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, evidence, finding and group indices are built by `Model::compile` from one knowledge base, and every table is sized by it"
+    )]
     pub fn compile(kb: &KnowledgeBase, references: &crate::IdMap, kind: DifferentialModel) -> Model {
         let competing = kind == DifferentialModel::Competing;
         let background: Vec<f64> =
@@ -256,6 +264,10 @@ impl Model {
 
     /// One group-state slot per correlation group that a hypothesis uses (its
     /// evidence is sorted by group), so scoring keeps only the states that exist.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, evidence, finding and group indices are built by `Model::compile` from one knowledge base, and every table is sized by it"
+    )]
     fn assign_slots(&mut self) {
         let mut next = 0u32;
         for c in &mut self.conditions {
@@ -290,6 +302,10 @@ impl Model {
     /// takes its share of the prior from the condition that lists it; a finding
     /// is present when either cause produces it (noisy-OR with the background as
     /// the leak), absent only when neither does.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, evidence, finding and group indices are built by `Model::compile` from one knowledge base, and every table is sized by it"
+    )]
     fn add_pairs(&mut self, kb: &KnowledgeBase, group_of: &[u32], background: &[f64]) {
         let mut added: Vec<((usize, usize), usize, f64)> = Vec::new();
         for (a, c) in kb.conditions.iter().enumerate() {
@@ -381,7 +397,7 @@ pub struct Applications {
 
 impl Applications {
     pub fn of(&self, c: usize) -> &[Applied] {
-        self.ranges.get(c).map_or(&[], |&(a, b)| &self.items[a..b])
+        self.ranges.get(c).and_then(|&(a, b)| self.items.get(a..b)).unwrap_or(&[])
     }
 }
 
@@ -424,6 +440,10 @@ impl Scores {
 
 /// Score every condition; when `applied` is given, also record each applied
 /// piece of evidence per condition (for the report).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "condition, evidence, finding and group indices are built by `Model::compile` from one knowledge base, and every table is sized by it"
+)]
 pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications>) -> Scores {
     let n = model.conditions.len();
     let mut s = Scores {
@@ -562,6 +582,10 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
 /// Competing causes: the hypotheses' scores into one distribution (one
 /// exponential each), then each condition's probability as the sum over the
 /// hypotheses it takes part in.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "condition, evidence, finding and group indices are built by `Model::compile` from one knowledge base, and every table is sized by it"
+)]
 fn normalise(model: &Model, s: &mut Scores) {
     let top = s.lo.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut z = 0.0;

@@ -47,12 +47,18 @@ pub fn red_flag_findings(kb: &KnowledgeBase, flags: &[FlagModel]) -> Vec<(usize,
     let mut best: Vec<Option<Urgency>> = vec![None; kb.findings.len()];
     for m in flags {
         for &f in m.any_of.iter().chain(&m.all_of) {
-            best[f] = Some(best[f].map_or(m.urgency, |u| u.max(m.urgency)));
+            if let Some(b) = best.get_mut(f) {
+                *b = Some(b.map_or(m.urgency, |u| u.max(m.urgency)));
+            }
         }
     }
     best.iter().enumerate().filter_map(|(i, u)| u.map(|u| (i, u))).collect()
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "finding indices come from the compiled red flags, and `Facts` has one slot per finding of the same knowledge base"
+)]
 pub fn triage<'k>(
     kb: &'k KnowledgeBase,
     flags: &[FlagModel],
@@ -97,7 +103,7 @@ pub fn triage<'k>(
             id: &r.id,
             name: &r.name,
             urgency: r.urgency,
-            because: because.iter().map(|&f| kb.findings[f].id.as_str()).collect(),
+            because: because.iter().filter_map(|&f| kb.findings.get(f)).map(|x| x.id.as_str()).collect(),
             conditions: &r.conditions,
             patient_action: &r.patient_action,
             clinician_action: &r.clinician_action,

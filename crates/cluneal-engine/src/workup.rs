@@ -14,6 +14,10 @@ use crate::report::{Triage, WorkupStep};
 const MAX_STEPS: usize = 6;
 
 /// The suggested steps, and the references they cite (as indices).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "diagnostic, finding and condition indices come from the engine's index tables, built from the same knowledge base"
+)]
 pub fn workup<'k>(
     engine: &'k Engine,
     facts: &Facts,

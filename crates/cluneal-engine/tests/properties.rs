@@ -6,6 +6,10 @@ use cluneal_engine::{Answer, Case, Engine, Respondent, Sex, Sides};
 use cluneal_kb::{AnswerType, KnowledgeBase, Urgency};
 use proptest::prelude::*;
 
+#[expect(
+    clippy::expect_used,
+    reason = "test helper: an invalid embedded knowledge base must fail every test"
+)]
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE
@@ -47,7 +51,7 @@ fn arb_case() -> impl Strategy<Value = Case> {
                 sex,
                 duration_weeks,
                 sides,
-                setting: Some(settings[s].clone()),
+                setting: settings.get(s).cloned(),
                 respondent: if patient { Respondent::Patient } else { Respondent::Clinician },
                 ..Case::default()
             };

@@ -22,7 +22,9 @@ pub use render::{markdown, text};
 pub struct Vignette {
     /// One line, in our own words.
     pub summary: String,
+    /// The source's diagnosis and urgency.
     pub reference: Reference,
+    /// Where the vignette comes from.
     pub source: Source,
     /// `history`, `exam`, `block` or `sparse`.
     pub detail: String,
@@ -52,6 +54,7 @@ pub enum Split {
 }
 
 impl Split {
+    /// The lower-case name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
             Split::Development => "development",
@@ -82,11 +85,14 @@ pub fn vignette_id(file: &str) -> &str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
+    /// The published presentation alone.
     Blind,
+    /// With the step that settled the diagnosis.
     Informed,
 }
 
 impl Mode {
+    /// The lower-case name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Blind => "blind",
@@ -95,6 +101,7 @@ impl Mode {
     }
 }
 
+/// What the source concluded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
@@ -104,11 +111,15 @@ pub struct Reference {
     pub urgency: Urgency,
 }
 
+/// The publication a vignette is written from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
+    /// The citation.
     pub citation: String,
+    /// Where to read it.
     pub url: String,
+    /// The kind of publication (`case_report`, `case_series`, ...).
     pub kind: String,
 }
 
@@ -116,22 +127,31 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Anchor {
+    /// Who was measured (a symptom checker, physicians, ...).
     pub who: String,
+    /// The study that measured it.
     pub study: String,
+    /// Where to read it.
     pub url: String,
+    /// Top-1 accuracy, 0-1.
     #[serde(default)]
     pub top1: Option<f64>,
+    /// Top-3 accuracy, 0-1.
     #[serde(default)]
     pub top3: Option<f64>,
+    /// Triage accuracy, 0-1.
     #[serde(default)]
     pub triage: Option<f64>,
+    /// What the figure means, where that needs saying.
     #[serde(default)]
     pub note: Option<String>,
 }
 
+/// The contents of `vignettes/anchors.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Anchors {
+    /// The published figures.
     #[serde(default)]
     pub anchor: Vec<Anchor>,
 }
@@ -140,7 +160,9 @@ pub struct Anchors {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}: {message}")]
 pub struct VignetteError {
+    /// The vignette's file name.
     pub file: String,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -170,15 +192,20 @@ pub fn check(engine: &Engine, vignettes: &[(String, Vignette)]) -> Vec<VignetteE
 /// Top-line accuracy on a set of cases.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Accuracy {
+    /// Number of cases.
     pub cases: usize,
+    /// Share with the reference condition ranked first.
     pub top1: f64,
+    /// Share with the reference condition in the first three.
     pub top3: f64,
     /// Mean probability given to the reference condition.
     pub mean_reference_probability: f64,
 }
 
+/// Sensitivity and specificity of ranking one condition first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ConditionMetrics {
+    /// Condition id.
     pub condition: String,
     /// Vignettes whose reference is this condition.
     pub cases: usize,
@@ -190,19 +217,25 @@ pub struct ConditionMetrics {
     pub mistaken_for: BTreeMap<String, usize>,
 }
 
+/// One band of a calibration table: predictions from `from` to `to`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CalibrationBand {
+    /// Lower bound of the band (inclusive).
     pub from: f64,
+    /// Upper bound of the band.
     pub to: f64,
     /// (case, condition) pairs whose probability falls in the band.
     pub predictions: usize,
+    /// Mean predicted probability in the band.
     pub mean_predicted: f64,
     /// Share of those pairs where the condition is the reference diagnosis.
     pub observed: f64,
 }
 
+/// How the simulated adaptive interview did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InterviewMetrics {
+    /// Vignettes interviewed.
     pub cases: usize,
     /// Mean prompts shown (a tick-all group counts once).
     pub mean_prompts: f64,
@@ -218,53 +251,78 @@ pub struct InterviewMetrics {
     pub triage_agreement: f64,
 }
 
+/// Accuracy with and without the nerve block, on the vignettes that have one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BlockComparison {
     /// Vignettes that carry a nerve-block record or block result.
     pub cases: usize,
+    /// With the block.
     pub with_block: Accuracy,
+    /// With the block left out.
     pub without_block: Accuracy,
 }
 
+/// What simpler rules achieve on the same vignettes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Baselines {
     /// Ranking every case by the priors of its care setting alone.
     pub prior_only: Accuracy,
     /// SCNE predicted when both Kuniya screening items are met; versus the engine's top-1.
     pub scne_criteria_rule: RuleMetrics,
+    /// The engine's top-1 read as an SCNE / not-SCNE rule.
     pub scne_engine: RuleMetrics,
 }
 
+/// Sensitivity and specificity of a yes/no rule for SCNE.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RuleMetrics {
+    /// Share of SCNE vignettes the rule calls SCNE.
     pub sensitivity: f64,
+    /// Share of other vignettes the rule does not call SCNE.
     pub specificity: f64,
 }
 
 /// One vignette's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CaseResult {
+    /// The vignette's file name.
     pub file: String,
+    /// The reference condition.
     pub reference: String,
+    /// The reference urgency.
     pub reference_urgency: Urgency,
+    /// The engine's leading specific cause.
     pub top1: String,
+    /// The reference's rank (1 = first).
     pub rank: usize,
+    /// The probability given to the reference.
     pub reference_probability: f64,
+    /// The engine's urgency.
     pub urgency: Urgency,
+    /// How much the vignette gives (`history`, `exam`, `block`, `sparse`).
     pub detail: String,
+    /// Which split it belongs to.
     pub split: Split,
     /// Serious reference listed as must-not-miss or in the top 3 (None: not serious).
     pub must_not_miss: Option<bool>,
 }
 
+/// Every figure of one evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
+    /// The knowledge-base version evaluated.
     pub kb_version: String,
+    /// Number of vignettes.
     pub cases: usize,
+    /// Share with the reference ranked first.
     pub top1: f64,
+    /// Share with the reference in the first three.
     pub top3: f64,
+    /// Share whose urgency equals the reference urgency.
     pub triage_exact: f64,
+    /// Share given a higher urgency than the reference.
     pub over_triage: f64,
+    /// Share given a lower urgency than the reference.
     pub under_triage: f64,
     /// Emergency-reference vignettes given a lower urgency.
     pub emergency_under_triage: usize,
@@ -280,12 +338,19 @@ pub struct Evaluation {
     pub brier_all_conditions: f64,
     /// Mean probability given to the reference condition.
     pub mean_reference_probability: f64,
+    /// Accuracy by how much the vignette gives.
     pub by_detail: BTreeMap<String, Accuracy>,
+    /// Per-condition sensitivity and specificity, by condition id.
     pub per_condition: Vec<ConditionMetrics>,
+    /// Calibration in ten bands of predicted probability.
     pub calibration: Vec<CalibrationBand>,
+    /// The simulated adaptive interview.
     pub interview: InterviewMetrics,
+    /// What the nerve block adds.
     pub nerve_block: BlockComparison,
+    /// Simpler rules on the same vignettes.
     pub baselines: Baselines,
+    /// Each vignette's outcome, in file order.
     pub results: Vec<CaseResult>,
 }
 
@@ -572,31 +637,43 @@ pub fn evaluate(
 /// One evaluation: a model, a split and a mode.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Run {
+    /// The differential model (`competing` or `independent`).
     pub model: &'static str,
+    /// The split evaluated.
     pub split: Split,
+    /// The mode evaluated.
     pub mode: Mode,
+    /// The figures.
     pub evaluation: Evaluation,
 }
 
 /// Every run: both differential models, both splits, both modes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Validation {
+    /// The knowledge-base version evaluated.
     pub kb_version: String,
     /// The model the knowledge base uses (`engine.differential_model`).
     pub default_model: &'static str,
+    /// How vignettes are split (`SPLIT_RULE`).
     pub split_rule: &'static str,
+    /// Number of vignettes.
     pub cases: usize,
+    /// Vignettes in the development split.
     pub development_cases: usize,
+    /// Vignettes in the test split.
     pub test_cases: usize,
+    /// Every run.
     pub runs: Vec<Run>,
 }
 
 impl Validation {
+    /// The run of this model, split and mode.
     pub fn run(&self, model: &str, split: Split, mode: Mode) -> Option<&Run> {
         self.runs.iter().find(|r| r.model == model && r.split == split && r.mode == mode)
     }
 }
 
+/// The split rule in words (see `split_of`).
 pub const SPLIT_RULE: &str =
     "FNV-1a 64-bit hash of the vignette id (file name without .json); hash divisible by 3 = test split";
 

@@ -32,15 +32,20 @@ pub use model::*;
 pub struct SourceFile {
     /// Path relative to the knowledge root, with `/` separators, e.g. `findings/pain_buttock.toml`.
     pub path: String,
+    /// The file's text.
     pub text: String,
 }
 
 /// One problem found while validating the knowledge base.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Problem {
+    /// The file, relative to the knowledge root.
     pub file: String,
+    /// The line, when the problem has one.
     pub line: Option<usize>,
+    /// The column, when known.
     pub column: Option<usize>,
+    /// What is wrong, in lower case, user input in backticks.
     pub message: String,
 }
 
@@ -63,22 +68,39 @@ pub struct KbErrors(pub Vec<Problem>);
 /// every cross-reference is known to resolve.
 #[derive(Debug, Clone)]
 pub struct KnowledgeBase {
+    /// The contents of `kb.toml`.
     pub meta: KbMeta,
+    /// Findings, sorted by id.
     pub findings: Vec<Finding>,
+    /// Question groups, sorted by id.
     pub groups: Vec<QuestionGroup>,
+    /// Conditions, sorted by id.
     pub conditions: Vec<Condition>,
+    /// Correlation groups, sorted by id.
     pub correlations: Vec<Correlation>,
+    /// Red flags, sorted by id.
     pub red_flags: Vec<RedFlag>,
+    /// Criteria sets, sorted by id.
     pub criteria: Vec<Criteria>,
+    /// Work-up steps, sorted by id.
     pub diagnostics: Vec<DiagnosticStep>,
+    /// Nerve-block protocols, sorted by id.
     pub blocks: Vec<BlockProtocol>,
+    /// Treatments, sorted by id.
     pub treatments: Vec<Treatment>,
+    /// Plan steps, sorted by id.
     pub plan_steps: Vec<PlanStep>,
+    /// Exercises, sorted by id.
     pub exercises: Vec<Exercise>,
+    /// Self-care items, sorted by id.
     pub self_care: Vec<SelfCare>,
+    /// Education topics, sorted by id.
     pub education: Vec<Education>,
+    /// Condition categories, sorted by id.
     pub categories: Vec<Category>,
+    /// References, sorted by id.
     pub references: Vec<Reference>,
+    /// The seed article's coverage map.
     pub seed_coverage: SeedCoverage,
     index: Index,
 }
@@ -106,43 +128,54 @@ impl KnowledgeBase {
         load::load(&embedded::files())
     }
 
+    /// The position of finding `id` in `findings`.
     pub fn finding_index(&self, id: &str) -> Option<usize> {
         self.index.findings.get(id).copied()
     }
+    /// The position of condition `id` in `conditions`.
     pub fn condition_index(&self, id: &str) -> Option<usize> {
         self.index.conditions.get(id).copied()
     }
+    /// The position of question group `id` in `groups`.
     pub fn group_index(&self, id: &str) -> Option<usize> {
         self.index.groups.get(id).copied()
     }
+    /// Finding `id`.
     pub fn finding(&self, id: &str) -> Option<&Finding> {
-        self.finding_index(id).map(|i| &self.findings[i])
+        self.finding_index(id).and_then(|i| self.findings.get(i))
     }
     /// An evidence entry in normal form, set against its finding's background.
     /// Validation guarantees it for every entry of a loaded knowledge base.
     pub fn likelihood(&self, e: &Evidence) -> Result<Likelihood, String> {
         e.likelihood(self.finding(&e.finding).and_then(|f| f.background.as_ref()).map(|b| b.value))
     }
+    /// Condition `id`.
     pub fn condition(&self, id: &str) -> Option<&Condition> {
-        self.condition_index(id).map(|i| &self.conditions[i])
+        self.condition_index(id).and_then(|i| self.conditions.get(i))
     }
+    /// Question group `id`.
     pub fn group(&self, id: &str) -> Option<&QuestionGroup> {
-        self.group_index(id).map(|i| &self.groups[i])
+        self.group_index(id).and_then(|i| self.groups.get(i))
     }
+    /// Reference `id`.
     pub fn reference(&self, id: &str) -> Option<&Reference> {
-        self.index.references.get(id).map(|&i| &self.references[i])
+        self.index.references.get(id).and_then(|&i| self.references.get(i))
     }
+    /// Treatment `id`.
     pub fn treatment(&self, id: &str) -> Option<&Treatment> {
-        self.index.treatments.get(id).map(|&i| &self.treatments[i])
+        self.index.treatments.get(id).and_then(|&i| self.treatments.get(i))
     }
+    /// Block protocol `id`.
     pub fn block(&self, id: &str) -> Option<&BlockProtocol> {
-        self.index.blocks.get(id).map(|&i| &self.blocks[i])
+        self.index.blocks.get(id).and_then(|&i| self.blocks.get(i))
     }
+    /// Plan step `id`.
     pub fn plan_step(&self, id: &str) -> Option<&PlanStep> {
-        self.index.plan_steps.get(id).map(|&i| &self.plan_steps[i])
+        self.index.plan_steps.get(id).and_then(|&i| self.plan_steps.get(i))
     }
+    /// Work-up step `id`.
     pub fn diagnostic(&self, id: &str) -> Option<&DiagnosticStep> {
-        self.index.diagnostics.get(id).map(|&i| &self.diagnostics[i])
+        self.index.diagnostics.get(id).and_then(|&i| self.diagnostics.get(i))
     }
 
     /// Known ids closest to `unknown`, best first, for "did you mean" hints.

@@ -11,14 +11,20 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
+    /// Systematic review, meta-analysis or national guideline.
     Strong,
+    /// Prospective cohort or diagnostic-accuracy study against a reference standard.
     Moderate,
+    /// Case series, cadaver data, published expert opinion or a secondary summary.
     Weak,
+    /// Authorities disagree.
     Contested,
+    /// No published figure exists: a reasoned estimate, explained in `note`.
     ExpertEstimate,
 }
 
 impl Grade {
+    /// The snake_case name used in the knowledge files.
     pub fn as_str(self) -> &'static str {
         match self {
             Grade::Strong => "strong",
@@ -34,9 +40,13 @@ impl Grade {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sourced {
+    /// The number.
     pub value: f64,
+    /// The reference id of the source.
     pub source: String,
+    /// How strong the evidence behind it is.
     pub grade: Grade,
+    /// Why the figure is what it is, where that needs saying (always for `expert_estimate`).
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -46,13 +56,18 @@ pub struct Sourced {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
+    /// Self-care or a routine appointment.
     Routine,
+    /// See a clinician within days.
     Soon,
+    /// See a clinician the same day.
     Urgent,
+    /// Go to an emergency department now.
     Emergency,
 }
 
 impl Urgency {
+    /// The snake_case name used in the knowledge files and the report.
     pub fn as_str(self) -> &'static str {
         match self {
             Urgency::Routine => "routine",
@@ -63,28 +78,41 @@ impl Urgency {
     }
 }
 
+/// The contents of `kb.toml`: version, care settings, interview and engine parameters, messages.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct KbMeta {
+    /// The knowledge-base version, named in every report.
     pub version: String,
+    /// Display name of the knowledge base.
     pub name: String,
+    /// The care settings; every condition gives a prior for each.
     pub settings: Vec<String>,
+    /// When the adaptive interview stops.
     pub interview: InterviewSettings,
+    /// Defaults for what a case or block record leaves out.
     #[serde(default)]
     pub defaults: Defaults,
+    /// Parameters of the engine.
     pub engine: EngineSettings,
+    /// Fixed texts of the report.
     #[serde(default)]
     pub messages: Messages,
 }
 
+/// When the adaptive interview stops asking.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InterviewSettings {
+    /// Stop when the leading condition reaches this probability.
     pub stop_probability: Sourced,
+    /// Stop when no question is expected to gain this many bits.
     pub min_information_gain: Sourced,
+    /// Ask at most this many questions.
     pub max_questions: Sourced,
 }
 
+/// Defaults for what a case or block record leaves out.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
@@ -96,6 +124,7 @@ pub struct Defaults {
     pub block: Option<String>,
 }
 
+/// Parameters of the engine.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EngineSettings {
@@ -128,6 +157,7 @@ pub enum DifferentialModel {
 }
 
 impl DifferentialModel {
+    /// The snake_case name used in `kb.toml` and the report.
     pub fn as_str(self) -> &'static str {
         match self {
             DifferentialModel::Competing => "competing",
@@ -136,50 +166,72 @@ impl DifferentialModel {
     }
 }
 
+/// Fixed texts of the report.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Messages {
+    /// The safety notice every report carries.
     #[serde(default)]
     pub disclaimer: String,
+    /// Said when the red-flag screen is incomplete.
     #[serde(default)]
     pub screen_incomplete: String,
+    /// Said when exercises are withheld because of the urgency.
     #[serde(default)]
     pub exercises_withheld: String,
+    /// Said when no red flag fired and the screen is complete.
     #[serde(default)]
     pub no_red_flags: String,
+    /// Said when no specific cause leads clearly.
     #[serde(default)]
     pub picture_open: String,
+    /// Said when one specific cause leads clearly.
     #[serde(default)]
     pub picture_focused: String,
 }
 
+/// What kind of fact a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
+    /// Something the patient feels.
     Symptom,
+    /// Something from the history.
     History,
+    /// An examination sign.
     Exam,
+    /// A test or imaging result.
     Test,
+    /// Age, sex or another fact about the person.
     Demographic,
 }
 
+/// Who can answer a finding's question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AskedBy {
+    /// The patient (asked in both interview modes).
     Patient,
+    /// Only a clinician (examination and tests).
     Clinician,
 }
 
+/// How a finding is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerType {
+    /// Yes, no or unknown.
     YesNo,
+    /// A number on a bounded scale (`min` to `max`).
     Scale,
+    /// A measured number.
     Number,
+    /// One of `options`.
     Choice,
 }
 
 impl AnswerType {
+    /// The snake_case name used in the knowledge files and the report.
     pub fn as_str(self) -> &'static str {
         match self {
             AnswerType::YesNo => "yes_no",
@@ -194,39 +246,59 @@ impl AnswerType {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Derived {
+    /// The case field (`age`, `sex`, ...) or finding id the value comes from.
     pub field: String,
+    /// Yes when the value is at least this.
     #[serde(default)]
     pub at_least: Option<f64>,
+    /// Yes when the value is below this.
     #[serde(default)]
     pub below: Option<f64>,
+    /// Yes when the value equals this.
     #[serde(default)]
     pub equals: Option<String>,
+    /// Yes when the value is one of these.
     #[serde(default)]
     pub one_of: Option<Vec<String>>,
 }
 
+/// A symptom, history item, examination sign or test result, asked or derived.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// What kind of fact it is.
     pub kind: FindingKind,
+    /// Short label for lists and reports.
     pub label: String,
+    /// The question put to the patient, in plain language.
     pub question: String,
+    /// The question or sign as a clinician reads it.
     pub clinician: String,
+    /// Who can answer it.
     pub asked_by: AskedBy,
+    /// How it is answered.
     pub answer: AnswerType,
+    /// The question group it is asked in.
     pub group: String,
+    /// The body-map region it belongs to, if any.
     #[serde(default)]
     pub body_region: Option<String>,
+    /// Lowest allowed value (scale and number answers).
     #[serde(default)]
     pub min: Option<f64>,
+    /// Highest allowed value (scale and number answers).
     #[serde(default)]
     pub max: Option<f64>,
+    /// Unit of a number answer.
     #[serde(default)]
     pub unit: Option<String>,
+    /// The allowed answers of a choice finding.
     #[serde(default)]
     pub options: Vec<String>,
+    /// How it is computed from the case instead of asked, if it is.
     #[serde(default)]
     pub derived: Option<Derived>,
     /// Also answered "yes" by a recorded treatment that did not help (the finding stays askable).
@@ -243,6 +315,7 @@ pub struct Finding {
     /// frequency is set against. Required for findings used as evidence.
     #[serde(default)]
     pub background: Option<Sourced>,
+    /// Reference ids of the sources for the finding's wording and use.
     pub sources: Vec<String>,
 }
 
@@ -252,23 +325,33 @@ pub struct Finding {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FromTreatments {
+    /// Treatment responses (for example `no_change`) that answer the finding.
     pub responses: Vec<String>,
+    /// How long the treatment must have been tried.
     pub min_weeks: Sourced,
 }
 
+/// Findings asked together in the interview.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionGroup {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Position in the interview (lower first).
     pub order: i64,
+    /// Heading of the group.
     pub title: String,
+    /// The prompt shown to a patient.
     pub patient_prompt: String,
+    /// The prompt shown to a clinician.
     pub clinician_prompt: String,
+    /// Whether several findings are answered on one screen (tick all that apply).
     #[serde(default)]
     pub multi_select: bool,
 }
 
+/// How the independent model scores a condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConditionModel {
@@ -278,54 +361,79 @@ pub enum ConditionModel {
     Exclusion,
 }
 
+/// A code for a condition in a terminology (ICD-10, SNOMED CT, ...).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Code {
+    /// The terminology's system URI.
     pub system: String,
+    /// The terminology version, if it matters.
     #[serde(default)]
     pub version: Option<String>,
+    /// The code.
     pub code: String,
+    /// The code's display text.
     pub display: String,
 }
 
+/// How a nerve entrapment presents, for the comparison table of `cluneal learn`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Comparison {
+    /// Whether there are sensory symptoms (`yes`, `variable`, ...).
     pub sensory: String,
+    /// Whether there is a motor deficit (`no`, `sometimes`, ...).
     pub motor_deficit: String,
+    /// Where the pain is.
     pub pain_location: String,
+    /// The key diagnostic tools.
     pub key_tools: Vec<String>,
 }
 
+/// The probability of a condition before any finding, in one care setting.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Prior {
+    /// The care setting (one of `kb.toml`'s `settings`).
     pub setting: String,
+    /// The probability.
     pub probability: f64,
+    /// The reference id of the source.
     pub source: String,
+    /// How strong the evidence behind it is.
     pub grade: Grade,
+    /// Why the figure is what it is, where that needs saying (always for `expert_estimate`).
     #[serde(default)]
     pub note: Option<String>,
 }
 
+/// What one finding says about one condition.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
+    /// The finding id.
     pub finding: String,
     /// P(finding present | condition), as case series report it; set against
     /// the finding's `background`.
     #[serde(default)]
     pub frequency: Option<f64>,
+    /// P(finding present | condition), with `specificity`.
     #[serde(default)]
     pub sensitivity: Option<f64>,
+    /// P(finding absent | no condition), with `sensitivity`.
     #[serde(default)]
     pub specificity: Option<f64>,
+    /// Likelihood ratio of a present finding, with `lr_negative`.
     #[serde(default)]
     pub lr_positive: Option<f64>,
+    /// Likelihood ratio of an absent finding, with `lr_positive`.
     #[serde(default)]
     pub lr_negative: Option<f64>,
+    /// The reference id of the source.
     pub source: String,
+    /// How strong the evidence behind it is.
     pub grade: Grade,
+    /// Why the figure is what it is, where that needs saying (always for `expert_estimate`).
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -333,7 +441,9 @@ pub struct Evidence {
 /// Likelihood ratios of one finding for one condition, in a single normal form.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Likelihood {
+    /// Likelihood ratio of a present finding.
     pub lr_positive: f64,
+    /// Likelihood ratio of an absent finding.
     pub lr_negative: f64,
     /// P(finding present | condition)
     pub sensitivity: f64,
@@ -414,27 +524,42 @@ impl Evidence {
     }
 }
 
+/// A condition of the differential, with its priors and evidence.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// Short name for tables.
     pub short_name: String,
+    /// Its family (`entrapment`, `joint`, `serious`, ...).
     pub kind: String,
+    /// Serious: listed as must-not-miss when supported.
     #[serde(default)]
     pub serious: bool,
+    /// How the independent model scores it.
     pub model: ConditionModel,
+    /// What it is, for a patient.
     pub patient_description: String,
+    /// What it is, for a clinician.
     pub clinician_description: String,
+    /// How it is managed.
     pub management: String,
+    /// When and where to refer.
     pub referral: String,
+    /// Terminology codes.
     #[serde(default)]
     pub codes: Vec<Code>,
+    /// Its row in the comparison table, if it has one.
     #[serde(default)]
     pub comparison: Option<Comparison>,
+    /// One prior per care setting.
     #[serde(default)]
     pub prior: Vec<Prior>,
+    /// What each finding says about it.
     #[serde(default)]
     pub evidence: Vec<Evidence>,
     /// Conditions that often coexist with this one as a second cause of the
@@ -448,149 +573,231 @@ pub struct Condition {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Coexistence {
+    /// The coexisting condition.
     pub condition: String,
+    /// The fraction of patients with this condition who have it too.
     pub probability: f64,
+    /// The reference id of the source.
     pub source: String,
+    /// How strong the evidence behind it is.
     pub grade: Grade,
+    /// Why the figure is what it is, where that needs saying (always for `expert_estimate`).
     #[serde(default)]
     pub note: Option<String>,
 }
 
+/// Findings that are not independent: the strongest counts in full, the rest at `residual_weight`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Correlation {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// The correlated findings.
     pub findings: Vec<String>,
+    /// The weight of every finding in the group but the strongest.
     pub residual_weight: Sourced,
+    /// Why the findings go together.
     pub rationale: String,
 }
 
+/// A red-flag rule: which findings make a case urgent, and what to do.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedFlag {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// The urgency it sets when it fires.
     pub urgency: Urgency,
+    /// Fires when enough of these are present (see `min_present`).
     #[serde(default)]
     pub any_of: Vec<String>,
+    /// Fires only when all of these are present too.
     #[serde(default)]
     pub all_of: Vec<String>,
     /// How many of `any_of` must be present (default 1): "two or more of".
     #[serde(default)]
     pub min_present: Option<usize>,
+    /// The conditions it warns of (always listed as must-not-miss when it fires).
     #[serde(default)]
     pub conditions: Vec<String>,
+    /// What the patient should do, in plain language.
     pub patient_action: String,
+    /// What the clinician should do.
     pub clinician_action: String,
+    /// The reference id of the source.
     pub source: String,
+    /// How strong the evidence behind it is.
     pub grade: Grade,
+    /// Why the figure is what it is, where that needs saying (always for `expert_estimate`).
     #[serde(default)]
     pub note: Option<String>,
 }
 
+/// One item of a criteria set.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CriterionItem {
+    /// The item as the source words it.
     pub text: String,
+    /// The finding that meets it.
     #[serde(default)]
     pub finding: Option<String>,
+    /// Findings any one of which meets it.
     #[serde(default)]
     pub any_of: Vec<String>,
 }
 
+/// A published diagnostic criteria set for a condition.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Criteria {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// The condition it diagnoses.
     pub condition: String,
+    /// The reference id of the source.
     pub source: String,
+    /// How strong the evidence behind it is.
     pub grade: Grade,
+    /// Why the figure is what it is, where that needs saying (always for `expert_estimate`).
     #[serde(default)]
     pub note: Option<String>,
+    /// The items.
     pub item: Vec<CriterionItem>,
 }
 
+/// An examination manoeuvre or test of the work-up.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiagnosticStep {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// Its kind (`exam`, `imaging`, `lab`, `block`, `electrodiagnostic`).
     pub kind: String,
+    /// Position in the work-up (lower first).
     pub order: i64,
+    /// The findings it answers.
     #[serde(default)]
     pub findings: Vec<String>,
+    /// Conditions a positive result supports.
     #[serde(default)]
     pub rules_in: Vec<String>,
+    /// Conditions a negative result argues against.
     #[serde(default)]
     pub rules_out: Vec<String>,
+    /// When to do it, and how.
     pub when: String,
+    /// What happens, for a patient.
     pub patient_explanation: String,
+    /// Reference ids of the sources.
     pub sources: Vec<String>,
 }
 
+/// A diagnostic nerve-block protocol and how to read its result.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BlockProtocol {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// The condition the block tests for.
     pub condition: String,
+    /// The finding its result answers.
     pub result_finding: String,
+    /// Percent relief from which the block counts as positive.
     pub positive_relief: Sourced,
+    /// Percent relief from which it counts as inconclusive rather than negative.
     pub inconclusive_relief: Sourced,
+    /// Start of the reading window, minutes after the injection.
     pub window_start_minutes: Sourced,
+    /// End of the reading window, minutes after the injection.
     pub window_end_minutes: Sourced,
+    /// What the patient should expect, one point each.
     #[serde(default)]
     pub patient_expectations: Vec<String>,
+    /// What to do after a positive block.
     pub positive_next: String,
+    /// What to do after a negative block.
     pub negative_next: String,
+    /// What to do after an inconclusive block.
     pub inconclusive_next: String,
+    /// Reference ids of the sources.
     pub sources: Vec<String>,
 }
 
+/// A reported outcome of a treatment.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
+    /// The outcome in our own words.
     pub text: String,
+    /// The reference id of the source.
     pub source: String,
+    /// How strong the evidence behind it is.
     pub grade: Grade,
 }
 
+/// A treatment or release technique.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Treatment {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// Its kind (`conservative`, `interventional`, `release_non_surgical`, `release_surgical`).
     pub category: String,
+    /// The plan step it belongs to.
     pub step: String,
+    /// What it is, for a patient.
     pub patient_description: String,
+    /// What it is, for a clinician.
     pub clinician_description: String,
+    /// Cautions, one each.
     #[serde(default)]
     pub cautions: Vec<String>,
+    /// The conditions it is used for.
     #[serde(default)]
     pub conditions: Vec<String>,
+    /// Reported outcomes.
     #[serde(default)]
     pub outcome: Vec<Outcome>,
+    /// Reference ids of the sources.
     pub sources: Vec<String>,
 }
 
+/// A step of the stepped plan.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanStep {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Position in the plan (lower first).
     pub order: i64,
+    /// Display name.
     pub name: String,
+    /// When a patient enters the step.
     pub entry: String,
+    /// The step, for a patient.
     pub patient_summary: String,
+    /// How long the step usually lasts.
     #[serde(default)]
     pub typical_duration_weeks: Option<Sourced>,
+    /// When to move on to the next step.
     pub move_on_when: String,
     /// The step counts as done once this finding has been answered (e.g. a block result).
     #[serde(default)]
@@ -598,136 +805,206 @@ pub struct PlanStep {
     /// The step is open only when this finding is present (e.g. a positive block).
     #[serde(default)]
     pub requires_finding: Option<String>,
+    /// Reference ids of the sources.
     pub sources: Vec<String>,
 }
 
+/// How much of an exercise to do.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dosage {
+    /// Sets per session.
     pub sets: u32,
+    /// Repetitions per set.
     pub reps: u32,
+    /// Seconds to hold each repetition (0: no hold).
     pub hold_seconds: u32,
+    /// Sessions per week.
     pub per_week: u32,
+    /// The reference id of the source.
     pub source: String,
+    /// How strong the evidence behind it is.
     pub grade: Grade,
+    /// Why the figure is what it is, where that needs saying (always for `expert_estimate`).
     #[serde(default)]
     pub note: Option<String>,
 }
 
+/// A finding that rules an exercise out, and why.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FindingReason {
+    /// The finding.
     pub finding: String,
+    /// Why, in plain language.
     pub reason: String,
 }
 
+/// A condition that rules an exercise out, and why.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConditionReason {
+    /// The condition.
     pub condition: String,
+    /// Why, in plain language.
     pub reason: String,
 }
 
+/// An exercise with its dosage and contraindications.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exercise {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// Whether the seed article names it.
     pub from_seed: bool,
+    /// What it is for.
     pub purpose: String,
+    /// How to do it, step by step.
     pub steps: Vec<String>,
+    /// How much to do.
     pub dosage: Dosage,
+    /// How to make it harder, step by step.
     #[serde(default)]
     pub progression: Vec<String>,
+    /// How to make it easier.
     #[serde(default)]
     pub regression: Option<String>,
+    /// Findings that rule it out.
     #[serde(default)]
     pub avoid_if: Vec<FindingReason>,
+    /// Conditions that rule it out.
     #[serde(default)]
     pub avoid_with_conditions: Vec<ConditionReason>,
+    /// Cautions, one each.
     #[serde(default)]
     pub cautions: Vec<String>,
+    /// The name of its picture in the web app.
     pub picture: String,
+    /// Reference ids of the sources.
     pub sources: Vec<String>,
 }
 
+/// Which list of the plan a self-care item belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SelfCareKind {
+    /// Massage and self-massage.
     Massage,
+    /// Self-care now.
     SelfCare,
+    /// Long-term care.
     LongTerm,
+    /// Prevention.
     Prevention,
+    /// When to seek care.
     SeekCare,
 }
 
+/// A self-care, prevention or seek-care item.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SelfCare {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Which list it belongs to.
     pub kind: SelfCareKind,
+    /// Display name.
     pub name: String,
+    /// Whether the seed article names it.
     #[serde(default)]
     pub from_seed: bool,
+    /// The advice, in plain language.
     pub text: String,
+    /// Steps, if it has any.
     #[serde(default)]
     pub steps: Vec<String>,
+    /// Cautions, one each.
     #[serde(default)]
     pub cautions: Vec<String>,
+    /// For seek-care items: how urgently.
     #[serde(default)]
     pub urgency: Option<Urgency>,
+    /// Reference ids of the sources.
     pub sources: Vec<String>,
 }
 
+/// A section of an education topic.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Section {
+    /// The heading.
     pub heading: String,
+    /// The text, in plain language.
     pub text: String,
 }
 
+/// A `cluneal learn` topic.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Education {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Position in the topic list (lower first).
     pub order: i64,
+    /// The title.
     pub title: String,
+    /// The sections.
     pub sections: Vec<Section>,
+    /// Related knowledge ids.
     #[serde(default)]
     pub related: Vec<String>,
+    /// Reference ids of the sources.
     pub sources: Vec<String>,
 }
 
+/// A group of conditions with a comparison profile (for example nerve entrapments).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Category {
+    /// The id: the file name without `.toml`.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// The member conditions.
     pub members: Vec<String>,
+    /// The group's own row in the comparison table.
     pub comparison: Comparison,
 }
 
+/// One structured citation.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
+    /// The id: `firstauthor_year` or an organisation slug.
     #[serde(skip_deserializing)]
     pub id: String,
+    /// The authors.
     #[serde(default)]
     pub authors: Vec<String>,
+    /// The title.
     pub title: String,
+    /// The journal, if any.
     #[serde(default)]
     pub journal: Option<String>,
+    /// The year of publication.
     #[serde(default)]
     pub year: Option<i64>,
+    /// Volume, issue and pages.
     #[serde(default)]
     pub volume: Option<String>,
+    /// Where to read it.
     #[serde(default)]
     pub url: Option<String>,
+    /// The kind of source (`article`, `review`, `guideline`, `case_series`, ...).
     pub kind: String,
+    /// What it supports, where that needs saying.
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -753,17 +1030,23 @@ impl Reference {
     }
 }
 
+/// One item of the seed article.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedItem {
+    /// The article's section.
     pub section: String,
+    /// The item in our own words.
     pub text: String,
+    /// The knowledge ids that represent it.
     pub covered_by: Vec<String>,
 }
 
+/// The contents of `seed_coverage.toml`: every item of the seed article with the knowledge ids that represent it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedCoverage {
+    /// The items.
     #[serde(default)]
     pub item: Vec<SeedItem>,
 }

@@ -54,6 +54,7 @@ pub struct Auth {
 }
 
 impl Auth {
+    /// The rule for a server bound beyond loopback (`remote`) or not.
     pub fn new(remote: bool) -> Auth {
         Auth { remote, seen_token: AtomicBool::new(false) }
     }
@@ -71,6 +72,7 @@ impl Auth {
     }
 }
 
+/// What every handler shares: the engine, the store, the authentication rule and prebuilt views.
 #[derive(Clone)]
 pub struct AppState {
     engine: Arc<Engine>,
@@ -81,8 +83,10 @@ pub struct AppState {
     web: Arc<web::Web>,
 }
 
+/// How to serve.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The address to listen on.
     pub addr: SocketAddr,
     /// Serve the web app from this folder instead of the embedded copy (development).
     pub web_dir: Option<PathBuf>,
@@ -105,18 +109,29 @@ impl Config {
     }
 }
 
+/// Why the server could not start or stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error(
         "refusing to listen on `{0}`: saved cases are health data, so a non-loopback address needs authentication; create a token first with `cluneal token create NAME`"
     )]
+    /// Asked to listen beyond loopback while no token exists.
     NoAuthForRemote(SocketAddr),
+    /// An `--allowed-host` that is not a host name or IP address.
     #[error("`{0}` is not a host name for `--allowed-host` (letters, digits, `-` and `.`, or an IP address)")]
     InvalidAllowedHost(String),
+    /// The address could not be bound.
     #[error("cannot listen on `{addr}`: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An I/O error while serving.
     #[error("the server stopped: {0}")]
     Io(#[from] std::io::Error),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] cluneal_store::StoreError),
 }

@@ -14,18 +14,25 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// An RFC 9457 problem document (`application/problem+json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
+    /// A URI naming the kind of problem.
     #[serde(rename = "type")]
     pub kind: String,
+    /// A short summary of the kind of problem.
     pub title: String,
+    /// The HTTP status code.
     pub status: u16,
+    /// What went wrong this time.
     pub detail: String,
+    /// Each wrong field, when the problem is a rejected input.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
 
 impl Problem {
+    /// A problem of kind `slug` with `status`.
     pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Problem {
         Problem {
             kind: format!("https://cluneal.invalid/problems/{slug}"),
@@ -36,10 +43,12 @@ impl Problem {
         }
     }
 
+    /// 404: no `what`.
     pub fn not_found(what: &str) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("no {what}"))
     }
 
+    /// 401: saved cases need a valid token.
     pub fn unauthorized() -> Problem {
         Problem::new(
             StatusCode::UNAUTHORIZED,
@@ -64,6 +73,7 @@ impl Problem {
         p
     }
 
+    /// 500: `detail` goes to the log, not to the client.
     pub fn internal(detail: impl std::fmt::Display) -> Problem {
         // The detail goes to the log, not to the client.
         eprintln!("error: {detail}");

@@ -15,8 +15,11 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 pub struct DuplicateKey {
     /// Where the second occurrence is, e.g. `answers.saddle_anaesthesia` or `blocks[0].pain_before`.
     pub path: String,
+    /// The repeated key.
     pub key: String,
+    /// Line of the second occurrence (from 1).
     pub line: usize,
+    /// Column of the second occurrence (from 1).
     pub column: usize,
 }
 

@@ -21,18 +21,30 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+/// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database could not be opened.
     #[error("cannot open the database `{target}`: {source}")]
-    Open { target: String, source: sqlx::Error },
+    Open {
+        /// The database (a file path, or `postgres`).
+        target: String,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// A migration failed.
     #[error("cannot apply the database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A token name that is empty, too long or holds control characters.
     #[error("a token name must be 1 to 100 characters without control characters, not `{0}`")]
     InvalidTokenName(String),
+    /// A token with that name exists already.
     #[error("a token named `{0}` already exists")]
     TokenExists(String),
+    /// The system's random source failed.
     #[error("cannot draw random bytes for an identifier: {0}")]
     Random(String),
 }
@@ -91,6 +103,7 @@ macro_rules! audit {
 /// milliseconds a saved-case write takes, so only a stuck writer makes it fail.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Saved cases, the audit log and tokens on SQLite or PostgreSQL.
 pub struct Store {
     backend: Backend,
 }
@@ -123,52 +136,87 @@ impl BeginWrite for PgPool {
 /// A case to save: the case and its report as JSON, with what the list shows.
 #[derive(Debug, Clone)]
 pub struct NewCase {
+    /// A free label.
     pub label: String,
+    /// The case as JSON.
     pub case_json: String,
+    /// The report as JSON.
     pub report_json: String,
+    /// The knowledge-base version the report was made with.
     pub kb_version: String,
+    /// The report's triage level.
     pub triage_level: String,
+    /// The report's leading condition.
     pub top_condition: String,
 }
 
+/// A saved case as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRecord {
+    /// The case id.
     pub id: String,
+    /// A free label.
     pub label: String,
+    /// The case as JSON.
     pub case_json: String,
+    /// The report as JSON.
     pub report_json: String,
+    /// The knowledge-base version the report was made with.
     pub kb_version: String,
+    /// The report's triage level.
     pub triage_level: String,
+    /// The report's leading condition.
     pub top_condition: String,
+    /// When it was saved first (RFC 3339, UTC).
     pub created_at: String,
+    /// When it was last changed (RFC 3339, UTC).
     pub updated_at: String,
+    /// Who saved it.
     pub created_by: String,
 }
 
+/// A saved case as the list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseSummary {
+    /// The case id.
     pub id: String,
+    /// A free label.
     pub label: String,
+    /// The knowledge-base version the report was made with.
     pub kb_version: String,
+    /// The report's triage level.
     pub triage_level: String,
+    /// The report's leading condition.
     pub top_condition: String,
+    /// When it was saved first (RFC 3339, UTC).
     pub created_at: String,
+    /// When it was last changed (RFC 3339, UTC).
     pub updated_at: String,
 }
 
+/// One entry of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
+    /// The entry's number, in order of writing.
     pub id: i64,
+    /// When (RFC 3339, UTC).
     pub at: String,
+    /// Who: the token's name, `local`, `token-admin`, ...
     pub actor: String,
+    /// What: `create`, `read`, `list`, `update`, `delete`, `login_failed`, ...
     pub action: String,
+    /// The saved case concerned, if any.
     pub case_id: Option<String>,
+    /// Details of the action.
     pub detail: String,
 }
 
+/// An access token as listed: its name, never the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenInfo {
+    /// The token's name.
     pub name: String,
+    /// When it was created (RFC 3339, UTC).
     pub created_at: String,
 }
 
@@ -267,6 +315,7 @@ impl Store {
         }
     }
 
+    /// Save a new case; audited in the same transaction.
     pub async fn create_case(&self, new: &NewCase, actor: &str) -> Result<CaseRecord, StoreError> {
         let id = random_hex(16)?;
         let at = now();
@@ -448,6 +497,7 @@ impl Store {
         }
     }
 
+    /// Every token's name and creation time (never the token).
     pub async fn list_tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
         let rows: Vec<(String, String)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT name, created_at FROM tokens ORDER BY name").fetch_all(pool).await?
@@ -490,6 +540,7 @@ impl Store {
         Ok(row.map(|r| r.0))
     }
 
+    /// How many tokens exist.
     pub async fn token_count(&self) -> Result<i64, StoreError> {
         let row: (i64,) = on_pool!(self, pool => {
             sqlx::query_as("SELECT COUNT(*) FROM tokens").fetch_one(pool).await?
@@ -510,9 +561,11 @@ pub mod admin {
 
     use crate::StoreError;
 
+    /// A connection to the PostgreSQL server's maintenance database.
     pub struct Admin(PgPool);
 
     impl Admin {
+        /// Connect to `url`.
         pub async fn connect(url: &str) -> Result<Admin, StoreError> {
             let pool = PgPoolOptions::new()
                 .max_connections(1)
