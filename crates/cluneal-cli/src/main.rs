@@ -129,6 +129,28 @@ enum Command {
         #[arg(value_enum)]
         which: SchemaKind,
     },
+    /// FHIR R4: the interview as a Questionnaire, the server's CapabilityStatement,
+    /// the finding -> linkId / code table, and SDC `$next-question` on a file.
+    Fhir {
+        #[command(subcommand)]
+        command: FhirCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FhirCommand {
+    /// Print the whole interview as an R4 Questionnaire (JSON), in the patient's wording.
+    Questionnaire {
+        /// The clinician's wording, examination and test items included.
+        #[arg(long)]
+        clinician: bool,
+    },
+    /// Print the CapabilityStatement served at `GET /fhir/metadata`.
+    Metadata,
+    /// Print the finding -> linkId / code table (Markdown).
+    Codes,
+    /// Run `$next-question` on a QuestionnaireResponse (or Parameters) file, `-` for standard input.
+    NextQuestion { file: PathBuf },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -267,6 +289,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => print(&learn::topics(&kb))?,
                 Some(t) => print(&learn::topic(&kb, &t)?)?,
             }
+        }
+        Command::Fhir { command } => {
+            let engine = Engine::new(knowledge::load(dir)?);
+            let kb = engine.kb();
+            let out = match command {
+                FhirCommand::Questionnaire { clinician } => {
+                    let who = if clinician { Respondent::Clinician } else { Respondent::Patient };
+                    json(&cluneal_fhir::questionnaire(kb, who))?
+                }
+                FhirCommand::Metadata => {
+                    json(&cluneal_fhir::capability_statement(kb, env!("CARGO_PKG_VERSION")))?
+                }
+                FhirCommand::Codes => cluneal_fhir::link_table_markdown(kb),
+                FhirCommand::NextQuestion { file } => {
+                    let (name, text) = input::read_text(&file)?;
+                    let value: serde_json::Value = serde_json::from_str(&text)
+                        .map_err(|e| anyhow::anyhow!("{name}:{}:{}: {e}", e.line(), e.column()))?;
+                    let qr = cluneal_fhir::next_question(&engine, &value)
+                        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+                    json(&qr)?
+                }
+            };
+            print(&out)?;
         }
         Command::Schema { which } => {
             let schema = match which {

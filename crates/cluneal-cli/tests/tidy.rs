@@ -18,11 +18,12 @@ const ALLOWED_INTERNAL: &[(&str, &[&str])] = &[
     ("cluneal-engine", &["cluneal-kb"]),
     ("cluneal-eval", &["cluneal-kb", "cluneal-engine"]),
     ("cluneal-store", &[]),
-    ("cluneal-server", &["cluneal-kb", "cluneal-engine", "cluneal-store"]),
+    ("cluneal-fhir", &["cluneal-kb", "cluneal-engine"]),
+    ("cluneal-server", &["cluneal-kb", "cluneal-engine", "cluneal-store", "cluneal-fhir"]),
 ];
 
 /// The pure crates: no I/O, no clock, no randomness.
-const PURE: &[&str] = &["cluneal-kb", "cluneal-engine", "cluneal-eval"];
+const PURE: &[&str] = &["cluneal-kb", "cluneal-engine", "cluneal-eval", "cluneal-fhir"];
 
 /// Crates a pure crate must not depend on, directly or through another Cluneal
 /// crate: async runtimes and I/O, HTTP, storage, clocks and randomness.

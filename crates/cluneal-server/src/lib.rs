@@ -1,5 +1,5 @@
 //! `cluneal serve`: the web app, the REST API under `/api/v1`, its OpenAPI
-//! document, and the health check. The engine does the thinking and the store
+//! document, FHIR R4 under `/fhir`, and the health check. The engine does the thinking and the store
 //! keeps saved cases; this crate is HTTP glue between them.
 //!
 //! Safety of stored health data: the server listens on loopback unless told
@@ -9,6 +9,7 @@
 //! Authentication never weakens while the server runs: see [`Auth`].
 
 mod api;
+mod fhir;
 mod host;
 mod listen;
 mod openapi;
@@ -80,6 +81,7 @@ pub struct AppState {
     auth: Arc<Auth>,
     kb_views: Arc<HashMap<&'static str, Vec<u8>>>,
     openapi: Arc<Vec<u8>>,
+    fhir: Arc<fhir::Views>,
     web: Arc<web::Web>,
 }
 
@@ -146,6 +148,7 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
     let state = AppState {
         kb_views: Arc::new(api::kb_views(engine.kb())),
         openapi: Arc::new(openapi::document(engine.kb())),
+        fhir: Arc::new(fhir::Views::new(engine.kb())),
         web: Arc::new(web::Web::new(config.web_dir.clone())),
         engine,
         store,
@@ -166,6 +169,13 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         .route("/api/v1/session", get(api::session))
         .route("/api/v1/kb", get(api::kb_root))
         .route("/api/v1/kb/{name}", get(api::kb_view))
+        .route("/fhir/metadata", get(fhir::metadata).fallback(fhir::method_not_allowed))
+        .route("/fhir/Questionnaire/{id}", get(fhir::questionnaire).fallback(fhir::method_not_allowed))
+        .route(
+            "/fhir/Questionnaire/$next-question",
+            post(fhir::next_question).fallback(fhir::method_not_allowed),
+        )
+        .route("/fhir/{*rest}", axum::routing::any(fhir::not_found))
         .route(
             "/api/{*rest}",
             axum::routing::any(|| async { Problem::not_found("API route here").into_response() }),
