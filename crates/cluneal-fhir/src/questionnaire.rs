@@ -99,12 +99,20 @@ pub(crate) fn finding_item(f: &Finding, r: Respondent) -> Value {
         Respondent::Patient => &f.question,
         Respondent::Clinician => &f.clinician,
     };
-    let mut item = json!({
-        "linkId": f.id,
-        "text": text,
-        "type": kind,
-        "code": [{ "system": FINDING_SYSTEM, "code": f.id, "display": f.label }],
-    });
+    // Verified standard codes first (from the knowledge base), then Cluneal's own.
+    let mut codes: Vec<Value> = f
+        .codes
+        .iter()
+        .map(|c| {
+            let mut coding = json!({ "system": c.system, "code": c.code, "display": c.display });
+            if let (Some(v), Some(o)) = (&c.version, coding.as_object_mut()) {
+                o.insert("version".into(), json!(v));
+            }
+            coding
+        })
+        .collect();
+    codes.push(json!({ "system": FINDING_SYSTEM, "code": f.id, "display": f.label }));
+    let mut item = json!({ "linkId": f.id, "text": text, "type": kind, "code": codes });
     let mut ext = Vec::new();
     match f.answer {
         AnswerType::Scale => {
@@ -257,10 +265,9 @@ pub struct LinkRow {
     pub item_type: &'static str,
     /// `patient` (both questionnaires) or `clinician` (the clinician's only).
     pub asked_by: &'static str,
-    /// The item's code system, or empty for case fields (which have no code).
-    pub system: String,
-    /// The item's code in that system.
-    pub code: String,
+    /// The item's codes as (system, code): verified standard codes first, then
+    /// Cluneal's; none for case fields.
+    pub codes: Vec<(String, String)>,
     /// The clinician label.
     pub label: String,
 }
@@ -292,8 +299,13 @@ pub fn link_table(kb: &KnowledgeBase) -> Vec<LinkRow> {
                     Some(AskedBy::Clinician) => "clinician",
                     _ => "patient",
                 },
-                system: finding.map_or(String::new(), |_| FINDING_SYSTEM.to_string()),
-                code: finding.map_or(String::new(), |f| f.id.clone()),
+                codes: item
+                    .get("code")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(|c| (str_of(c, "system"), str_of(c, "code")))
+                    .collect(),
                 label: finding.map_or_else(|| humanize(&id), |f| f.label.clone()),
                 link_id: id,
                 group: gid.clone(),
@@ -304,15 +316,21 @@ pub fn link_table(kb: &KnowledgeBase) -> Vec<LinkRow> {
 }
 
 /// The table as Markdown (`cluneal fhir codes`); "Cluneal" in the code
-/// column stands for [`FINDING_SYSTEM`].
+/// column stands for [`FINDING_SYSTEM`], "LOINC" for `http://loinc.org`.
 pub fn link_table_markdown(kb: &KnowledgeBase) -> String {
     let mut out =
         String::from("| linkId | group | item type | asked by | code | label |\n|---|---|---|---|---|---|\n");
     for r in link_table(kb) {
-        let code = match r.system.as_str() {
-            "" => "—".to_string(),
-            FINDING_SYSTEM => format!("Cluneal `{}`", r.code),
-            other => format!("{other} `{}`", r.code),
+        let named = |system: &str| match system {
+            FINDING_SYSTEM => "Cluneal".to_string(),
+            "http://loinc.org" => "LOINC".to_string(),
+            "http://snomed.info/sct" => "SNOMED CT".to_string(),
+            other => other.to_string(),
+        };
+        let code = if r.codes.is_empty() {
+            "—".to_string()
+        } else {
+            r.codes.iter().map(|(s, c)| format!("{} `{c}`", named(s))).collect::<Vec<_>>().join("; ")
         };
         out.push_str(&format!(
             "| `{}` | `{}` | {} | {} | {} | {} |\n",
@@ -375,7 +393,9 @@ mod tests {
                     assert_eq!(found.len(), 1, "{}", f.id);
                     let want = if r == Respondent::Patient { &f.question } else { &f.clinician };
                     assert_eq!(found[0]["text"], want.as_str());
-                    assert_eq!(found[0]["code"][0]["code"], f.id.as_str());
+                    let codes = found[0]["code"].as_array().unwrap();
+                    assert_eq!(codes.last().unwrap()["code"], f.id.as_str());
+                    assert_eq!(codes.len(), f.codes.len() + 1);
                 } else {
                     assert!(found.is_empty(), "{} is not asked of {r:?}", f.id);
                 }
@@ -391,6 +411,9 @@ mod tests {
         let get = |id: &str| *all.iter().find(|i| i["linkId"] == id).unwrap();
         let scale = get("pain_intensity");
         assert_eq!(scale["type"], "integer");
+        assert_eq!(scale["code"][0]["system"], "http://loinc.org", "verified codes first");
+        assert_eq!(scale["code"][0]["code"], "72514-3");
+        assert_eq!(scale["code"][1]["system"], FINDING_SYSTEM);
         assert_eq!(scale["extension"][0]["url"], MIN_VALUE);
         assert_eq!(scale["extension"][1]["valueInteger"], 10);
         let number = get("post_void_residual_ml");

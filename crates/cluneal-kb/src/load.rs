@@ -392,6 +392,10 @@ fn check(cx: &mut Cx, raw: &Raw) {
         nonempty(cx, file, "question", &f.question);
         nonempty(cx, file, "clinician", &f.clinician);
         expect(cx, file, "question group", &f.group, &groups);
+        for code in &f.codes {
+            nonempty(cx, file, "codes.code", &code.code);
+            nonempty(cx, file, "codes.system", &code.system);
+        }
         if f.sources.is_empty() {
             cx.problem(file, Some("sources"), "`sources` must name at least one reference");
         }

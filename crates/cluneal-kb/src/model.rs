@@ -315,6 +315,10 @@ pub struct Finding {
     /// frequency is set against. Required for findings used as evidence.
     #[serde(default)]
     pub background: Option<Sourced>,
+    /// Verified codes for the finding in standard terminologies (LOINC,
+    /// SNOMED CT), used by FHIR output; empty rather than guessed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<Code>,
     /// Reference ids of the sources for the finding's wording and use.
     pub sources: Vec<String>,
 }
