@@ -316,7 +316,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Case => schemars::schema_for!(cluneal_engine::Case),
-                SchemaKind::Report => schemars::schema_for!(cluneal_engine::Report<'static>),
+                // A report is only ever written, so its schema follows serialization:
+                // fields that are left out when empty are optional.
+                SchemaKind::Report => schemars::generate::SchemaSettings::draft2020_12()
+                    .for_serialize()
+                    .into_generator()
+                    .into_root_schema_for::<cluneal_engine::Report<'static>>(),
             };
             print(&json(&schema)?)?;
         }

@@ -296,3 +296,18 @@ fn a_vignette_is_assessed_only_when_asked_for() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(expect_error(&run(&["assess", v])).contains("pass `--vignette`"));
 }
+
+#[test]
+fn the_committed_json_schemas_are_what_the_binary_prints() {
+    for which in ["case", "report"] {
+        let out = run(&["schema", which]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let committed = std::fs::read_to_string(root().join(format!("schemas/{which}.schema.json")))
+            .expect("schema file");
+        assert_eq!(
+            text(&out.stdout).trim_end(),
+            committed.trim_end(),
+            "schemas/{which}.schema.json is stale: run `cluneal schema {which} > schemas/{which}.schema.json`"
+        );
+    }
+}

@@ -120,13 +120,21 @@ pub struct SaveRequest {
     pub case: Case,
 }
 
-fn record_json(r: &CaseRecord) -> Value {
-    json!({
+/// A saved case as the API returns it. The stored case and report are parsed
+/// with serde_json's `float_roundtrip`, so every number reads back as it was
+/// returned; stored text that is not JSON is an error that says so, never `null`.
+fn record_json(r: &CaseRecord) -> Result<Value, Problem> {
+    let parse = |what: &str, text: &str| {
+        serde_json::from_str::<Value>(text).map_err(|e| {
+            Problem::internal(format!("the stored {what} of saved case `{}` is not valid JSON: {e}", r.id))
+        })
+    };
+    Ok(json!({
         "id": r.id, "label": r.label, "kb_version": r.kb_version,
         "created_at": r.created_at, "updated_at": r.updated_at, "created_by": r.created_by,
-        "case": serde_json::from_str::<Value>(&r.case_json).unwrap_or(Value::Null),
-        "report": serde_json::from_str::<Value>(&r.report_json).unwrap_or(Value::Null),
-    })
+        "case": parse("case", &r.case_json)?,
+        "report": parse("report", &r.report_json)?,
+    }))
 }
 
 /// Assess a case for saving; a label longer than a line is refused.
@@ -169,7 +177,11 @@ pub async fn create_case(
     .await;
     match result {
         Ok(rec) => {
-            let mut res = ok_json(&record_json(&rec));
+            let body = match record_json(&rec) {
+                Ok(v) => v,
+                Err(p) => return p.into_response(),
+            };
+            let mut res = ok_json(&body);
             *res.status_mut() = StatusCode::CREATED;
             if let Ok(v) = format!("/api/v1/cases/{}", rec.id).parse() {
                 res.headers_mut().insert(header::LOCATION, v);
@@ -216,7 +228,10 @@ pub async fn get_case(
     }
     .await;
     match result {
-        Ok(rec) => ok_json(&record_json(&rec)),
+        Ok(rec) => match record_json(&rec) {
+            Ok(v) => ok_json(&v),
+            Err(p) => p.into_response(),
+        },
         Err(p) => p.into_response(),
     }
 }
@@ -239,7 +254,10 @@ pub async fn update_case(
     }
     .await;
     match result {
-        Ok(rec) => ok_json(&record_json(&rec)),
+        Ok(rec) => match record_json(&rec) {
+            Ok(v) => ok_json(&v),
+            Err(p) => p.into_response(),
+        },
         Err(p) => p.into_response(),
     }
 }

@@ -28,14 +28,20 @@ fn r(name: &str) -> Value {
 }
 
 pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
-    let mut generator = SchemaSettings::draft2020_12()
-        .with(|s| s.definitions_path = "/components/schemas".into())
-        .into_generator();
-    let case = generator.subschema_for::<cluneal_engine::Case>().to_value();
-    let report = generator.subschema_for::<cluneal_engine::Report<'static>>().to_value();
+    let settings = SchemaSettings::draft2020_12().with(|s| s.definitions_path = "/components/schemas".into());
+    // A case is read (fields with defaults are optional); a report is only
+    // written (fields left out when empty are optional): one generator each.
+    let mut reads = settings.clone().into_generator();
+    let mut writes = settings.for_serialize().into_generator();
+    let case = reads.subschema_for::<cluneal_engine::Case>().to_value();
+    let report = writes.subschema_for::<cluneal_engine::Report<'static>>().to_value();
     let mut schemas = serde_json::Map::new();
-    for (name, schema) in generator.take_definitions(true) {
+    for (name, schema) in reads.take_definitions(true) {
         schemas.insert(name, schema);
+    }
+    for (name, schema) in writes.take_definitions(true) {
+        // A type in both (an enum such as the respondent) has one schema either way.
+        schemas.entry(name).or_insert(schema);
     }
     schemas.insert("Problem".into(), json!({
         "type": "object", "required": ["type", "title", "status", "detail"],

@@ -388,6 +388,42 @@ async fn saved_cases_survive_a_restart() {
     server.stop().await;
 }
 
+/// A saved report reads back exactly as it was first returned, to the last
+/// digit of every number, for every example case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_report_reads_back_exactly_as_returned() {
+    let server = Server::start(Location::Sqlite(temp_db("exact"))).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("examples")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10);
+    // Compared with sonic-rs, whose float parsing is exact: a lossy parser could
+    // map two texts that differ in the last digit to the same number.
+    use sonic_rs::JsonValueTrait;
+    let exact = |text: &str| sonic_rs::from_str::<sonic_rs::Value>(text).expect("json");
+    for name in names {
+        let case = example(&name);
+        let fresh = exact(&post(&c, &format!("{b}/api/v1/assess"), &case).await.text().await.expect("text"));
+        let created = exact(
+            &post(&c, &format!("{b}/api/v1/cases"), &json!({"case": case})).await.text().await.expect("text"),
+        );
+        let id = created.get("id").and_then(|v| v.as_str()).expect("id").to_string();
+        let got = exact(
+            &c.get(format!("{b}/api/v1/cases/{id}")).send().await.expect("get").text().await.expect("text"),
+        );
+        assert!(got.get("report") == Some(&fresh), "{name}: the saved report differs from the one returned");
+        assert!(created.get("report") == Some(&fresh), "{name}: the report returned on saving differs");
+    }
+    server.stop().await;
+}
+
 /// Revoke `name` from another process's point of view: a second store on the
 /// same database, as `cluneal token revoke` would open.
 async fn revoke_elsewhere(db: &std::path::Path, name: &str) {
