@@ -120,9 +120,6 @@ test('a patient completes the self-check and gets a plain-language, printable re
     await page.waitForSelector('#question-form, #result');
     if (await page.$('#result')) break;
     if (n === 0) await accessible(page, 'first question');
-    for (const f of await page.$$eval('#question-form input[type=checkbox]', (e) => e.map((x) => x.dataset.finding))) {
-      if (yes.has(f)) await page.check(`#q-${f}`);
-    }
     for (const id of await page.$$eval('#question-form fieldset.single', (e) => e.map((x) => x.id))) {
       const answer = `#${id}-${yes.has(id.slice(2)) ? 'yes' : 'no'}`;
       // A choice question (e.g. pregnancy status) has options instead of yes/no: take the first.
@@ -162,14 +159,52 @@ test('an emergency answer shows what to do at once', async () => {
   await startSelfCheck(page);
   await page.click('#next-button'); // no region picked
   await page.waitForSelector('#question-form');
-  await page.check('#q-saddle_anaesthesia');
-  await page.check('#q-urinary_retention');
+  await page.check('#q-saddle_anaesthesia-yes');
+  await page.check('#q-urinary_retention-yes');
   await page.click('#next-button');
   const alert = await page.waitForSelector('#emergency-alert');
   assert.equal(await alert.getAttribute('role'), 'alert');
   assert.match(await alert.textContent(), /emergency/i);
   await shot(page, 'selfcheck-emergency');
   await accessible(page, 'emergency alert');
+  assert.deepEqual(errors, []);
+});
+
+test('every self-check question offers yes, no and don\'t know; don\'t know leaves the warning-sign screen incomplete', async () => {
+  const { page, errors } = await newPage();
+  await startSelfCheck(page);
+  await page.click('#next-button'); // no region picked
+  await page.waitForSelector('#question-form');
+  // The warning signs come first, each with its own yes / no / don't know.
+  const qs = await page.$$eval('#question-form fieldset.single', (e) => e.map((x) => ({
+    id: x.id, options: [...x.querySelectorAll('input[type=radio]')].map((r) => r.value) })));
+  assert.ok(qs.some((q) => q.id === 'q-saddle_anaesthesia'), 'the emergency screen asks about saddle numbness');
+  for (const q of qs) assert.deepEqual(q.options, ['yes', 'no', 'unknown'], `${q.id} offers yes / no / don't know`);
+  assert.equal(await page.$('#question-form input[type=checkbox]'), null, 'no tick box that turns silence into "no"');
+  await shot(page, 'selfcheck-warning-signs');
+  await accessible(page, 'warning-sign screen');
+  await page.check('#q-saddle_anaesthesia-unknown');
+  await page.check('#q-urinary_retention-no');
+  const sent = page.waitForRequest((r) => r.url().endsWith('/api/v1/interview/next'));
+  await page.click('#next-button');
+  const body = JSON.parse((await sent).postData());
+  assert.equal(body.case.answers.saddle_anaesthesia, 'unknown', '"don\'t know" is sent as unknown');
+  assert.equal(body.case.answers.urinary_retention, 'no');
+  for (const q of qs) {
+    const f = q.id.slice(2);
+    if (f !== 'urinary_retention') assert.notEqual(body.case.answers[f], 'no', `${f} was not answered, so it is not "no"`);
+  }
+  await page.waitForSelector('#question-form, #result');
+  await page.click('#finish-button');
+  await page.waitForSelector('#result');
+  assert.notEqual(await page.$eval('#urgency', (e) => e.dataset.level), 'emergency');
+  const incomplete = await page.waitForSelector('#screen-incomplete');
+  assert.match(await incomplete.textContent(), /not complete/i);
+  const listed = await page.$$eval('#unanswered-list li', (e) => e.map((x) => x.dataset.id));
+  assert.ok(listed.includes('saddle_anaesthesia'), `saddle numbness is listed to ask a clinician: ${listed}`);
+  assert.ok(!listed.includes('urinary_retention'), 'an answered question is not listed');
+  assert.match(await page.$eval('#unanswered-list', (e) => e.textContent), /saddle/i, 'listed as the patient question');
+  await accessible(page, 'incomplete screen result');
   assert.deepEqual(errors, []);
 });
 

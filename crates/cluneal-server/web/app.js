@@ -597,28 +597,25 @@ function scAsk(body, errors) {
   const form = h('form', { id: 'question-form', class: 'card', novalidate: true, 'data-testid': 'question-step', 'data-group': step.group || '' });
   sc.count = sc.count || 0;
   form.append(h('h2', { id: 'question-count', class: 'step-count' }, `Question ${sc.count + 1}`));
-  const singles = step.questions.filter((q) => !(step.multi_select && q.answer_type === 'yes_no'));
-  const ticks = step.questions.filter((q) => step.multi_select && q.answer_type === 'yes_no');
-  if (ticks.length) {
-    form.append(h('fieldset', { class: 'ticks' },
-      h('legend', { class: 'prompt', id: 'question-prompt' }, step.prompt || 'Tick all that apply.'),
-      h('p', { class: 'hint' }, 'Leave a box empty if it does not apply to you.'),
-      ticks.map((q) => h('label', { class: 'check', for: `q-${q.finding}` },
-        h('input', { type: 'checkbox', id: `q-${q.finding}`, name: q.finding, 'data-finding': q.finding, checked: sc.case.answers[q.finding] === 'yes' }),
-        h('span', {}, q.question)))));
-  } else if (step.prompt) {
-    form.append(h('p', { class: 'group-prompt' }, step.prompt));
+  // Every question offers yes / no / don't know, in a group too: an unanswered
+  // question stays unknown, never "no".
+  const qs = step.questions;
+  if (step.multi_select) {
+    form.append(h('div', { class: 'question-group', role: 'group', 'aria-labelledby': 'question-prompt' },
+      h('p', { class: 'prompt', id: 'question-prompt' }, step.prompt || 'Please answer each question.'),
+      qs.map((q) => singleQuestion(q))));
+  } else {
+    if (step.prompt) form.append(h('p', { class: 'group-prompt' }, step.prompt));
+    for (const q of qs) form.append(singleQuestion(q));
   }
-  for (const q of singles) form.append(singleQuestion(q));
-  if (singles.length) form.append(h('p', { class: 'hint' }, 'If you skip a question, we count it as “Don’t know”.'));
+  form.append(h('p', { class: 'hint' }, 'If you skip a question, we count it as “Don’t know”.'));
   form.append(navButtons({ testid: 'question-next' }));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearProblem(errors);
     const answers = {};
     const problems = [];
-    for (const q of ticks) answers[q.finding] = $(`#q-${CSS.escape(q.finding)}`).checked ? 'yes' : 'no';
-    for (const q of singles) {
+    for (const q of qs) {
       const r = readSingle(q);
       if (r.error) problems.push({ path: `answers.${q.finding}`, message: r.error });
       else answers[q.finding] = r.value;
@@ -705,6 +702,24 @@ async function scFinish(fromDone) {
   if (t) t.focus();
 }
 
+// Case fields (not findings) that a warning sign can depend on.
+const CASE_FIELD_QUESTIONS = {
+  age: 'How old are you?',
+  duration_weeks: 'How long have you had this pain?',
+  sex: 'What is your sex?',
+  sides: 'Which side is the pain on?',
+};
+
+/** The warning-sign check is incomplete: say so, and list the questions to ask a clinician. */
+function screenIncomplete(triage, findings) {
+  const byId = new Map(findings.map((f) => [f.id, f]));
+  const asks = (triage.unanswered || []).map((id) => CASE_FIELD_QUESTIONS[id] || (byId.get(id) || {}).question || human(id));
+  return h('div', { class: 'screen-incomplete', id: 'screen-incomplete', 'data-testid': 'screen-incomplete' },
+    h('p', {}, h('strong', {}, 'The check for warning signs is not complete. '),
+      'You did not answer these questions, or answered “Don’t know”, so a serious cause cannot be ruled out yet. Please ask a doctor or nurse about them:'),
+    h('ul', { id: 'unanswered-list' }, asks.map((q, k) => h('li', { 'data-id': triage.unanswered[k] }, q))));
+}
+
 async function scResult(body) {
   const r = sc.report;
   const [conditions, findings, selfCare] = await Promise.all([
@@ -737,9 +752,7 @@ async function scResult(body) {
   if (flags.length) {
     urg.append(h('ul', { class: 'flags' }, flags.map((f) => h('li', {}, badge(f.urgency), ' ', f.patient_action))));
   }
-  if (!r.triage.screen_complete && lvl !== 'emergency') {
-    urg.append(h('p', { class: 'hint' }, 'Some warning-sign questions were not answered, so your clinician should ask about them.'));
-  }
+  if (!r.triage.screen_complete && lvl !== 'emergency') urg.append(screenIncomplete(r.triage, findings));
   res.append(urg);
 
   // 2. What it might be, and why
