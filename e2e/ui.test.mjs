@@ -114,6 +114,8 @@ test('a patient completes the self-check and gets a plain-language, printable re
   assert.deepEqual(checked.sort(), ['region-buttock-left', 'region-lower_back_above_crest-left']);
   await shot(page, 'selfcheck-bodymap');
   await accessible(page, 'body map');
+  let assessed;
+  page.on('request', (r) => { if (r.url().endsWith('/api/v1/assess')) assessed = JSON.parse(r.postData()); });
   await page.click('#next-button');
   const yes = new Set(['pain_burning', 'numbness_tingling_in_area', 'worse_twisting', 'worse_rising_from_sitting']);
   for (let n = 0; n < 60; n++) {
@@ -141,6 +143,24 @@ test('a patient completes the self-check and gets a plain-language, printable re
   const conditions = await page.$$eval('#differential [data-condition]', (e) => e.map((x) => x.dataset.condition));
   assert.equal(conditions.length, 3);
   assert.ok(conditions.includes('scne'), `SCNE among the three: ${conditions}`);
+  // The reasons are only what the patient said yes to, in plain words.
+  const why = await page.$$eval('#differential .why li[data-finding]', (e) => e.map((x) => [x.dataset.finding, x.textContent]));
+  assert.ok(why.length > 0, 'reasons are given');
+  for (const [f, text] of why) {
+    assert.notEqual(assessed.answers[f], 'no', `${f} was denied but is given as a reason`);
+    assert.doesNotMatch(text, /\((no|don.t know)\)/, `a reason reads "${text}"`);
+  }
+  assert.doesNotMatch(await page.$eval('#differential', (e) => e.textContent), /\((no|don.t know)\)/);
+  // No advice about what the patient denied.
+  assert.equal(assessed.answers.pain_below_knee, 'no', 'the patient said no to pain below the knee');
+  assert.doesNotMatch(await page.$eval('#seek-care', (e) => e.textContent), /below the knee/i, 'no advice about pain below the knee');
+  // No unexplained jargon in the patient text.
+  const shown = await page.$eval('#result', (e) => e.innerText);
+  for (const word of [/\bPSIS\b/, /anaesthesia/i, /palpation/i, /posterior superior iliac spine/i]) {
+    assert.doesNotMatch(shown, word, `jargon in the patient result: ${word}`);
+  }
+  // What the percentages mean.
+  assert.match(await page.$eval('#percent-explained', (e) => e.textContent), /do not add up to 100%/);
   assert.ok((await page.$$('#exercises [data-testid=exercise]')).length > 0, 'exercises with pictures');
   assert.match(await page.$eval('#exercises [data-testid=dosage]', (e) => e.textContent), /\d/);
   assert.ok(await page.$('#seek-care'), 'when to seek care');
@@ -167,6 +187,22 @@ test('an emergency answer shows what to do at once', async () => {
   assert.match(await alert.textContent(), /emergency/i);
   await shot(page, 'selfcheck-emergency');
   await accessible(page, 'emergency alert');
+  // The summary: the instruction alone on top, the serious condition first, no
+  // self-care advice competing with it.
+  // The interview stops at an emergency and shows the summary (or offers to).
+  await page.waitForSelector('#result, #alert-finish');
+  if (!(await page.$('#result'))) await page.click('#alert-finish');
+  await page.waitForSelector('#result');
+  const order = await page.$$eval('#selfcheck > *:not([hidden])', (e) => e.map((x) => x.id || x.tagName));
+  assert.deepEqual(order.slice(0, 2), ['H1', 'emergency-alert'], `the emergency instruction comes first: ${order}`);
+  assert.equal(await page.$('#urgency'), null, 'the instruction is not repeated below as an ordinary urgency box');
+  const listed = await page.$$eval('#differential [data-condition]', (e) => e.map((x) => [x.dataset.condition, x.dataset.serious]));
+  assert.equal(listed[0][0], 'cauda_equina_syndrome', `the serious condition leads: ${listed}`);
+  const firstBenign = listed.findIndex(([, serious]) => serious !== 'true');
+  assert.ok(firstBenign === -1 || listed.slice(firstBenign).every(([, serious]) => serious !== 'true'), `no benign condition above a serious one: ${listed}`);
+  assert.equal(await page.$('#self-care'), null, 'no self-care advice in an emergency');
+  await shot(page, 'selfcheck-emergency-result');
+  await accessible(page, 'emergency result');
   assert.deepEqual(errors, []);
 });
 

@@ -226,3 +226,18 @@ fn a_red_flag_answered_dont_know_leaves_the_screen_incomplete() {
     case.answers.remove("saddle_anaesthesia");
     assert_eq!(engine().assess(&case).expect("valid").triage.unanswered, vec!["saddle_anaesthesia"]);
 }
+
+#[test]
+fn no_advice_about_what_the_patient_denied() {
+    let seek = |answer: Answer| {
+        let mut case = screen_all_no();
+        case.answers.insert("pain_below_knee".into(), answer);
+        let r = engine().assess(&case).expect("valid");
+        r.plan.seek_care.iter().map(|s| s.id.to_string()).collect::<Vec<_>>()
+    };
+    assert!(!seek(Answer::No).contains(&"seek_care_lower_leg_pain".to_string()));
+    assert!(seek(Answer::Yes).contains(&"seek_care_lower_leg_pain".to_string()));
+    assert!(seek(Answer::Unknown).contains(&"seek_care_lower_leg_pain".to_string()));
+    // Safety-net advice stays whatever was denied.
+    assert!(seek(Answer::No).contains(&"seek_care_emergency".to_string()));
+}

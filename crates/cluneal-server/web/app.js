@@ -710,6 +710,16 @@ const CASE_FIELD_QUESTIONS = {
   sides: 'Which side is the pain on?',
 };
 
+/**
+ * A finding in the patient's own words: the question they answered, or for a fact
+ * worked out from their answers (e.g. age over 50) its short label.
+ */
+function patientWords(id) {
+  const f = (sc.findingsById && sc.findingsById.get(id)) || {};
+  if (f.derived == null && (sc.qtext[id] || f.question)) return sc.qtext[id] || f.question;
+  return f.label || human(id);
+}
+
 /** The warning-sign check is incomplete: say so, and list the questions to ask a clinician. */
 function screenIncomplete(triage, findings) {
   const byId = new Map(findings.map((f) => [f.id, f]));
@@ -727,6 +737,7 @@ async function scResult(body) {
     kb('findings').catch(() => []),
     kbMap('self_care').catch(() => new Map()),
   ]);
+  sc.findingsById = new Map(findings.map((f) => [f.id, f]));
   const res = h('section', { id: 'result', class: 'result patient-result', 'aria-labelledby': 'result-title', 'data-testid': 'result' });
   body.append(res);
   res.append(
@@ -741,8 +752,9 @@ async function scResult(body) {
       h('button', { type: 'button', class: 'btn btn-ghost', id: 'restart-selfcheck', onclick: () => { scReset(); renderSelfCheckInto($('#view')); focusPhase(); } }, 'Start again')),
   );
 
-  // 1. How urgent
+  // 1. How urgent. In an emergency the alert above the summary says it alone.
   const lvl = r.triage.level;
+  const emergency = lvl === 'emergency';
   const urg = h('section', { id: 'urgency', class: `urgency urgency-${lvl}`, 'data-level': lvl, 'data-testid': 'urgency', 'aria-labelledby': 'urgency-h' },
     h('h3', { id: 'urgency-h' }, 'How urgent is it?'),
     h('p', { class: 'urgency-label' }, badge(lvl), ' ', h('strong', {}, urgencyOf(lvl).label)),
@@ -752,30 +764,42 @@ async function scResult(body) {
   if (flags.length) {
     urg.append(h('ul', { class: 'flags' }, flags.map((f) => h('li', {}, badge(f.urgency), ' ', f.patient_action))));
   }
-  if (!r.triage.screen_complete && lvl !== 'emergency') urg.append(screenIncomplete(r.triage, findings));
-  res.append(urg);
+  if (!r.triage.screen_complete && !emergency) urg.append(screenIncomplete(r.triage, findings));
+  if (!emergency) res.append(urg);
 
-  // 2. What it might be, and why
-  const top = (r.differential || []).slice(0, 3);
+  // 2. What it might be, and why. In an emergency the serious conditions the
+  // warning signs point to come first, and nothing milder stands above them.
+  const flagged = new Set((r.must_not_miss || []).filter((m) => m.red_flags && m.red_flags.length).map((m) => m.condition));
+  const ranked = r.differential || [];
+  const top = emergency
+    ? [...ranked.filter((d) => flagged.has(d.condition) || d.serious), ...ranked.filter((d) => !(flagged.has(d.condition) || d.serious))].slice(0, 3)
+    : ranked.slice(0, 3);
   const diff = h('section', { id: 'differential', class: 'differential', 'data-testid': 'differential', 'aria-labelledby': 'diff-h' },
     h('h3', { id: 'diff-h' }, 'What it might be'),
-    h('p', { class: 'hint' }, 'These are the three possibilities that fit your answers best. They are not a diagnosis: a clinician needs to examine you.'));
+    h('p', { class: 'hint' }, emergency
+      ? 'Your answers include a warning sign. The serious problems it can point to come first: they must be checked in hospital before anything else.'
+      : 'These are the three possibilities that fit your answers best. They are not a diagnosis: a clinician needs to examine you.'),
+    h('p', { class: 'hint', id: 'percent-explained' },
+      'What the percentages mean: each is a rough chance, worked out from your answers alone, that this condition is part of your pain. ',
+      'Each condition is worked out on its own, and more than one can be true at once, so they do not add up to 100%. ',
+      'They can change a lot once a clinician has examined you.'));
   const ol = h('ol', { class: 'condition-list' });
   for (const d of top) {
     const c = conditions.get(d.condition) || {};
     const word = d.probability >= 0.5 ? 'Fits well' : d.probability >= 0.2 ? 'Possible' : 'Less likely';
     const ev = d.evidence_for || [];
     const excl = ev.filter((e) => e.origin === 'exclusion').slice(0, 3).map((e) => String((conditions.get(e.finding) || {}).name || findingLabel(e.finding)).replace(/\s*\(.*\)\s*$/, '').toLowerCase());
-    const why = ev.filter((e) => e.origin !== 'exclusion').slice(0, 6);
-    ol.append(h('li', { class: 'condition', 'data-condition': d.condition, 'data-testid': 'condition' },
+    // Only what the patient said yes to (or a fact such as their age), in their own words.
+    const why = ev.filter((e) => e.origin !== 'exclusion' && (e.answer === 'yes' || e.answer === true)).slice(0, 6);
+    ol.append(h('li', { class: 'condition', 'data-condition': d.condition, 'data-serious': d.serious ? 'true' : 'false', 'data-testid': 'condition' },
       h('h4', {}, d.name || c.name || human(d.condition), c.short_name && !String(d.name || c.name || '').toLowerCase().includes(c.short_name.toLowerCase()) ? ` (${c.short_name})` : ''),
       h('div', { class: 'prob' }, h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', { style: { width: `${Math.max(2, Math.round(d.probability * 100))}%` } })),
         h('span', { class: 'prob-text' }, `${word}: ${pct(d.probability)}`)),
       c.patient_description ? h('p', {}, c.patient_description) : null,
-      d.serious ? h('p', { class: 'serious-note' }, 'This is a serious condition. Follow the advice under “How urgent is it?”.') : null,
-      why.length || excl.length ? h('div', { class: 'why' }, h('p', {}, h('strong', {}, 'Why it came up:')),
+      d.serious ? h('p', { class: 'serious-note' }, emergency ? 'This is a serious condition. Follow the emergency advice at the top of this page.' : 'This is a serious condition. Follow the advice under “How urgent is it?”.') : null,
+      why.length || excl.length ? h('div', { class: 'why' }, h('p', {}, h('strong', {}, why.length ? 'Why it came up: you said yes to' : 'Why it came up:')),
         h('ul', {},
-          why.map((e) => h('li', {}, findingLabel(e.finding), e.answer === 'yes' || e.answer === true ? '' : ` (${answerWord(e.answer)})`)),
+          why.map((e) => h('li', { 'data-finding': e.finding }, patientWords(e.finding))),
           excl.length ? h('li', {}, `No other cause stands out: ${excl.join(', ')} and others look less likely.`) : null)) : null));
   }
   diff.append(ol);
@@ -788,7 +812,7 @@ async function scResult(body) {
   const wu = (r.workup || []).filter((w) => w.patient_explanation).slice(0, 4);
   if (wu.length) {
     next.append(h('p', {}, h('strong', {}, 'What your clinician may check:')),
-      h('ul', { class: 'workup' }, wu.map((w) => h('li', {}, h('strong', {}, w.name), ': ', w.patient_explanation))));
+      h('ul', { class: 'workup' }, wu.map((w) => h('li', { 'data-id': w.id }, w.patient_explanation))));
   }
   res.append(next);
 
@@ -812,7 +836,7 @@ async function scResult(body) {
 
   // 5. Self-care, long-term care, prevention
   const care = [...(plan.self_care || []), ...(plan.long_term || []), ...(plan.prevention || [])];
-  if (care.length) {
+  if (care.length && !emergency) {
     res.append(h('section', { id: 'self-care', 'aria-labelledby': 'care-h', 'data-testid': 'self-care' },
       h('h3', { id: 'care-h' }, 'Looking after yourself'),
       care.map((s) => h('details', { class: 'care-item' }, h('summary', {}, s.name), paras(s.text)))));
