@@ -118,6 +118,7 @@ test('a patient completes the self-check and gets a plain-language, printable re
   page.on('request', (r) => { if (r.url().endsWith('/api/v1/assess')) assessed = JSON.parse(r.postData()); });
   await page.click('#next-button');
   const yes = new Set(['pain_burning', 'numbness_tingling_in_area', 'worse_twisting', 'worse_rising_from_sitting']);
+  const numbers = [];
   for (let n = 0; n < 60; n++) {
     await page.waitForSelector('#question-form, #result');
     if (await page.$('#result')) break;
@@ -128,7 +129,10 @@ test('a patient completes the self-check and gets a plain-language, printable re
       if (await page.$(answer)) await page.check(answer);
       else await page.check(`#${id} input[type=radio] >> nth=0`);
     }
-    for (const id of await page.$$eval('#question-form input[type=number]', (e) => e.map((x) => x.id))) await page.fill(`#${id}`, '6');
+    for (const id of await page.$$eval('#question-form input[type=number]', (e) => e.map((x) => x.id))) {
+      numbers.push(id);
+      await page.fill(`#${id}`, '6');
+    }
     const before = await page.$eval('#question-count', (e) => e.textContent).catch(() => '');
     await page.click('#next-button');
     await page.waitForFunction((p) => {
@@ -143,6 +147,10 @@ test('a patient completes the self-check and gets a plain-language, printable re
   const conditions = await page.$$eval('#differential [data-condition]', (e) => e.map((x) => x.dataset.condition));
   assert.equal(conditions.length, 3);
   assert.ok(conditions.includes('scne'), `SCNE among the three: ${conditions}`);
+  // Pain intensity is asked, so the warning-sign screen is complete.
+  assert.ok(numbers.includes('q-pain_intensity'), `pain intensity was asked: ${numbers}`);
+  assert.equal(assessed.answers.pain_intensity, 6);
+  assert.equal(await page.$('#screen-incomplete'), null, 'every warning-sign question was answered');
   // The reasons are only what the patient said yes to, in plain words.
   const why = await page.$$eval('#differential .why li[data-finding]', (e) => e.map((x) => [x.dataset.finding, x.textContent]));
   assert.ok(why.length > 0, 'reasons are given');

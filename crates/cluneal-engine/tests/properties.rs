@@ -241,3 +241,15 @@ fn no_advice_about_what_the_patient_denied() {
     // Safety-net advice stays whatever was denied.
     assert!(seek(Answer::No).contains(&"seek_care_emergency".to_string()));
 }
+
+#[test]
+fn the_patient_interview_asks_the_pain_score_that_a_warning_sign_needs() {
+    // A warning sign uses "severe pain", derived from the 0-10 pain score: the
+    // interview asks the score, and the screen then closes.
+    let mut full = screen_all_no();
+    full.answers.insert("pain_intensity".into(), Answer::Number(8.0));
+    let t = engine().simulate(&full, Respondent::Patient).expect("valid");
+    assert!(t.asked.iter().any(|f| f == "pain_intensity"), "asked: {:?}", t.asked);
+    let triage = engine().assess(&t.case).expect("valid").triage;
+    assert!(!triage.unanswered.contains(&"pain_intensity"), "{:?}", triage.unanswered);
+}
