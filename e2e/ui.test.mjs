@@ -336,3 +336,58 @@ test('pages fit a phone screen without sideways scrolling', async () => {
   await shot(page, 'phone-bodymap');
   await accessible(page, 'phone body map');
 });
+
+test('on a phone the self-check keeps its place: reload, the Back button, focus, 44 px targets, no sideways scrolling', async () => {
+  const { page, errors } = await newPage(390);
+  await startSelfCheck(page);
+  // Every body-map area has a target of at least 44 px: its shape, or its twin in the list.
+  const small = await page.$$eval('#bodymap [role=checkbox]', (els) => els.filter((x) => {
+    const big = (e) => { const r = e && e.getBoundingClientRect(); return r && r.width >= 44 && r.height >= 44; };
+    return !big(x) && !big(document.querySelector(`label[for="list-${x.dataset.region}-${x.dataset.side}"]`));
+  }).map((x) => x.id));
+  assert.deepEqual(small, [], 'body-map targets under 44 px');
+  await noSideScroll(page, 'phone body map');
+  await page.check('#list-lateral_hip-left');
+  assert.equal(await page.$eval('#region-lateral_hip-left', (e) => e.getAttribute('aria-checked')), 'true', 'the list and the map agree');
+  await page.click('#region-buttock-left');
+  assert.ok(await page.isChecked('#list-buttock-left'));
+  await page.click('#next-button');
+  await page.waitForSelector('#question-form');
+  assert.equal(await page.$eval('#question-count', (e) => e.textContent), 'Question 1');
+  await page.check('#q-saddle_anaesthesia-no');
+  await page.click('#next-button');
+  await page.waitForFunction(() => document.querySelector('#question-count')?.textContent === 'Question 2');
+  // A reload keeps the answers and the place.
+  await page.reload();
+  await page.waitForSelector('#question-form');
+  assert.equal(await page.$eval('#question-count', (e) => e.textContent), 'Question 2', 'the place survives a reload');
+  // The browser's Back button steps back within the check.
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('#question-count')?.textContent === 'Question 1');
+  assert.ok(await page.isChecked('#q-saddle_anaesthesia-no'), 'the answer is kept');
+  await page.goBack();
+  await page.waitForSelector('#bodymap');
+  assert.equal(await page.$eval('#region-buttock-left', (e) => e.getAttribute('aria-checked')), 'true');
+  await page.click('#next-button');
+  // Through to the result without sideways scrolling, whatever the labels.
+  for (let n = 0; n < 60; n++) {
+    await page.waitForSelector('#question-form, #result');
+    if (await page.$('#result')) break;
+    await noSideScroll(page, `question ${n + 1}`);
+    for (const id of await page.$$eval('#question-form fieldset.single', (e) => e.map((x) => x.id))) {
+      if (await page.$(`#${id}-no`)) await page.check(`#${id}-no`);
+      else await page.check(`#${id} input[type=radio] >> nth=0`);
+    }
+    for (const id of await page.$$eval('#question-form input[type=number]', (e) => e.map((x) => x.id))) await page.fill(`#${id}`, '3');
+    const before = await page.$eval('#question-count', (e) => e.textContent);
+    await page.click('#next-button');
+    await page.waitForFunction((p) => document.querySelector('#result') || document.querySelector('#question-count')?.textContent !== p, before);
+  }
+  await page.waitForSelector('#result-title');
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'result-title');
+  await noSideScroll(page, 'phone result');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('cluneal.selfcheck')), null, 'answers forgotten once finished');
+  await shot(page, 'phone-result');
+  await accessible(page, 'phone result');
+  assert.deepEqual(errors, []);
+});

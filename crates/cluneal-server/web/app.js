@@ -350,6 +350,7 @@ routes.home = async (view) => {
 // ---------------------------------------------------------------------------
 // Patient self-check
 
+const SC_KEY = 'cluneal.selfcheck';
 const sc = {
   phase: 'intro', // intro | about | map | ask | result
   case: null,
@@ -363,29 +364,79 @@ const sc = {
   busy: false,
   count: 0,
 };
-function scReset() {
+function scReset({ forget = true } = {}) {
   Object.assign(sc, {
     phase: 'intro', case: { respondent: 'patient', answers: {} }, asked: 0, step: null, triage: null,
     regions: [], history: [], qtext: {}, report: null, busy: false, count: 0,
   });
+  if (forget) scForget();
 }
-scReset();
+scReset({ forget: false });
 
+// The answers so far survive a reload of the tab (sessionStorage, this tab
+// only); they are forgotten when the summary is shown or the check restarts.
+function scSave() {
+  try {
+    if (sc.phase === 'intro' || sc.phase === 'result') { sessionStorage.removeItem(SC_KEY); return; }
+    sessionStorage.setItem(SC_KEY, JSON.stringify({
+      phase: sc.phase, case: sc.case, asked: sc.asked, step: sc.step, triage: sc.triage,
+      regions: sc.regions, history: sc.history, qtext: sc.qtext, count: sc.count,
+    }));
+  } catch { /* storage off or full: the check still works */ }
+}
+function scForget() {
+  try { sessionStorage.removeItem(SC_KEY); } catch { /* storage off */ }
+}
+function scRestore() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SC_KEY) || 'null');
+    if (saved && saved.case && ['about', 'map', 'ask'].includes(saved.phase)) Object.assign(sc, saved);
+  } catch { /* nothing saved, or unreadable: start afresh */ }
+}
+scRestore();
+
+// Each step is a browser history entry, so the Back button steps back within
+// the check. The entry's state holds how many steps lie behind it.
 function scSnapshot() {
   sc.history.push(clone({ phase: sc.phase, case: sc.case, asked: sc.asked, step: sc.step, triage: sc.triage, regions: sc.regions, count: sc.count }));
+  try { history.pushState({ scDepth: sc.history.length }, '', '#/selfcheck'); } catch { /* history unavailable */ }
 }
-function scBack() {
-  const prev = sc.history.pop();
-  if (!prev) return;
-  Object.assign(sc, prev);
+function scStepBackTo(depth) {
+  if (sc.busy || sc.history.length <= depth) return false;
+  while (sc.history.length > depth + 1) sc.history.pop();
+  const later = clone({ case: sc.case, regions: sc.regions });
+  Object.assign(sc, sc.history.pop());
+  // Show the answers already given on the step returned to (submitting it again
+  // reads them from the form).
+  if (sc.phase === 'ask' && sc.step) {
+    for (const q of sc.step.questions || []) {
+      if (later.case.answers[q.finding] !== undefined) sc.case.answers[q.finding] = later.case.answers[q.finding];
+    }
+  } else if (sc.phase === 'map') {
+    sc.regions = later.regions;
+  } else if (sc.phase === 'about') {
+    for (const k of ['age', 'sex', 'duration_weeks']) if (later.case[k] !== undefined) sc.case[k] = later.case[k];
+  }
   renderSelfCheckInto($('#view'));
+  focusPhase();
+  return true;
 }
+/** The in-page Back button goes through the browser history, like the browser's own. */
+function scBack() {
+  if (history.state && history.state.scDepth === sc.history.length) history.back();
+  else scStepBackTo(sc.history.length - 1);
+}
+window.addEventListener('popstate', (e) => {
+  if (parseHash().name !== 'selfcheck' || !$('#selfcheck')) return;
+  scStepBackTo((e.state && e.state.scDepth) || 0);
+});
 
 routes.selfcheck = async (view) => {
   renderSelfCheckInto(view);
 };
 
 function renderSelfCheckInto(view) {
+  scSave();
   view.replaceChildren();
   const root = h('div', { class: 'view-root selfcheck', id: 'selfcheck' });
   view.append(root);
@@ -397,10 +448,11 @@ function renderSelfCheckInto(view) {
   root.append(body);
   try {
     const done = ({ intro: scIntro, about: scAbout, map: scMap, ask: scAsk, result: scResult })[sc.phase](body, errors);
-    if (done && done.catch) done.catch((e) => showProblem(errors, e));
+    if (done && done.catch) return done.catch((e) => showProblem(errors, e));
   } catch (e) {
     showProblem(errors, e);
   }
+  return Promise.resolve();
 }
 
 function emergencyAlert(triage) {
@@ -496,11 +548,27 @@ function scAbout(body, errors) {
 function scMap(body, errors) {
   const form = h('form', { id: 'bodymap-form', class: 'card', novalidate: true, 'aria-labelledby': 'map-title' });
   const summary = h('p', { id: 'bodymap-selected', class: 'selected-list', 'aria-live': 'polite' });
-  const map = createBodyMap((list) => showSel(list));
-  function showSel(list) {
-    if (!list.length) { summary.textContent = 'No area chosen yet.'; return; }
-    summary.textContent = `Chosen: ${list.map((s) => `${map.names[s.region].toLowerCase()} (${s.side})`).join(', ')}.`;
-  }
+  const map = createBodyMap((l) => showSel(l));
+  let showSel = (l) => {
+    if (!l.length) { summary.textContent = 'No area chosen yet.'; return; }
+    summary.textContent = `Chosen: ${l.map((x) => `${map.names[x.region].toLowerCase()} (${x.side})`).join(', ')}.`;
+  };
+  // The same choices as a list: every target at least 44 px high on a phone,
+  // where some shapes on the map are narrower.
+  const boxes = [];
+  const list = h('fieldset', { class: 'bodymap-list', id: 'bodymap-list' },
+    h('legend', {}, 'Or choose from this list'),
+    h('div', { class: 'bodymap-list-items' }, REGIONS.flatMap((r) => ['left', 'right'].map((side) => {
+      const box = h('input', { type: 'checkbox', id: `list-${r.region}-${side}`, 'data-region': r.region, 'data-side': side,
+        onchange: () => { map.setSelected(boxes.filter((b) => b.checked).map((b) => ({ region: b.dataset.region, side: b.dataset.side }))); showSel(map.selected()); } });
+      boxes.push(box);
+      return h('label', { class: 'check', for: box.id }, box, h('span', {}, `${r.name}, ${side} side`));
+    }))));
+  const syncList = (chosen) => {
+    for (const b of boxes) b.checked = chosen.some((c) => c.region === b.dataset.region && c.side === b.dataset.side);
+  };
+  const showSelMap = showSel;
+  showSel = (l) => { syncList(l); showSelMap(l); };
   map.setSelected(sc.regions);
   showSel(sc.regions);
   form.append(
@@ -508,6 +576,7 @@ function scMap(body, errors) {
     h('p', {}, 'Tap or click every area where you feel pain. Tap again to undo. With a keyboard, use Tab to move and Space to choose.'),
     map.element,
     summary,
+    list,
     h('p', { class: 'hint' }, 'If you choose nothing, we will ask about each area with questions instead.'),
     h('p', {}, h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'bodymap-clear', onclick: () => { map.clear(); showSel([]); } }, 'Clear the map')),
     navButtons({ testid: 'bodymap-next', finish: false }),
@@ -696,7 +765,8 @@ async function scFinish(fromDone) {
   }
   sc.busy = false;
   setBusy(false);
-  renderSelfCheckInto($('#view'));
+  // The result is built asynchronously: move focus once its heading exists.
+  await renderSelfCheckInto($('#view'));
   window.scrollTo(0, 0);
   const t = sc.triage.level === 'emergency' ? $('#emergency-alert') : $('#result-title');
   if (t) t.focus();
