@@ -114,22 +114,25 @@ test('a patient completes the self-check and gets a plain-language, printable re
   assert.deepEqual(checked.sort(), ['region-buttock-left', 'region-lower_back_above_crest-left']);
   await shot(page, 'selfcheck-bodymap');
   await accessible(page, 'body map');
+  let assessed;
+  page.on('request', (r) => { if (r.url().endsWith('/api/v1/assess')) assessed = JSON.parse(r.postData()); });
   await page.click('#next-button');
   const yes = new Set(['pain_burning', 'numbness_tingling_in_area', 'worse_twisting', 'worse_rising_from_sitting']);
+  const numbers = [];
   for (let n = 0; n < 60; n++) {
     await page.waitForSelector('#question-form, #result');
     if (await page.$('#result')) break;
     if (n === 0) await accessible(page, 'first question');
-    for (const f of await page.$$eval('#question-form input[type=checkbox]', (e) => e.map((x) => x.dataset.finding))) {
-      if (yes.has(f)) await page.check(`#q-${f}`);
-    }
     for (const id of await page.$$eval('#question-form fieldset.single', (e) => e.map((x) => x.id))) {
       const answer = `#${id}-${yes.has(id.slice(2)) ? 'yes' : 'no'}`;
       // A choice question (e.g. pregnancy status) has options instead of yes/no: take the first.
       if (await page.$(answer)) await page.check(answer);
       else await page.check(`#${id} input[type=radio] >> nth=0`);
     }
-    for (const id of await page.$$eval('#question-form input[type=number]', (e) => e.map((x) => x.id))) await page.fill(`#${id}`, '6');
+    for (const id of await page.$$eval('#question-form input[type=number]', (e) => e.map((x) => x.id))) {
+      numbers.push(id);
+      await page.fill(`#${id}`, '6');
+    }
     const before = await page.$eval('#question-count', (e) => e.textContent).catch(() => '');
     await page.click('#next-button');
     await page.waitForFunction((p) => {
@@ -144,6 +147,28 @@ test('a patient completes the self-check and gets a plain-language, printable re
   const conditions = await page.$$eval('#differential [data-condition]', (e) => e.map((x) => x.dataset.condition));
   assert.equal(conditions.length, 3);
   assert.ok(conditions.includes('scne'), `SCNE among the three: ${conditions}`);
+  // Pain intensity is asked, so the warning-sign screen is complete.
+  assert.ok(numbers.includes('q-pain_intensity'), `pain intensity was asked: ${numbers}`);
+  assert.equal(assessed.answers.pain_intensity, 6);
+  assert.equal(await page.$('#screen-incomplete'), null, 'every warning-sign question was answered');
+  // The reasons are only what the patient said yes to, in plain words.
+  const why = await page.$$eval('#differential .why li[data-finding]', (e) => e.map((x) => [x.dataset.finding, x.textContent]));
+  assert.ok(why.length > 0, 'reasons are given');
+  for (const [f, text] of why) {
+    assert.notEqual(assessed.answers[f], 'no', `${f} was denied but is given as a reason`);
+    assert.doesNotMatch(text, /\((no|don.t know)\)/, `a reason reads "${text}"`);
+  }
+  assert.doesNotMatch(await page.$eval('#differential', (e) => e.textContent), /\((no|don.t know)\)/);
+  // No advice about what the patient denied.
+  assert.equal(assessed.answers.pain_below_knee, 'no', 'the patient said no to pain below the knee');
+  assert.doesNotMatch(await page.$eval('#seek-care', (e) => e.textContent), /below the knee/i, 'no advice about pain below the knee');
+  // No unexplained jargon in the patient text.
+  const shown = await page.$eval('#result', (e) => e.innerText);
+  for (const word of [/\bPSIS\b/, /anaesthesia/i, /palpation/i, /posterior superior iliac spine/i]) {
+    assert.doesNotMatch(shown, word, `jargon in the patient result: ${word}`);
+  }
+  // What the percentages mean.
+  assert.match(await page.$eval('#percent-explained', (e) => e.textContent), /do not add up to 100%/);
   assert.ok((await page.$$('#exercises [data-testid=exercise]')).length > 0, 'exercises with pictures');
   assert.match(await page.$eval('#exercises [data-testid=dosage]', (e) => e.textContent), /\d/);
   assert.ok(await page.$('#seek-care'), 'when to seek care');
@@ -162,14 +187,68 @@ test('an emergency answer shows what to do at once', async () => {
   await startSelfCheck(page);
   await page.click('#next-button'); // no region picked
   await page.waitForSelector('#question-form');
-  await page.check('#q-saddle_anaesthesia');
-  await page.check('#q-urinary_retention');
+  await page.check('#q-saddle_anaesthesia-yes');
+  await page.check('#q-urinary_retention-yes');
   await page.click('#next-button');
   const alert = await page.waitForSelector('#emergency-alert');
   assert.equal(await alert.getAttribute('role'), 'alert');
   assert.match(await alert.textContent(), /emergency/i);
   await shot(page, 'selfcheck-emergency');
   await accessible(page, 'emergency alert');
+  // The summary: the instruction alone on top, the serious condition first, no
+  // self-care advice competing with it.
+  // The interview stops at an emergency and shows the summary (or offers to).
+  await page.waitForSelector('#result, #alert-finish');
+  if (!(await page.$('#result'))) await page.click('#alert-finish');
+  await page.waitForSelector('#result');
+  const order = await page.$$eval('#selfcheck > *:not([hidden])', (e) => e.map((x) => x.id || x.tagName));
+  assert.deepEqual(order.slice(0, 2), ['H1', 'emergency-alert'], `the emergency instruction comes first: ${order}`);
+  assert.equal(await page.$('#urgency'), null, 'the instruction is not repeated below as an ordinary urgency box');
+  const listed = await page.$$eval('#differential [data-condition]', (e) => e.map((x) => [x.dataset.condition, x.dataset.serious]));
+  assert.equal(listed[0][0], 'cauda_equina_syndrome', `the serious condition leads: ${listed}`);
+  const firstBenign = listed.findIndex(([, serious]) => serious !== 'true');
+  assert.ok(firstBenign === -1 || listed.slice(firstBenign).every(([, serious]) => serious !== 'true'), `no benign condition above a serious one: ${listed}`);
+  assert.equal(await page.$('#self-care'), null, 'no self-care advice in an emergency');
+  await shot(page, 'selfcheck-emergency-result');
+  await accessible(page, 'emergency result');
+  assert.deepEqual(errors, []);
+});
+
+test('every self-check question offers yes, no and don\'t know; don\'t know leaves the warning-sign screen incomplete', async () => {
+  const { page, errors } = await newPage();
+  await startSelfCheck(page);
+  await page.click('#next-button'); // no region picked
+  await page.waitForSelector('#question-form');
+  // The warning signs come first, each with its own yes / no / don't know.
+  const qs = await page.$$eval('#question-form fieldset.single', (e) => e.map((x) => ({
+    id: x.id, options: [...x.querySelectorAll('input[type=radio]')].map((r) => r.value) })));
+  assert.ok(qs.some((q) => q.id === 'q-saddle_anaesthesia'), 'the emergency screen asks about saddle numbness');
+  for (const q of qs) assert.deepEqual(q.options, ['yes', 'no', 'unknown'], `${q.id} offers yes / no / don't know`);
+  assert.equal(await page.$('#question-form input[type=checkbox]'), null, 'no tick box that turns silence into "no"');
+  await shot(page, 'selfcheck-warning-signs');
+  await accessible(page, 'warning-sign screen');
+  await page.check('#q-saddle_anaesthesia-unknown');
+  await page.check('#q-urinary_retention-no');
+  const sent = page.waitForRequest((r) => r.url().endsWith('/api/v1/interview/next'));
+  await page.click('#next-button');
+  const body = JSON.parse((await sent).postData());
+  assert.equal(body.case.answers.saddle_anaesthesia, 'unknown', '"don\'t know" is sent as unknown');
+  assert.equal(body.case.answers.urinary_retention, 'no');
+  for (const q of qs) {
+    const f = q.id.slice(2);
+    if (f !== 'urinary_retention') assert.notEqual(body.case.answers[f], 'no', `${f} was not answered, so it is not "no"`);
+  }
+  await page.waitForSelector('#question-form, #result');
+  await page.click('#finish-button');
+  await page.waitForSelector('#result');
+  assert.notEqual(await page.$eval('#urgency', (e) => e.dataset.level), 'emergency');
+  const incomplete = await page.waitForSelector('#screen-incomplete');
+  assert.match(await incomplete.textContent(), /not complete/i);
+  const listed = await page.$$eval('#unanswered-list li', (e) => e.map((x) => x.dataset.id));
+  assert.ok(listed.includes('saddle_anaesthesia'), `saddle numbness is listed to ask a clinician: ${listed}`);
+  assert.ok(!listed.includes('urinary_retention'), 'an answered question is not listed');
+  assert.match(await page.$eval('#unanswered-list', (e) => e.textContent), /saddle/i, 'listed as the patient question');
+  await accessible(page, 'incomplete screen result');
   assert.deepEqual(errors, []);
 });
 
@@ -256,4 +335,59 @@ test('pages fit a phone screen without sideways scrolling', async () => {
   await noSideScroll(page, 'body map');
   await shot(page, 'phone-bodymap');
   await accessible(page, 'phone body map');
+});
+
+test('on a phone the self-check keeps its place: reload, the Back button, focus, 44 px targets, no sideways scrolling', async () => {
+  const { page, errors } = await newPage(390);
+  await startSelfCheck(page);
+  // Every body-map area has a target of at least 44 px: its shape, or its twin in the list.
+  const small = await page.$$eval('#bodymap [role=checkbox]', (els) => els.filter((x) => {
+    const big = (e) => { const r = e && e.getBoundingClientRect(); return r && r.width >= 44 && r.height >= 44; };
+    return !big(x) && !big(document.querySelector(`label[for="list-${x.dataset.region}-${x.dataset.side}"]`));
+  }).map((x) => x.id));
+  assert.deepEqual(small, [], 'body-map targets under 44 px');
+  await noSideScroll(page, 'phone body map');
+  await page.check('#list-lateral_hip-left');
+  assert.equal(await page.$eval('#region-lateral_hip-left', (e) => e.getAttribute('aria-checked')), 'true', 'the list and the map agree');
+  await page.click('#region-buttock-left');
+  assert.ok(await page.isChecked('#list-buttock-left'));
+  await page.click('#next-button');
+  await page.waitForSelector('#question-form');
+  assert.equal(await page.$eval('#question-count', (e) => e.textContent), 'Question 1');
+  await page.check('#q-saddle_anaesthesia-no');
+  await page.click('#next-button');
+  await page.waitForFunction(() => document.querySelector('#question-count')?.textContent === 'Question 2');
+  // A reload keeps the answers and the place.
+  await page.reload();
+  await page.waitForSelector('#question-form');
+  assert.equal(await page.$eval('#question-count', (e) => e.textContent), 'Question 2', 'the place survives a reload');
+  // The browser's Back button steps back within the check.
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('#question-count')?.textContent === 'Question 1');
+  assert.ok(await page.isChecked('#q-saddle_anaesthesia-no'), 'the answer is kept');
+  await page.goBack();
+  await page.waitForSelector('#bodymap');
+  assert.equal(await page.$eval('#region-buttock-left', (e) => e.getAttribute('aria-checked')), 'true');
+  await page.click('#next-button');
+  // Through to the result without sideways scrolling, whatever the labels.
+  for (let n = 0; n < 60; n++) {
+    await page.waitForSelector('#question-form, #result');
+    if (await page.$('#result')) break;
+    await noSideScroll(page, `question ${n + 1}`);
+    for (const id of await page.$$eval('#question-form fieldset.single', (e) => e.map((x) => x.id))) {
+      if (await page.$(`#${id}-no`)) await page.check(`#${id}-no`);
+      else await page.check(`#${id} input[type=radio] >> nth=0`);
+    }
+    for (const id of await page.$$eval('#question-form input[type=number]', (e) => e.map((x) => x.id))) await page.fill(`#${id}`, '3');
+    const before = await page.$eval('#question-count', (e) => e.textContent);
+    await page.click('#next-button');
+    await page.waitForFunction((p) => document.querySelector('#result') || document.querySelector('#question-count')?.textContent !== p, before);
+  }
+  await page.waitForSelector('#result-title');
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'result-title');
+  await noSideScroll(page, 'phone result');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('cluneal.selfcheck')), null, 'answers forgotten once finished');
+  await shot(page, 'phone-result');
+  await accessible(page, 'phone result');
+  assert.deepEqual(errors, []);
 });

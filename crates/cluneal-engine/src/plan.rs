@@ -130,6 +130,12 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
         kb.self_care
             .iter()
             .filter(|s| kinds.contains(&s.kind))
+            // No advice about something the person denied: left out when every
+            // finding it is about is answered "no".
+            .filter(|s| {
+                s.about_findings.is_empty()
+                    || !s.about_findings.iter().all(|f| finding_state(kb, input.facts, f) == Tri::No)
+            })
             .map(|s| SelfCareItem { id: &s.id, name: &s.name, text: &s.text, urgency: s.urgency })
             .collect()
     };

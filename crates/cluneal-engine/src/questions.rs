@@ -157,9 +157,23 @@ pub struct Ranked {
 pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respondent) -> Ranked {
     let (kb, model, screen) = (&engine.kb, &engine.model, &engine.screen);
     let (derived_from, group_order) = (&engine.derived_from, &engine.group_order);
-    let mut urgent = Vec::new();
-    let mut closing = Vec::new();
+    let mut urgent: Vec<Candidate> = Vec::new();
+    let mut closing: Vec<Candidate> = Vec::new();
+    // A derived red-flag finding (severe pain, from the pain score) is asked
+    // through the question it is derived from, at the flag's urgency; the
+    // triage names that question while it is open.
+    let mut screen_questions: Vec<(usize, Urgency)> = Vec::with_capacity(screen.len());
     for &(f, u) in screen.iter() {
+        if facts.settled(f) {
+            continue;
+        }
+        let asked = engine.index.derived_source[f].unwrap_or(f);
+        match screen_questions.iter_mut().find(|(g, _)| *g == asked) {
+            Some(e) => e.1 = e.1.max(u),
+            None => screen_questions.push((asked, u)),
+        }
+    }
+    for &(f, u) in &screen_questions {
         if !askable(kb, f, respondent) || facts.settled(f) {
             continue;
         }

@@ -59,10 +59,10 @@ pub struct Triage<'k> {
     pub message: &'k str,
     /// The red flags that fired, most urgent first.
     pub red_flags: Vec<FiredRedFlag<'k>>,
-    /// False while any red-flag question is unanswered.
+    /// False while any red-flag question is unanswered or answered "unknown".
     pub screen_complete: bool,
-    /// Red-flag questions not yet answered: finding ids, or the case field (e.g. `age`)
-    /// a derived red-flag finding needs.
+    /// Red-flag questions not yet answered yes or no (unanswered, or "unknown"):
+    /// finding ids, or the case field (e.g. `age`) a derived red-flag finding needs.
     pub unanswered: Vec<&'k str>,
 }
 

@@ -75,11 +75,13 @@ pub fn triage<'k>(
     fired.sort_by_key(|f| std::cmp::Reverse(f.0.urgency));
     let level = fired.first().map_or(Urgency::Routine, |(r, _)| r.urgency);
     // The screen counts questions a patient can answer; examination items confirm.
-    // A derived finding is answered through its source: name the question to ask.
+    // A question answered "unknown" (don't know) is still open: only yes or no
+    // closes it. A derived finding is answered through its source: name the
+    // question to ask.
     let mut unanswered: Vec<&'k str> = Vec::new();
     for (f, _) in screen {
         let finding = &kb.findings[*f];
-        if finding.asked_by != cluneal_kb::AskedBy::Patient || facts.settled(*f) {
+        if finding.asked_by != cluneal_kb::AskedBy::Patient || !facts.is(*f, Tri::Unknown) {
             continue;
         }
         let name = match &finding.derived {

@@ -174,3 +174,82 @@ proptest! {
         }
     }
 }
+
+/// Every patient red-flag question of the knowledge base answered "no", with the
+/// case fields and source questions the derived red-flag findings need.
+fn screen_all_no() -> Case {
+    let kb = engine().kb();
+    let mut case = Case {
+        age: Some(40.0),
+        sex: Some(Sex::Female),
+        duration_weeks: Some(30.0),
+        sides: Some(Sides::Left),
+        respondent: Respondent::Patient,
+        ..Case::default()
+    };
+    for r in &kb.red_flags {
+        for id in r.any_of.iter().chain(&r.all_of) {
+            let Some(f) = kb.finding(id) else { continue };
+            match &f.derived {
+                None if f.answer == AnswerType::YesNo => {
+                    case.answers.insert(id.clone(), Answer::No);
+                }
+                Some(d) if kb.finding(&d.field).is_some_and(|s| s.answer == AnswerType::Scale) => {
+                    case.answers.insert(d.field.clone(), Answer::Number(3.0));
+                }
+                Some(d) if kb.finding(&d.field).is_some_and(|s| s.answer == AnswerType::Choice) => {
+                    let first =
+                        kb.finding(&d.field).and_then(|s| s.options.last()).cloned().unwrap_or_default();
+                    case.answers.insert(d.field.clone(), Answer::Choice(first));
+                }
+                Some(d) if kb.finding(&d.field).is_some_and(|s| s.answer == AnswerType::Number) => {
+                    case.answers.insert(d.field.clone(), Answer::Number(0.0));
+                }
+                _ => {}
+            }
+        }
+    }
+    case
+}
+
+#[test]
+fn a_red_flag_answered_dont_know_leaves_the_screen_incomplete() {
+    let all_no = engine().assess(&screen_all_no()).expect("valid").triage;
+    assert!(all_no.screen_complete, "still open: {:?}", all_no.unanswered);
+    let mut case = screen_all_no();
+    case.answers.insert("saddle_anaesthesia".into(), Answer::Unknown);
+    let t = engine().assess(&case).expect("valid").triage;
+    assert!(!t.screen_complete, "\"don't know\" must not close the screen");
+    assert_eq!(t.unanswered, vec!["saddle_anaesthesia"]);
+    assert_eq!(t.message, engine().kb().meta.messages.screen_incomplete);
+    // Left out of the case entirely, the question is just as open.
+    case.answers.remove("saddle_anaesthesia");
+    assert_eq!(engine().assess(&case).expect("valid").triage.unanswered, vec!["saddle_anaesthesia"]);
+}
+
+#[test]
+fn no_advice_about_what_the_patient_denied() {
+    let seek = |answer: Answer| {
+        let mut case = screen_all_no();
+        case.answers.insert("pain_below_knee".into(), answer);
+        let r = engine().assess(&case).expect("valid");
+        r.plan.seek_care.iter().map(|s| s.id.to_string()).collect::<Vec<_>>()
+    };
+    assert!(!seek(Answer::No).contains(&"seek_care_lower_leg_pain".to_string()));
+    assert!(seek(Answer::Yes).contains(&"seek_care_lower_leg_pain".to_string()));
+    assert!(seek(Answer::Unknown).contains(&"seek_care_lower_leg_pain".to_string()));
+    // Safety-net advice stays whatever was denied.
+    assert!(seek(Answer::No).contains(&"seek_care_emergency".to_string()));
+}
+
+#[test]
+fn the_patient_interview_asks_the_pain_score_that_a_warning_sign_needs() {
+    // A warning sign uses "severe pain", derived from the 0-10 pain score: the
+    // interview asks the score, and the screen then closes.
+    let mut full = screen_all_no();
+    full.answers.insert("pain_intensity".into(), Answer::Number(8.0));
+    let t = engine().simulate(&full, Respondent::Patient).expect("valid");
+    assert!(t.asked.iter().any(|f| f == "pain_intensity"), "asked: {:?}", t.asked);
+    let triage = engine().assess(&t.case).expect("valid").triage;
+    assert!(!triage.unanswered.contains(&"pain_intensity"), "{:?}", triage.unanswered);
+}

@@ -826,6 +826,9 @@ fn check(cx: &mut Cx, raw: &Raw) {
                 "`urgency` is required for kind = \"seek_care\" and only there",
             );
         }
+        for f in &s.about_findings {
+            expect(cx, file, "finding", f, &findings);
+        }
         for r in &s.sources {
             expect(cx, file, "reference", r, &refs);
         }

@@ -933,6 +933,11 @@ pub struct SelfCare {
     /// For seek-care items: how urgently.
     #[serde(default)]
     pub urgency: Option<Urgency>,
+    /// The findings the advice is about (finding ids). When every one of them is
+    /// answered "no", the advice is left out of the plan: no advice for what the
+    /// person denied. Empty: always given.
+    #[serde(default)]
+    pub about_findings: Vec<String>,
     /// Reference ids of the sources.
     pub sources: Vec<String>,
 }

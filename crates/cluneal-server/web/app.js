@@ -350,6 +350,7 @@ routes.home = async (view) => {
 // ---------------------------------------------------------------------------
 // Patient self-check
 
+const SC_KEY = 'cluneal.selfcheck';
 const sc = {
   phase: 'intro', // intro | about | map | ask | result
   case: null,
@@ -363,29 +364,79 @@ const sc = {
   busy: false,
   count: 0,
 };
-function scReset() {
+function scReset({ forget = true } = {}) {
   Object.assign(sc, {
     phase: 'intro', case: { respondent: 'patient', answers: {} }, asked: 0, step: null, triage: null,
     regions: [], history: [], qtext: {}, report: null, busy: false, count: 0,
   });
+  if (forget) scForget();
 }
-scReset();
+scReset({ forget: false });
 
+// The answers so far survive a reload of the tab (sessionStorage, this tab
+// only); they are forgotten when the summary is shown or the check restarts.
+function scSave() {
+  try {
+    if (sc.phase === 'intro' || sc.phase === 'result') { sessionStorage.removeItem(SC_KEY); return; }
+    sessionStorage.setItem(SC_KEY, JSON.stringify({
+      phase: sc.phase, case: sc.case, asked: sc.asked, step: sc.step, triage: sc.triage,
+      regions: sc.regions, history: sc.history, qtext: sc.qtext, count: sc.count,
+    }));
+  } catch { /* storage off or full: the check still works */ }
+}
+function scForget() {
+  try { sessionStorage.removeItem(SC_KEY); } catch { /* storage off */ }
+}
+function scRestore() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SC_KEY) || 'null');
+    if (saved && saved.case && ['about', 'map', 'ask'].includes(saved.phase)) Object.assign(sc, saved);
+  } catch { /* nothing saved, or unreadable: start afresh */ }
+}
+scRestore();
+
+// Each step is a browser history entry, so the Back button steps back within
+// the check. The entry's state holds how many steps lie behind it.
 function scSnapshot() {
   sc.history.push(clone({ phase: sc.phase, case: sc.case, asked: sc.asked, step: sc.step, triage: sc.triage, regions: sc.regions, count: sc.count }));
+  try { history.pushState({ scDepth: sc.history.length }, '', '#/selfcheck'); } catch { /* history unavailable */ }
 }
-function scBack() {
-  const prev = sc.history.pop();
-  if (!prev) return;
-  Object.assign(sc, prev);
+function scStepBackTo(depth) {
+  if (sc.busy || sc.history.length <= depth) return false;
+  while (sc.history.length > depth + 1) sc.history.pop();
+  const later = clone({ case: sc.case, regions: sc.regions });
+  Object.assign(sc, sc.history.pop());
+  // Show the answers already given on the step returned to (submitting it again
+  // reads them from the form).
+  if (sc.phase === 'ask' && sc.step) {
+    for (const q of sc.step.questions || []) {
+      if (later.case.answers[q.finding] !== undefined) sc.case.answers[q.finding] = later.case.answers[q.finding];
+    }
+  } else if (sc.phase === 'map') {
+    sc.regions = later.regions;
+  } else if (sc.phase === 'about') {
+    for (const k of ['age', 'sex', 'duration_weeks']) if (later.case[k] !== undefined) sc.case[k] = later.case[k];
+  }
   renderSelfCheckInto($('#view'));
+  focusPhase();
+  return true;
 }
+/** The in-page Back button goes through the browser history, like the browser's own. */
+function scBack() {
+  if (history.state && history.state.scDepth === sc.history.length) history.back();
+  else scStepBackTo(sc.history.length - 1);
+}
+window.addEventListener('popstate', (e) => {
+  if (parseHash().name !== 'selfcheck' || !$('#selfcheck')) return;
+  scStepBackTo((e.state && e.state.scDepth) || 0);
+});
 
 routes.selfcheck = async (view) => {
   renderSelfCheckInto(view);
 };
 
 function renderSelfCheckInto(view) {
+  scSave();
   view.replaceChildren();
   const root = h('div', { class: 'view-root selfcheck', id: 'selfcheck' });
   view.append(root);
@@ -397,10 +448,11 @@ function renderSelfCheckInto(view) {
   root.append(body);
   try {
     const done = ({ intro: scIntro, about: scAbout, map: scMap, ask: scAsk, result: scResult })[sc.phase](body, errors);
-    if (done && done.catch) done.catch((e) => showProblem(errors, e));
+    if (done && done.catch) return done.catch((e) => showProblem(errors, e));
   } catch (e) {
     showProblem(errors, e);
   }
+  return Promise.resolve();
 }
 
 function emergencyAlert(triage) {
@@ -496,11 +548,27 @@ function scAbout(body, errors) {
 function scMap(body, errors) {
   const form = h('form', { id: 'bodymap-form', class: 'card', novalidate: true, 'aria-labelledby': 'map-title' });
   const summary = h('p', { id: 'bodymap-selected', class: 'selected-list', 'aria-live': 'polite' });
-  const map = createBodyMap((list) => showSel(list));
-  function showSel(list) {
-    if (!list.length) { summary.textContent = 'No area chosen yet.'; return; }
-    summary.textContent = `Chosen: ${list.map((s) => `${map.names[s.region].toLowerCase()} (${s.side})`).join(', ')}.`;
-  }
+  const map = createBodyMap((l) => showSel(l));
+  let showSel = (l) => {
+    if (!l.length) { summary.textContent = 'No area chosen yet.'; return; }
+    summary.textContent = `Chosen: ${l.map((x) => `${map.names[x.region].toLowerCase()} (${x.side})`).join(', ')}.`;
+  };
+  // The same choices as a list: every target at least 44 px high on a phone,
+  // where some shapes on the map are narrower.
+  const boxes = [];
+  const list = h('fieldset', { class: 'bodymap-list', id: 'bodymap-list' },
+    h('legend', {}, 'Or choose from this list'),
+    h('div', { class: 'bodymap-list-items' }, REGIONS.flatMap((r) => ['left', 'right'].map((side) => {
+      const box = h('input', { type: 'checkbox', id: `list-${r.region}-${side}`, 'data-region': r.region, 'data-side': side,
+        onchange: () => { map.setSelected(boxes.filter((b) => b.checked).map((b) => ({ region: b.dataset.region, side: b.dataset.side }))); showSel(map.selected()); } });
+      boxes.push(box);
+      return h('label', { class: 'check', for: box.id }, box, h('span', {}, `${r.name}, ${side} side`));
+    }))));
+  const syncList = (chosen) => {
+    for (const b of boxes) b.checked = chosen.some((c) => c.region === b.dataset.region && c.side === b.dataset.side);
+  };
+  const showSelMap = showSel;
+  showSel = (l) => { syncList(l); showSelMap(l); };
   map.setSelected(sc.regions);
   showSel(sc.regions);
   form.append(
@@ -508,6 +576,7 @@ function scMap(body, errors) {
     h('p', {}, 'Tap or click every area where you feel pain. Tap again to undo. With a keyboard, use Tab to move and Space to choose.'),
     map.element,
     summary,
+    list,
     h('p', { class: 'hint' }, 'If you choose nothing, we will ask about each area with questions instead.'),
     h('p', {}, h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'bodymap-clear', onclick: () => { map.clear(); showSel([]); } }, 'Clear the map')),
     navButtons({ testid: 'bodymap-next', finish: false }),
@@ -597,28 +666,25 @@ function scAsk(body, errors) {
   const form = h('form', { id: 'question-form', class: 'card', novalidate: true, 'data-testid': 'question-step', 'data-group': step.group || '' });
   sc.count = sc.count || 0;
   form.append(h('h2', { id: 'question-count', class: 'step-count' }, `Question ${sc.count + 1}`));
-  const singles = step.questions.filter((q) => !(step.multi_select && q.answer_type === 'yes_no'));
-  const ticks = step.questions.filter((q) => step.multi_select && q.answer_type === 'yes_no');
-  if (ticks.length) {
-    form.append(h('fieldset', { class: 'ticks' },
-      h('legend', { class: 'prompt', id: 'question-prompt' }, step.prompt || 'Tick all that apply.'),
-      h('p', { class: 'hint' }, 'Leave a box empty if it does not apply to you.'),
-      ticks.map((q) => h('label', { class: 'check', for: `q-${q.finding}` },
-        h('input', { type: 'checkbox', id: `q-${q.finding}`, name: q.finding, 'data-finding': q.finding, checked: sc.case.answers[q.finding] === 'yes' }),
-        h('span', {}, q.question)))));
-  } else if (step.prompt) {
-    form.append(h('p', { class: 'group-prompt' }, step.prompt));
+  // Every question offers yes / no / don't know, in a group too: an unanswered
+  // question stays unknown, never "no".
+  const qs = step.questions;
+  if (step.multi_select) {
+    form.append(h('div', { class: 'question-group', role: 'group', 'aria-labelledby': 'question-prompt' },
+      h('p', { class: 'prompt', id: 'question-prompt' }, step.prompt || 'Please answer each question.'),
+      qs.map((q) => singleQuestion(q))));
+  } else {
+    if (step.prompt) form.append(h('p', { class: 'group-prompt' }, step.prompt));
+    for (const q of qs) form.append(singleQuestion(q));
   }
-  for (const q of singles) form.append(singleQuestion(q));
-  if (singles.length) form.append(h('p', { class: 'hint' }, 'If you skip a question, we count it as “Don’t know”.'));
+  form.append(h('p', { class: 'hint' }, 'If you skip a question, we count it as “Don’t know”.'));
   form.append(navButtons({ testid: 'question-next' }));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearProblem(errors);
     const answers = {};
     const problems = [];
-    for (const q of ticks) answers[q.finding] = $(`#q-${CSS.escape(q.finding)}`).checked ? 'yes' : 'no';
-    for (const q of singles) {
+    for (const q of qs) {
       const r = readSingle(q);
       if (r.error) problems.push({ path: `answers.${q.finding}`, message: r.error });
       else answers[q.finding] = r.value;
@@ -699,10 +765,39 @@ async function scFinish(fromDone) {
   }
   sc.busy = false;
   setBusy(false);
-  renderSelfCheckInto($('#view'));
+  // The result is built asynchronously: move focus once its heading exists.
+  await renderSelfCheckInto($('#view'));
   window.scrollTo(0, 0);
   const t = sc.triage.level === 'emergency' ? $('#emergency-alert') : $('#result-title');
   if (t) t.focus();
+}
+
+// Case fields (not findings) that a warning sign can depend on.
+const CASE_FIELD_QUESTIONS = {
+  age: 'How old are you?',
+  duration_weeks: 'How long have you had this pain?',
+  sex: 'What is your sex?',
+  sides: 'Which side is the pain on?',
+};
+
+/**
+ * A finding in the patient's own words: the question they answered, or for a fact
+ * worked out from their answers (e.g. age over 50) its short label.
+ */
+function patientWords(id) {
+  const f = (sc.findingsById && sc.findingsById.get(id)) || {};
+  if (f.derived == null && (sc.qtext[id] || f.question)) return sc.qtext[id] || f.question;
+  return f.label || human(id);
+}
+
+/** The warning-sign check is incomplete: say so, and list the questions to ask a clinician. */
+function screenIncomplete(triage, findings) {
+  const byId = new Map(findings.map((f) => [f.id, f]));
+  const asks = (triage.unanswered || []).map((id) => CASE_FIELD_QUESTIONS[id] || (byId.get(id) || {}).question || human(id));
+  return h('div', { class: 'screen-incomplete', id: 'screen-incomplete', 'data-testid': 'screen-incomplete' },
+    h('p', {}, h('strong', {}, 'The check for warning signs is not complete. '),
+      'You did not answer these questions, or answered “Don’t know”, so a serious cause cannot be ruled out yet. Please ask a doctor or nurse about them:'),
+    h('ul', { id: 'unanswered-list' }, asks.map((q, k) => h('li', { 'data-id': triage.unanswered[k] }, q))));
 }
 
 async function scResult(body) {
@@ -712,6 +807,7 @@ async function scResult(body) {
     kb('findings').catch(() => []),
     kbMap('self_care').catch(() => new Map()),
   ]);
+  sc.findingsById = new Map(findings.map((f) => [f.id, f]));
   const res = h('section', { id: 'result', class: 'result patient-result', 'aria-labelledby': 'result-title', 'data-testid': 'result' });
   body.append(res);
   res.append(
@@ -726,8 +822,9 @@ async function scResult(body) {
       h('button', { type: 'button', class: 'btn btn-ghost', id: 'restart-selfcheck', onclick: () => { scReset(); renderSelfCheckInto($('#view')); focusPhase(); } }, 'Start again')),
   );
 
-  // 1. How urgent
+  // 1. How urgent. In an emergency the alert above the summary says it alone.
   const lvl = r.triage.level;
+  const emergency = lvl === 'emergency';
   const urg = h('section', { id: 'urgency', class: `urgency urgency-${lvl}`, 'data-level': lvl, 'data-testid': 'urgency', 'aria-labelledby': 'urgency-h' },
     h('h3', { id: 'urgency-h' }, 'How urgent is it?'),
     h('p', { class: 'urgency-label' }, badge(lvl), ' ', h('strong', {}, urgencyOf(lvl).label)),
@@ -737,32 +834,42 @@ async function scResult(body) {
   if (flags.length) {
     urg.append(h('ul', { class: 'flags' }, flags.map((f) => h('li', {}, badge(f.urgency), ' ', f.patient_action))));
   }
-  if (!r.triage.screen_complete && lvl !== 'emergency') {
-    urg.append(h('p', { class: 'hint' }, 'Some warning-sign questions were not answered, so your clinician should ask about them.'));
-  }
-  res.append(urg);
+  if (!r.triage.screen_complete && !emergency) urg.append(screenIncomplete(r.triage, findings));
+  if (!emergency) res.append(urg);
 
-  // 2. What it might be, and why
-  const top = (r.differential || []).slice(0, 3);
+  // 2. What it might be, and why. In an emergency the serious conditions the
+  // warning signs point to come first, and nothing milder stands above them.
+  const flagged = new Set((r.must_not_miss || []).filter((m) => m.red_flags && m.red_flags.length).map((m) => m.condition));
+  const ranked = r.differential || [];
+  const top = emergency
+    ? [...ranked.filter((d) => flagged.has(d.condition) || d.serious), ...ranked.filter((d) => !(flagged.has(d.condition) || d.serious))].slice(0, 3)
+    : ranked.slice(0, 3);
   const diff = h('section', { id: 'differential', class: 'differential', 'data-testid': 'differential', 'aria-labelledby': 'diff-h' },
     h('h3', { id: 'diff-h' }, 'What it might be'),
-    h('p', { class: 'hint' }, 'These are the three possibilities that fit your answers best. They are not a diagnosis: a clinician needs to examine you.'));
+    h('p', { class: 'hint' }, emergency
+      ? 'Your answers include a warning sign. The serious problems it can point to come first: they must be checked in hospital before anything else.'
+      : 'These are the three possibilities that fit your answers best. They are not a diagnosis: a clinician needs to examine you.'),
+    h('p', { class: 'hint', id: 'percent-explained' },
+      'What the percentages mean: each is a rough chance, worked out from your answers alone, that this condition is part of your pain. ',
+      'Each condition is worked out on its own, and more than one can be true at once, so they do not add up to 100%. ',
+      'They can change a lot once a clinician has examined you.'));
   const ol = h('ol', { class: 'condition-list' });
   for (const d of top) {
     const c = conditions.get(d.condition) || {};
     const word = d.probability >= 0.5 ? 'Fits well' : d.probability >= 0.2 ? 'Possible' : 'Less likely';
     const ev = d.evidence_for || [];
     const excl = ev.filter((e) => e.origin === 'exclusion').slice(0, 3).map((e) => String((conditions.get(e.finding) || {}).name || findingLabel(e.finding)).replace(/\s*\(.*\)\s*$/, '').toLowerCase());
-    const why = ev.filter((e) => e.origin !== 'exclusion').slice(0, 6);
-    ol.append(h('li', { class: 'condition', 'data-condition': d.condition, 'data-testid': 'condition' },
+    // Only what the patient said yes to (or a fact such as their age), in their own words.
+    const why = ev.filter((e) => e.origin !== 'exclusion' && (e.answer === 'yes' || e.answer === true)).slice(0, 6);
+    ol.append(h('li', { class: 'condition', 'data-condition': d.condition, 'data-serious': d.serious ? 'true' : 'false', 'data-testid': 'condition' },
       h('h4', {}, d.name || c.name || human(d.condition), c.short_name && !String(d.name || c.name || '').toLowerCase().includes(c.short_name.toLowerCase()) ? ` (${c.short_name})` : ''),
       h('div', { class: 'prob' }, h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', { style: { width: `${Math.max(2, Math.round(d.probability * 100))}%` } })),
         h('span', { class: 'prob-text' }, `${word}: ${pct(d.probability)}`)),
       c.patient_description ? h('p', {}, c.patient_description) : null,
-      d.serious ? h('p', { class: 'serious-note' }, 'This is a serious condition. Follow the advice under “How urgent is it?”.') : null,
-      why.length || excl.length ? h('div', { class: 'why' }, h('p', {}, h('strong', {}, 'Why it came up:')),
+      d.serious ? h('p', { class: 'serious-note' }, emergency ? 'This is a serious condition. Follow the emergency advice at the top of this page.' : 'This is a serious condition. Follow the advice under “How urgent is it?”.') : null,
+      why.length || excl.length ? h('div', { class: 'why' }, h('p', {}, h('strong', {}, why.length ? 'Why it came up: you said yes to' : 'Why it came up:')),
         h('ul', {},
-          why.map((e) => h('li', {}, findingLabel(e.finding), e.answer === 'yes' || e.answer === true ? '' : ` (${answerWord(e.answer)})`)),
+          why.map((e) => h('li', { 'data-finding': e.finding }, patientWords(e.finding))),
           excl.length ? h('li', {}, `No other cause stands out: ${excl.join(', ')} and others look less likely.`) : null)) : null));
   }
   diff.append(ol);
@@ -775,7 +882,7 @@ async function scResult(body) {
   const wu = (r.workup || []).filter((w) => w.patient_explanation).slice(0, 4);
   if (wu.length) {
     next.append(h('p', {}, h('strong', {}, 'What your clinician may check:')),
-      h('ul', { class: 'workup' }, wu.map((w) => h('li', {}, h('strong', {}, w.name), ': ', w.patient_explanation))));
+      h('ul', { class: 'workup' }, wu.map((w) => h('li', { 'data-id': w.id }, w.patient_explanation))));
   }
   res.append(next);
 
@@ -799,7 +906,7 @@ async function scResult(body) {
 
   // 5. Self-care, long-term care, prevention
   const care = [...(plan.self_care || []), ...(plan.long_term || []), ...(plan.prevention || [])];
-  if (care.length) {
+  if (care.length && !emergency) {
     res.append(h('section', { id: 'self-care', 'aria-labelledby': 'care-h', 'data-testid': 'self-care' },
       h('h3', { id: 'care-h' }, 'Looking after yourself'),
       care.map((s) => h('details', { class: 'care-item' }, h('summary', {}, s.name), paras(s.text)))));
