@@ -139,7 +139,34 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "a token from `cluneal token create`" } }
         }
     });
+    let mut doc = doc;
+    add_common_responses(&mut doc);
     serde_json::to_vec_pretty(&doc).unwrap_or_default()
+}
+
+/// The answers every operation can give whatever its own: a Host name the
+/// server does not answer for (421), and for operations with a body, JSON that
+/// does not parse (400), a body sent too slowly (408), too large (413) or not
+/// JSON (415). Added where an operation does not already name them.
+fn add_common_responses(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let Some(operations) = item.as_object_mut() else { continue };
+        for op in operations.values_mut() {
+            let has_body = op.get("requestBody").is_some();
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            let mut add = |status: &str, what: &str| {
+                responses.entry(status).or_insert_with(|| problem_response(what));
+            };
+            add("421", "the Host name is not one this server answers for (see `--allowed-host`)");
+            if has_body {
+                add("400", "malformed JSON, or a key repeated in an object");
+                add("408", "the request body arrived too slowly");
+                add("413", "body too large");
+                add("415", "not JSON");
+            }
+        }
+    }
 }
 
 pub async fn serve(State(s): State<AppState>) -> Response {

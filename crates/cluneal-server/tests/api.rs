@@ -104,6 +104,20 @@ async fn suite(location: Location) {
     }
     assert!(doc["components"]["schemas"]["Case"].is_object());
     assert!(doc["components"]["schemas"]["Report"].is_object());
+    // Every answer the server can give is documented: a Host it does not serve
+    // everywhere, and the body errors wherever a body is read.
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let responses = &op["responses"];
+            let mut needed = vec!["421"];
+            if op.get("requestBody").is_some() {
+                needed.extend(["400", "408", "413", "415"]);
+            }
+            for status in needed {
+                assert!(responses[status].is_object(), "{method} {path} does not document {status}");
+            }
+        }
+    }
 
     // Assess: the same report as the CLI, nothing stored.
     let report: Value = post(&c, &format!("{b}/api/v1/assess"), &example("scne_typical.json"))
