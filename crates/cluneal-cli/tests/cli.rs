@@ -122,6 +122,14 @@ fn wrong_answer_types_and_unknown_fields_are_named() {
 }
 
 #[test]
+fn a_case_must_be_a_json_object() {
+    for input in ["[]", "[null, 40]", "\"case\"", "3"] {
+        let err = expect_error(&run_stdin(&["assess", "-"], input));
+        assert!(err.contains("expected a case: a JSON object"), "{input}: {err}");
+    }
+}
+
+#[test]
 fn a_missing_case_file_is_an_error_not_a_panic() {
     let err = expect_error(&run(&["assess", "examples/no_such_case.json"]));
     assert!(err.contains("cannot read `examples/no_such_case.json`"), "{err}");

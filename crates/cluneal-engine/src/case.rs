@@ -8,9 +8,12 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// One patient's presentation, as entered by a patient or a clinician.
+// `remote = "Self"` makes the derives inherent functions, so that the trait
+// impls below can insist on a JSON object: serde's derive would also read a
+// case from an array of fields, and `[]` would pass as an empty case.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct Case {
     /// A free label for the case (not used by the engine).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,6 +50,28 @@ pub struct Case {
     /// Treatments already tried and how they worked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub treatments_tried: Vec<TreatmentTried>,
+}
+
+impl Serialize for Case {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Case::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Case {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Case, D::Error> {
+        struct Object;
+        impl<'de> serde::de::Visitor<'de> for Object {
+            type Value = Case;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a case: a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Case, A::Error> {
+                Case::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Object)
+    }
 }
 
 impl Case {

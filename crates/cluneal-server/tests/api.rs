@@ -144,6 +144,12 @@ async fn suite(location: Location) {
     problem(res, 400).await;
     let p = problem(post(&c, &format!("{b}/api/v1/assess"), &json!({"age": "old"})).await, 422).await;
     assert_eq!(p["errors"][0]["path"], "age");
+    // A case is an object: an array of fields is not read as one.
+    for body in [json!([]), json!([null, 40])] {
+        let p = problem(post(&c, &format!("{b}/api/v1/assess"), &body).await, 422).await;
+        assert!(p["detail"].as_str().expect("detail").contains("a JSON object"), "{p}");
+    }
+    problem(post(&c, &format!("{b}/api/v1/cases"), &json!({"case": []})).await, 422).await;
     let p = problem(
         post(&c, &format!("{b}/api/v1/assess"), &json!({"answers": {"crest_tendernes": "yes"}})).await,
         422,
