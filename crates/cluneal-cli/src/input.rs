@@ -34,6 +34,15 @@ fn located(name: &str, e: &serde_json::Error) -> anyhow::Error {
     anyhow!("{name}:{}:{}: {}", e.line(), e.column(), clean(&e.to_string()))
 }
 
+/// As `located`, for text already known to be valid JSON: serde_json's
+/// "expected value" there means a value of the wrong kind (a number where a
+/// named value is expected), not broken syntax.
+fn located_shape(name: &str, e: &serde_json::Error) -> anyhow::Error {
+    let msg = clean(&e.to_string());
+    let msg = if msg == "expected value" { "not an allowed value for this field".to_string() } else { msg };
+    anyhow!("{name}:{}:{}: {msg}", e.line(), e.column())
+}
+
 /// Parse a case, or the `case` of a vignette file; a syntax or type error names
 /// the file, line and column.
 pub fn parse_case(name: &str, text: &str, kind: FileKind) -> Result<Case> {
@@ -45,9 +54,9 @@ pub fn parse_case(name: &str, text: &str, kind: FileKind) -> Result<Case> {
     match kind {
         FileKind::Vignette => serde_json::from_str::<cluneal_eval::Vignette>(text)
             .map(|v| v.case)
-            .map_err(|e| located(name, &e)),
+            .map_err(|e| located_shape(name, &e)),
         FileKind::Case => serde_json::from_str::<Case>(text).map_err(|e| {
-            let err = located(name, &e);
+            let err = located_shape(name, &e);
             if value.get("case").is_some() {
                 err.context("a vignette file? pass `--vignette` to assess its `case`")
             } else {

@@ -130,6 +130,15 @@ fn a_case_must_be_a_json_object() {
 }
 
 #[test]
+fn a_wrong_kind_of_value_is_named_as_such_not_as_broken_json() {
+    let err = expect_error(&run_stdin(
+        &["assess", "-"],
+        r#"{"treatments_tried": [{"treatment": "nsaids", "response": -1}]}"#,
+    ));
+    assert!(err.contains("<stdin>:1:") && err.contains("not an allowed value for this field"), "{err}");
+}
+
+#[test]
 fn a_missing_case_file_is_an_error_not_a_panic() {
     let err = expect_error(&run(&["assess", "examples/no_such_case.json"]));
     assert!(err.contains("cannot read `examples/no_such_case.json`"), "{err}");

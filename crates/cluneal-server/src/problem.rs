@@ -134,30 +134,43 @@ where
             });
             return Err(p);
         }
-        axum::Json::<T>::from_bytes(raw.get().as_bytes())
-            .map(|axum::Json(v)| ApiJson(v))
-            .map_err(rejection_problem)
+        // The syntax was checked above, so whatever fails now is a value of the
+        // wrong shape, even where serde_json calls it a syntax error (a number
+        // where a named value such as a treatment response is expected).
+        axum::Json::<T>::from_bytes(raw.get().as_bytes()).map(|axum::Json(v)| ApiJson(v)).map_err(|r| match r
+        {
+            JsonRejection::JsonSyntaxError(e) => {
+                shape_problem(StatusCode::UNPROCESSABLE_ENTITY, &e.body_text())
+            }
+            other => rejection_problem(other),
+        })
     }
+}
+
+/// A body that parses as JSON but does not have the expected shape: 422 with
+/// the field at fault (serde's message starts with its path).
+fn shape_problem(status: StatusCode, detail: &str) -> Problem {
+    let detail = detail.replace(": expected value at", ": not an allowed value for this field at");
+    let mut p =
+        Problem::new(status, "invalid-body", "The body does not match the expected shape", detail.clone());
+    let inner = detail.split_once(": ").map_or(detail.as_str(), |(_, rest)| rest);
+    let (path, message) = inner.split_once(": ").unwrap_or(("", inner));
+    p.errors.push(FieldError { path: path.to_string(), message: message.to_string() });
+    p
 }
 
 fn rejection_problem(rejection: JsonRejection) -> Problem {
     let status = rejection.status();
+    if let JsonRejection::JsonDataError(_) = rejection {
+        return shape_problem(status, &rejection.body_text());
+    }
     let (slug, title) = match &rejection {
         JsonRejection::JsonSyntaxError(_) => ("invalid-json", "The body is not valid JSON"),
-        JsonRejection::JsonDataError(_) => ("invalid-body", "The body does not match the expected shape"),
         JsonRejection::MissingJsonContentType(_) => {
             ("unsupported-media-type", "Send JSON with `Content-Type: application/json`")
         }
         _ if status == StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "The body is too large"),
         _ => ("invalid-body", "The body could not be read"),
     };
-    let detail = rejection.body_text();
-    let mut p = Problem::new(status, slug, title, detail.clone());
-    // serde's message starts with the path of the field at fault.
-    if let JsonRejection::JsonDataError(_) = rejection {
-        let inner = detail.split_once(": ").map_or(detail.as_str(), |(_, rest)| rest);
-        let (path, message) = inner.split_once(": ").unwrap_or(("", inner));
-        p.errors.push(FieldError { path: path.to_string(), message: message.to_string() });
-    }
-    p
+    Problem::new(status, slug, title, rejection.body_text())
 }

@@ -150,6 +150,19 @@ async fn suite(location: Location) {
         assert!(p["detail"].as_str().expect("detail").contains("a JSON object"), "{p}");
     }
     problem(post(&c, &format!("{b}/api/v1/cases"), &json!({"case": []})).await, 422).await;
+    // A number where a named value belongs is a wrong value at a named field, not broken JSON.
+    let p = problem(
+        post(
+            &c,
+            &format!("{b}/api/v1/assess"),
+            &json!({"treatments_tried": [{"treatment": "nsaids", "response": -1}]}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["path"], "treatments_tried[0].response", "{p}");
+    assert!(p["errors"][0]["message"].as_str().expect("message").contains("not an allowed value"), "{p}");
     let p = problem(
         post(&c, &format!("{b}/api/v1/assess"), &json!({"answers": {"crest_tendernes": "yes"}})).await,
         422,
