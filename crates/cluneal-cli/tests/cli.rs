@@ -328,3 +328,33 @@ fn the_committed_json_schemas_are_what_the_binary_prints() {
         );
     }
 }
+
+#[test]
+fn a_report_names_the_exact_knowledge_files_by_hash() {
+    let hash = |args: &[&str]| -> String {
+        let out = run(args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let h = report["kb_hash"].as_str().expect("kb_hash").to_string();
+        assert_eq!(h.len(), 64, "{h}");
+        h
+    };
+    let embedded = hash(&["assess", "examples/sgne.json", "--format", "json"]);
+    let folder = hash(&["--knowledge", "knowledge", "assess", "examples/sgne.json", "--format", "json"]);
+    assert_eq!(embedded, folder, "the embedded copy and the folder are the same files");
+    // One changed note gives another hash, though the version stays the same.
+    let dir = temp_dir("hash-kb");
+    copy_dir(&root().join("knowledge"), &dir);
+    let path = dir.join("references/becker_2015.toml");
+    let changed = std::fs::read_to_string(&path).expect("read") + "\n";
+    std::fs::write(&path, changed).expect("write");
+    let other = hash(&[
+        "--knowledge",
+        dir.to_str().expect("utf-8 path"),
+        "assess",
+        "examples/sgne.json",
+        "--format",
+        "json",
+    ]);
+    assert_ne!(embedded, other);
+}

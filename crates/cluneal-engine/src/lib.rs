@@ -662,6 +662,7 @@ impl Engine {
 
         Report {
             kb_version: &kb.meta.version,
+            kb_hash: &kb.content_hash,
             setting: kb.meta.settings.get(facts.setting).map_or("", String::as_str),
             respondent: case.respondent,
             disclaimer: &kb.meta.messages.disclaimer,

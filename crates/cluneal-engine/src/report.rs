@@ -12,6 +12,9 @@ use serde::Serialize;
 pub struct Report<'k> {
     /// Version of the knowledge base the case was assessed with.
     pub kb_version: &'k str,
+    /// Content hash of the exact knowledge files (SHA-256, hex; see the
+    /// knowledge base's `content_hash`), so a saved report can be traced to them.
+    pub kb_hash: &'k str,
     /// The care setting whose priors were used.
     pub setting: &'k str,
     /// Who answered: the wording of questions and messages follows it.

@@ -70,6 +70,11 @@ pub struct KbErrors(pub Vec<Problem>);
 pub struct KnowledgeBase {
     /// The contents of `kb.toml`.
     pub meta: KbMeta,
+    /// SHA-256 (hex) over the knowledge files in path order, each as its path,
+    /// a NUL byte, its length in bytes (8 bytes, little-endian) and its text:
+    /// names the exact files a report was made with, where `meta.version` names
+    /// a release. The embedded copy and `--knowledge knowledge` give the same hash.
+    pub content_hash: String,
     /// Findings, sorted by id.
     pub findings: Vec<Finding>,
     /// Question groups, sorted by id.

@@ -200,7 +200,9 @@ pub(crate) fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
             message: "missing".into(),
         }]));
     };
+    let content_hash = content_hash(files);
     Ok(build(
+        content_hash,
         meta,
         seed,
         raw_into(raw.findings),
@@ -247,7 +249,28 @@ fn index_of<T: HasId>(v: &[T]) -> BTreeMap<String, usize> {
     v.iter().enumerate().map(|(i, x)| (x.id().to_string(), i)).collect()
 }
 
+/// The knowledge base's content hash (see `KnowledgeBase::content_hash`).
+fn content_hash(files: &[SourceFile]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&SourceFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut h = Sha256::new();
+    for f in sorted {
+        h.update(f.path.as_bytes());
+        h.update([0u8]);
+        h.update((f.text.len() as u64).to_le_bytes());
+        h.update(f.text.as_bytes());
+    }
+    h.finalize().iter().fold(String::with_capacity(64), |mut out, b| {
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
 fn build(
+    content_hash: String,
     meta: KbMeta,
     seed_coverage: SeedCoverage,
     findings: Vec<Finding>,
@@ -267,6 +290,7 @@ fn build(
     };
     KnowledgeBase {
         meta,
+        content_hash,
         findings,
         groups,
         conditions,
