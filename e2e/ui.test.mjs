@@ -147,6 +147,8 @@ test('a patient completes the self-check and gets a plain-language, printable re
   const conditions = await page.$$eval('#differential [data-condition]', (e) => e.map((x) => x.dataset.condition));
   assert.equal(conditions.length, 3);
   assert.ok(conditions.includes('scne'), `SCNE among the three: ${conditions}`);
+  // Pain over the hip rim always names SCNE as something to ask about, whatever its rank.
+  assert.ok(await page.$('#ask-about [data-condition=scne]'), 'SCNE named under "Worth asking your clinician about"');
   // Pain intensity is asked, so the warning-sign screen is complete.
   assert.ok(numbers.includes('q-pain_intensity'), `pain intensity was asked: ${numbers}`);
   assert.equal(assessed.answers.pain_intensity, 6);

@@ -588,6 +588,7 @@ impl Engine {
             .position(|r| kb.condition(r.condition).is_some_and(|c| c.model == ConditionModel::Exclusion))
             .map(|k| differential.remove(k));
         let must_not_miss = self.must_not_miss(&differential, &tri);
+        let ask_about = self.ask_about(&differential, facts);
         let leading = differential.first().map_or(0.0, |r| r.probability);
         let open = leading < kb.meta.engine.open_picture_probability.value;
         let picture = Picture {
@@ -668,6 +669,7 @@ impl Engine {
             disclaimer: &kb.meta.messages.disclaimer,
             triage: tri,
             must_not_miss,
+            ask_about,
             picture,
             differential,
             no_specific_cause,
@@ -833,6 +835,34 @@ impl Engine {
             })
             .collect();
         out.sort_unstable_by(|a, b| b.probability.total_cmp(&a.probability).then(a.rank.cmp(&b.rank)));
+        out
+    }
+
+    /// Conditions whose telltale findings (`raise_when_any`) are answered yes,
+    /// in knowledge-base order, whatever their rank in `differential`.
+    fn ask_about<'k>(&'k self, differential: &[ConditionResult<'k>], facts: &Facts) -> Vec<AskAbout<'k>> {
+        let mut out = Vec::new();
+        for c in &self.kb.conditions {
+            let findings: Vec<&'k str> = c
+                .raise_when_any
+                .iter()
+                .filter(|f| self.kb.finding_index(f).is_some_and(|i| facts.is(i, Tri::Yes)))
+                .map(String::as_str)
+                .collect();
+            if findings.is_empty() {
+                continue;
+            }
+            let Some((k, r)) = differential.iter().enumerate().find(|(_, r)| r.condition == c.id) else {
+                continue;
+            };
+            out.push(AskAbout {
+                condition: r.condition,
+                name: r.name,
+                probability: r.probability,
+                rank: k + 1,
+                findings,
+            });
+        }
         out
     }
 

@@ -26,6 +26,9 @@ pub struct Report<'k> {
     /// Serious conditions that some finding supports or a fired red flag names,
     /// whatever their rank: listed above the ranked causes.
     pub must_not_miss: Vec<MustNotMiss<'k>>,
+    /// Conditions to ask a clinician about because a telltale finding is
+    /// present (`raise_when_any` in the knowledge base), whatever their rank.
+    pub ask_about: Vec<AskAbout<'k>>,
     /// Whether the picture is still open (no specific cause stands out yet).
     pub picture: Picture<'k>,
     /// Every specific condition, ranked by descending probability (ties by id).
@@ -85,6 +88,23 @@ pub struct MustNotMiss<'k> {
     pub findings: Vec<&'k str>,
     /// Fired red flags that name it.
     pub red_flags: Vec<&'k str>,
+}
+
+/// A condition the knowledge base says to raise with a clinician whenever one
+/// of its telltale findings is present, whatever its rank.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AskAbout<'k> {
+    /// Condition id.
+    pub condition: &'k str,
+    /// Display name.
+    pub name: &'k str,
+    /// Posterior probability, 0-1.
+    pub probability: f64,
+    /// Its position in `differential` (1 = first).
+    pub rank: usize,
+    /// The telltale findings answered yes, in the knowledge base's order.
+    pub findings: Vec<&'k str>,
 }
 
 /// How settled the differential is.

@@ -253,3 +253,22 @@ fn the_patient_interview_asks_the_pain_score_that_a_warning_sign_needs() {
     let triage = engine().assess(&t.case).expect("valid").triage;
     assert!(!triage.unanswered.contains(&"pain_intensity"), "{:?}", triage.unanswered);
 }
+
+#[test]
+fn pain_over_the_hip_rim_always_names_scne_to_ask_about() {
+    let ask = |case: &Case| {
+        let r = engine().assess(case).expect("valid");
+        r.ask_about.iter().map(|a| (a.condition.to_string(), a.findings.len(), a.rank)).collect::<Vec<_>>()
+    };
+    // Facet-like pain with the crest pain as the only SCNE sign: SCNE need not
+    // lead, but it is named.
+    let mut case = screen_all_no();
+    for f in ["pain_over_iliac_crest", "worse_lumbar_extension", "pain_axial_midline"] {
+        case.answers.insert(f.into(), Answer::Yes);
+    }
+    let named = ask(&case);
+    assert!(named.iter().any(|(c, n, _)| c == "scne" && *n == 1), "{named:?}");
+    // Denied, it is not.
+    case.answers.insert("pain_over_iliac_crest".into(), Answer::No);
+    assert!(ask(&case).iter().all(|(c, _, _)| c != "scne"));
+}

@@ -594,6 +594,9 @@ fn check(cx: &mut Cx, raw: &Raw) {
                 }
             }
         }
+        for f in &c.raise_when_any {
+            expect(cx, file, "finding", f, &findings);
+        }
         let mut partners = BTreeSet::new();
         for x in &c.coexists {
             expect(cx, file, "condition", &x.condition, &conditions);

@@ -570,6 +570,11 @@ pub struct Condition {
     /// same pain: each adds a joint hypothesis to the competing-causes model.
     #[serde(default)]
     pub coexists: Vec<Coexistence>,
+    /// Findings that, answered yes, make the report name this condition as one
+    /// to ask a clinician about, whatever its rank (for a condition that is
+    /// often missed when its telltale sign is present).
+    #[serde(default)]
+    pub raise_when_any: Vec<String>,
 }
 
 /// "When this condition is present, `condition` is present too in this

@@ -875,6 +875,21 @@ async function scResult(body) {
   diff.append(ol);
   res.append(diff);
 
+  // 2b. Conditions the knowledge base says to raise whenever their telltale
+  // sign is present, whatever their rank (SCNE with pain over the hip rim).
+  const ask = r.ask_about || [];
+  if (ask.length && !emergency) {
+    res.append(h('section', { id: 'ask-about', class: 'ask-about', 'data-testid': 'ask-about', 'aria-labelledby': 'ask-h' },
+      h('h3', { id: 'ask-h' }, 'Worth asking your clinician about'),
+      h('ul', {}, ask.map((a) => {
+        const c = conditions.get(a.condition) || {};
+        return h('li', { 'data-condition': a.condition },
+          h('p', {}, h('strong', {}, a.name || c.name || human(a.condition))),
+          c.patient_description ? h('p', {}, c.patient_description) : null,
+          h('p', {}, 'It came up because you said yes to: ', a.findings.map((f) => patientWords(f)).join('; ')));
+      }))));
+  }
+
   // 3. What to do next
   const plan = r.plan || {};
   const next = h('section', { id: 'next-steps', 'aria-labelledby': 'next-h' }, h('h3', { id: 'next-h' }, 'What to do next'));
