@@ -116,6 +116,8 @@ struct Index {
     derived_source: Vec<Option<usize>>,
     /// Per finding: the more specific findings that imply it.
     implied_by: Vec<Vec<usize>>,
+    /// Per condition: its telltale findings (`raise_when_any`).
+    raise_when_any: Vec<Vec<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -250,8 +252,10 @@ impl Index {
             .map(|x| x.derived.as_ref().and_then(|d| finding.get(&d.field).copied()))
             .collect();
         let implied_by = kb.findings.iter().map(|x| f(&x.implied_by)).collect();
+        let raise_when_any = kb.conditions.iter().map(|c| f(&c.raise_when_any)).collect();
         Index {
             implied_by,
+            raise_when_any,
             finding,
             reference,
             prior_pos,
@@ -536,7 +540,7 @@ impl Engine {
                 }
             }
             None => {
-                let on: Vec<String> = questions::bears_on(&self.model, scores, &self.derived_from, c.finding)
+                let on: Vec<String> = questions::bears_on(self, scores, c.finding)
                     .iter()
                     .take(3)
                     .map(|(ci, _)| self.kb.conditions[*ci].short_name.clone())
@@ -583,10 +587,8 @@ impl Engine {
         let tri = triage::triage(kb, &self.flags, &self.screen, facts);
         let mut differential = self.differential(facts, scores, applied);
         // "No specific cause" is a conclusion apart from the ranked causes.
-        let no_specific_cause = differential
-            .iter()
-            .position(|r| kb.condition(r.condition).is_some_and(|c| c.model == ConditionModel::Exclusion))
-            .map(|k| differential.remove(k));
+        let no_specific_cause =
+            differential.iter().position(|r| r.model == "exclusion").map(|k| differential.remove(k));
         let must_not_miss = self.must_not_miss(&differential, &tri);
         let ask_about = self.ask_about(&differential, facts);
         let leading = differential.first().map_or(0.0, |r| r.probability);
@@ -842,12 +844,11 @@ impl Engine {
     /// in knowledge-base order, whatever their rank in `differential`.
     fn ask_about<'k>(&'k self, differential: &[ConditionResult<'k>], facts: &Facts) -> Vec<AskAbout<'k>> {
         let mut out = Vec::new();
-        for c in &self.kb.conditions {
-            let findings: Vec<&'k str> = c
-                .raise_when_any
+        for (c, telltale) in self.kb.conditions.iter().zip(&self.index.raise_when_any) {
+            let findings: Vec<&'k str> = telltale
                 .iter()
-                .filter(|f| self.kb.finding_index(f).is_some_and(|i| facts.is(i, Tri::Yes)))
-                .map(String::as_str)
+                .filter(|&&i| facts.is(i, Tri::Yes))
+                .filter_map(|&i| self.kb.findings.get(i).map(|f| f.id.as_str()))
                 .collect();
             if findings.is_empty() {
                 continue;

@@ -7,7 +7,7 @@ use cluneal_kb::{AnswerType, AskedBy, KnowledgeBase, Urgency};
 use crate::Engine;
 use crate::case::Respondent;
 use crate::facts::Facts;
-use crate::score::{Model, NO_GROUP, Scores, factor_if};
+use crate::score::{Model, Scores, factor_if};
 
 /// log2(x) for x > 0, to about 1e-6: the exponent from the bits, and the
 /// mantissa m in [1, 2) from ln(m) = 2 artanh((m - 1) / (m + 1)). Fast and
@@ -94,28 +94,27 @@ fn bound_of(model: &Model, scores: &Scores, f: usize) -> f64 {
     let mut total = 0.0;
     for it in &model.bound_items[f] {
         let h = scores.entropy[it.condition as usize];
-        let fired_group = it.slot != NO_GROUP && scores.groups.get(it.slot as usize).is_some_and(|g| g.any);
-        total += if fired_group { h } else { h.min(it.capacity) };
+        total += if scores.group_at(it.slot).any { h } else { h.min(it.capacity) };
     }
     total
 }
 
-/// Expected information gain of asking finding `f`: its own yes/no answer, and
-/// for a scale, number or choice question, the yes/no findings derived from it.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
-)]
+/// The yes/no findings that asking finding `f` settles: itself when it is a
+/// yes/no question, and the findings derived from it (a scale, number or choice
+/// question is worth what its derived findings are worth).
+fn answered_by<'e>(engine: &'e Engine, f: usize) -> impl Iterator<Item = usize> + 'e {
+    let own = engine.kb.findings.get(f).is_some_and(|x| x.answer == AnswerType::YesNo);
+    own.then_some(f).into_iter().chain(engine.derived_from.get(f).into_iter().flatten().copied())
+}
+
+/// Expected information gain of asking finding `f`.
 pub fn gain_of_question(engine: &Engine, scores: &Scores, f: usize) -> f64 {
-    let model = &engine.model;
-    let mut gain = 0.0;
-    if engine.kb.findings[f].answer == AnswerType::YesNo {
-        gain += gain_of(model, scores, f, |_, _| {});
-    }
-    for &d in &engine.derived_from[f] {
-        gain += gain_of(model, scores, d, |_, _| {});
-    }
-    gain
+    answered_by(engine, f).map(|d| gain_of(&engine.model, scores, d, |_, _| {})).sum()
+}
+
+/// An upper bound on `gain_of_question`.
+fn bound_of_question(engine: &Engine, scores: &Scores, f: usize) -> f64 {
+    answered_by(engine, f).map(|d| bound_of(&engine.model, scores, d)).sum()
 }
 
 /// A candidate question and its score.
@@ -155,7 +154,7 @@ pub struct Ranked {
     reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
 )]
 pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respondent) -> Ranked {
-    let (kb, model, screen) = (&engine.kb, &engine.model, &engine.screen);
+    let (kb, screen) = (&engine.kb, &engine.screen);
     let (derived_from, group_order) = (&engine.derived_from, &engine.group_order);
     let mut urgent: Vec<Candidate> = Vec::new();
     let mut closing: Vec<Candidate> = Vec::new();
@@ -206,17 +205,11 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
     // below the floor cannot enter the head, and only the head is ever read in
     // order, so it is not scored.
     let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(derived_from.len());
-    for (f, derived) in derived_from.iter().enumerate() {
-        if in_urgent[f] || facts.settled(f) || !askable(kb, f, respondent) {
+    for (f, &urgent_already) in in_urgent.iter().enumerate() {
+        if urgent_already || facts.settled(f) || !askable(kb, f, respondent) {
             continue;
         }
-        let mut bound = 0.0;
-        if kb.findings[f].answer == AnswerType::YesNo {
-            bound += bound_of(model, scores, f);
-        }
-        for &d in derived {
-            bound += bound_of(model, scores, d);
-        }
+        let bound = bound_of_question(engine, scores, f);
         if bound > 0.0 {
             bounded.push((bound, f));
         }
@@ -248,15 +241,14 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
 }
 
 /// The conditions a question bears on most, largest gain first.
-pub fn bears_on(model: &Model, scores: &Scores, derived_from: &[Vec<usize>], f: usize) -> Vec<(usize, f64)> {
+pub fn bears_on(engine: &Engine, scores: &Scores, f: usize) -> Vec<(usize, f64)> {
     let mut by_condition: Vec<(usize, f64)> = Vec::new();
     let mut add = |c: usize, g: f64| match by_condition.iter_mut().find(|(x, _)| *x == c) {
         Some(e) => e.1 += g,
         None => by_condition.push((c, g)),
     };
-    gain_of(model, scores, f, &mut add);
-    for &d in derived_from.get(f).into_iter().flatten() {
-        gain_of(model, scores, d, &mut add);
+    for d in answered_by(engine, f) {
+        gain_of(&engine.model, scores, d, &mut add);
     }
     by_condition.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     by_condition

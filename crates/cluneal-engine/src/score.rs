@@ -1,6 +1,6 @@
 //! The differential, in one of two models built from the same knowledge:
 //!
-//! - **competing causes** (the default): the pain has one primary cause drawn
+//! - **competing causes**: the pain has one primary cause drawn
 //!   from the conditions, or two that often coexist. Each hypothesis scores its
 //!   prior times, per known finding, its own frequency of that finding over the
 //!   finding's background frequency; the scores are normalised into one
@@ -9,6 +9,9 @@
 //! - **independent**: each condition alone, prior odds times likelihood ratios
 //!   against "other low back pain"; "no specific cause" is what the specific
 //!   conditions leave.
+//!
+//! `kb.toml` chooses the model (`engine.differential_model`); the validation
+//! report compares both.
 //!
 //! In both, correlated findings count once in full and then at a reduced weight.
 
@@ -434,7 +437,12 @@ pub struct Scores {
 impl Scores {
     /// The state of the correlation group of evidence entry `e` (empty outside a group).
     pub fn group_of(&self, e: &Ev) -> GroupState {
-        self.groups.get(e.slot as usize).copied().unwrap_or_default()
+        self.group_at(e.slot)
+    }
+
+    /// The group state kept in `slot` (empty for `NO_GROUP`).
+    pub fn group_at(&self, slot: u32) -> GroupState {
+        self.groups.get(slot as usize).copied().unwrap_or_default()
     }
 }
 
