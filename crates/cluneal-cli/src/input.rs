@@ -34,12 +34,10 @@ fn located(name: &str, e: &serde_json::Error) -> anyhow::Error {
     anyhow!("{name}:{}:{}: {}", e.line(), e.column(), clean(&e.to_string()))
 }
 
-/// As `located`, for text already known to be valid JSON: serde_json's
-/// "expected value" there means a value of the wrong kind (a number where a
-/// named value is expected), not broken syntax.
+/// As `located`, for text already known to be valid JSON, where a remaining
+/// error is a value of the wrong kind, never broken syntax.
 fn located_shape(name: &str, e: &serde_json::Error) -> anyhow::Error {
-    let msg = clean(&e.to_string());
-    let msg = if msg == "expected value" { "not an allowed value for this field".to_string() } else { msg };
+    let msg = cluneal_server::strict::reword_wrong_kind(&clean(&e.to_string()));
     anyhow!("{name}:{}:{}: {msg}", e.line(), e.column())
 }
 

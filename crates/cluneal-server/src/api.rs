@@ -123,18 +123,18 @@ pub struct SaveRequest {
 /// A saved case as the API returns it. The stored case and report are parsed
 /// with serde_json's `float_roundtrip`, so every number reads back as it was
 /// returned; stored text that is not JSON is an error that says so, never `null`.
-fn record_json(r: &CaseRecord) -> Result<Value, Problem> {
+fn saved_case(r: &CaseRecord) -> Result<Response, Problem> {
     let parse = |what: &str, text: &str| {
         serde_json::from_str::<Value>(text).map_err(|e| {
             Problem::internal(format!("the stored {what} of saved case `{}` is not valid JSON: {e}", r.id))
         })
     };
-    Ok(json!({
+    Ok(ok_json(&json!({
         "id": r.id, "label": r.label, "kb_version": r.kb_version,
         "created_at": r.created_at, "updated_at": r.updated_at, "created_by": r.created_by,
         "case": parse("case", &r.case_json)?,
         "report": parse("report", &r.report_json)?,
-    }))
+    })))
 }
 
 /// Assess a case for saving; a label longer than a line is refused.
@@ -172,24 +172,15 @@ pub async fn create_case(
     let result = async {
         let new = prepare(&s, &req)?;
         let rec = s.store.create_case(&new, &who).await?;
-        Ok::<_, Problem>(rec)
+        let mut res = saved_case(&rec)?;
+        *res.status_mut() = StatusCode::CREATED;
+        if let Ok(v) = format!("/api/v1/cases/{}", rec.id).parse() {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+        Ok::<_, Problem>(res)
     }
     .await;
-    match result {
-        Ok(rec) => {
-            let body = match record_json(&rec) {
-                Ok(v) => v,
-                Err(p) => return p.into_response(),
-            };
-            let mut res = ok_json(&body);
-            *res.status_mut() = StatusCode::CREATED;
-            if let Ok(v) = format!("/api/v1/cases/{}", rec.id).parse() {
-                res.headers_mut().insert(header::LOCATION, v);
-            }
-            res
-        }
-        Err(p) => p.into_response(),
-    }
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 pub async fn list_cases(State(s): State<AppState>, Extension(Actor(who)): Extension<Actor>) -> Response {
@@ -224,16 +215,15 @@ pub async fn get_case(
         if !valid_id(&id) {
             return Err(Problem::not_found("saved case with that id"));
         }
-        s.store.get_case(&id, &who).await?.ok_or_else(|| Problem::not_found("saved case with that id"))
+        let rec = s
+            .store
+            .get_case(&id, &who)
+            .await?
+            .ok_or_else(|| Problem::not_found("saved case with that id"))?;
+        saved_case(&rec)
     }
     .await;
-    match result {
-        Ok(rec) => match record_json(&rec) {
-            Ok(v) => ok_json(&v),
-            Err(p) => p.into_response(),
-        },
-        Err(p) => p.into_response(),
-    }
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 pub async fn update_case(
@@ -247,19 +237,15 @@ pub async fn update_case(
             return Err(Problem::not_found("saved case with that id"));
         }
         let new = prepare(&s, &req)?;
-        s.store
+        let rec = s
+            .store
             .update_case(&id, &new, &who)
             .await?
-            .ok_or_else(|| Problem::not_found("saved case with that id"))
+            .ok_or_else(|| Problem::not_found("saved case with that id"))?;
+        saved_case(&rec)
     }
     .await;
-    match result {
-        Ok(rec) => match record_json(&rec) {
-            Ok(v) => ok_json(&v),
-            Err(p) => p.into_response(),
-        },
-        Err(p) => p.into_response(),
-    }
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 pub async fn delete_case(

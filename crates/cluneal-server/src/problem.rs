@@ -150,7 +150,7 @@ where
 /// A body that parses as JSON but does not have the expected shape: 422 with
 /// the field at fault (serde's message starts with its path).
 fn shape_problem(status: StatusCode, detail: &str) -> Problem {
-    let detail = detail.replace(": expected value at", ": not an allowed value for this field at");
+    let detail = crate::strict::reword_wrong_kind(detail);
     let mut p =
         Problem::new(status, "invalid-body", "The body does not match the expected shape", detail.clone());
     let inner = detail.split_once(": ").map_or(detail.as_str(), |(_, rest)| rest);

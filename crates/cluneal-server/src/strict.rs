@@ -10,6 +10,19 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+/// serde_json says "expected value", and calls it a syntax error, when a value
+/// of the wrong kind stands where a named value belongs (a number for a
+/// treatment response). In text already known to be valid JSON that is what
+/// it means, so say it that way: the API and the CLI both reword it here.
+pub fn reword_wrong_kind(message: &str) -> String {
+    const WRONG_KIND: &str = "not an allowed value for this field";
+    if message == "expected value" {
+        WRONG_KIND.to_string()
+    } else {
+        message.replace(": expected value at", &format!(": {WRONG_KIND} at"))
+    }
+}
+
 /// The first key that appears twice in one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DuplicateKey {
