@@ -3,11 +3,13 @@
 nobody here wrote: the R4B models of the Python package `fhir.resources`.
 
 Starts the server on a free port with a temporary database, reads the
-CapabilityStatement and both Questionnaires, drives `$next-question` through a
-whole interview for every case of `examples/` (as an SDC renderer: answer the
-last appended group, send everything back, until `completed`), sends a few bad
-requests, and validates each response as its resource type. Exits non-zero on
-any failure.
+CapabilityStatement, both Questionnaires and the OperationDefinition of
+`$assess`, drives `$next-question` through a whole interview for every case of
+`examples/` (as an SDC renderer: answer the last appended group, send
+everything back, until `completed`) and sends each completed response to
+`$assess`, sends the Synthea patients with chronic low back pain to `$assess`,
+sends a few bad requests, and validates each response as its resource type
+(every resource of an assessment Bundle too). Exits non-zero on any failure.
 
     python3 e2e/fhir_validate.py [path/to/cluneal]   # default target/debug/cluneal
 """
@@ -20,10 +22,17 @@ import tempfile
 import urllib.error
 import urllib.request
 
+from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.careplan import CarePlan
+from fhir.resources.R4B.clinicalimpression import ClinicalImpression
+from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.operationdefinition import OperationDefinition
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhir.resources.R4B.riskassessment import RiskAssessment
+from fhir.resources.R4B.servicerequest import ServiceRequest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BASE_URL = "https://cluneal.org/fhir/Questionnaire/"
@@ -33,7 +42,26 @@ MODELS = {
     "Questionnaire": Questionnaire,
     "QuestionnaireResponse": QuestionnaireResponse,
     "OperationOutcome": OperationOutcome,
+    "OperationDefinition": OperationDefinition,
+    "Bundle": Bundle,
+    "RiskAssessment": RiskAssessment,
+    "ClinicalImpression": ClinicalImpression,
+    "Condition": Condition,
+    "CarePlan": CarePlan,
+    "ServiceRequest": ServiceRequest,
 }
+SYNTHEA = ROOT / "crates/cluneal-fhir/tests/data/synthea-lbp"
+# Required bindings of the assessment's resources (R4), checked here for the same reason.
+REQUIRED = {
+    "RiskAssessment": [("status", {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"})],
+    "ClinicalImpression": [("status", {"in-progress", "completed", "entered-in-error"})],
+    "CarePlan": [("status", {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}),
+                 ("intent", {"proposal", "plan", "order", "option"})],
+    "ServiceRequest": [("status", {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}),
+                       ("intent", {"proposal", "plan", "directive", "order", "original-order", "reflex-order", "filler-order", "instance-order", "option"})],
+}
+ACTIVITY_STATUS = {"not-started", "scheduled", "in-progress", "on-hold", "completed", "cancelled", "stopped", "unknown", "entered-in-error"}
+CONDITION_VERIFICATION = {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
 
 # Required bindings from the R4 specification: fhir.resources checks types
 # and cardinalities, not codes, so these are checked here.
@@ -71,9 +99,30 @@ def check_codes(resource, what):
         check(resource.get("status") in PUBLICATION_STATUS, f"{what}: status {resource.get('status')!r}")
         questionnaire_items(resource.get("item", []), {})
     elif kind == "OperationOutcome":
+        # Errors answer bad requests; inside an assessment it lists what was not used.
+        severity = "information" if what.endswith("]") and "$assess.entry[" in what else "error"
         for issue in resource["issue"]:
-            check(issue["severity"] == "error", f"{what}: severity {issue['severity']!r}")
+            check(issue["severity"] == severity, f"{what}: severity {issue['severity']!r}")
             check(issue["code"] in ISSUE_TYPES, f"{what}: issue type {issue['code']!r}")
+    elif kind in REQUIRED:
+        for key, allowed in REQUIRED[kind]:
+            check(resource.get(key) in allowed, f"{what}: {key} {resource.get(key)!r}")
+        for a in resource.get("activity", []):
+            if "detail" in a:
+                check(a["detail"]["status"] in ACTIVITY_STATUS, f"{what}: activity status {a['detail']['status']!r}")
+    elif kind == "Condition":
+        code = resource["verificationStatus"]["coding"][0]["code"]
+        check(code in {"differential", "provisional"}, f"{what}: Cluneal asserts {code!r}")
+        check(code in CONDITION_VERIFICATION, f"{what}: verificationStatus {code!r}")
+    elif kind == "Bundle":
+        check(resource["type"] == "collection", f"{what}: type {resource['type']!r}")
+        urls = {e["fullUrl"] for e in resource["entry"]}
+        for ref in json.dumps(resource).split('"reference": "')[1:]:
+            ref = ref.split('"')[0]
+            if ref.startswith("urn:uuid:"):
+                check(ref in urls, f"{what}: reference {ref} does not resolve in the Bundle")
+        for k, e in enumerate(resource["entry"]):
+            validate(e["resource"], f"{what}.entry[{k}]")
     elif kind == "CapabilityStatement":
         check(resource["fhirVersion"] == "4.0.1" and resource["kind"] == "instance", f"{what}: version or kind")
     elif kind == "QuestionnaireResponse":
@@ -183,6 +232,10 @@ def interview(base, name, case):
                 value = value.get("code") if isinstance(value, dict) else value
                 check(back == value, f"{name}: `{link}` sent {value!r}, the engine saw {back!r}")
             check(len(got) == len(sent), f"{name}: {len(sent)} answers sent, {len(got)} came back")
+            status, ctype, bundle = request(base, "POST", "/fhir/$assess", out)
+            check(status == 200 and ctype == "application/fhir+json", f"{name} $assess: {status} {ctype}")
+            if status == 200:
+                validate(bundle, f"{name} $assess")
             return step
         group = q["item"][-1]
         answers = []
@@ -243,9 +296,27 @@ def run(base):
     status, _, out = request(base, "POST", "/fhir/Questionnaire/$next-question", wrapped)
     check(status == 200, f"Parameters: {status}")
     validate(out, "Parameters input")
+    status, _, od = request(base, "GET", "/fhir/OperationDefinition/assess")
+    check(status == 200, f"OperationDefinition: {status}")
+    validate(od, "GET /fhir/OperationDefinition/assess")
+    lines = [json.loads(l) for f in sorted(SYNTHEA.glob("*.ndjson")) for l in f.read_text().splitlines() if l.strip()]
+    for patient in sorted(r["id"] for r in lines if r["resourceType"] == "Patient"):
+        own = f"Patient/{patient}"
+        mine = [r for r in lines if r.get("id") == patient and r["resourceType"] == "Patient"
+                or (r.get("subject") or r.get("patient") or {}).get("reference") == own]
+        record = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in mine]}
+        params = {"resourceType": "Parameters", "parameter": [
+            {"name": "record", "resource": record}, {"name": "date", "valueDate": "2026-11-30"}]}
+        status, _, bundle = request(base, "POST", "/fhir/$assess", params)
+        check(status == 200, f"synthea {patient} $assess: {status}")
+        if status == 200:
+            validate(bundle, f"synthea {patient} $assess")
     bad = [
         ("GET", "/fhir/Questionnaire/nope", None, 404),
         ("GET", "/fhir/Patient/1", None, 404),
+        ("POST", "/fhir/$assess", {"resourceType": "Observation"}, 400),
+        ("POST", "/fhir/$assess", {"resourceType": "Bundle", "type": "collection", "entry": [
+            {"resource": {"resourceType": "Patient", "id": "a"}}, {"resource": {"resourceType": "Patient", "id": "b"}}]}, 422),
         ("POST", "/fhir/Questionnaire/$next-question", b"{ not json", 400),
         ("POST", "/fhir/Questionnaire/$next-question", {"resourceType": "Patient"}, 400),
         (

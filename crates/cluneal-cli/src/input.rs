@@ -86,3 +86,28 @@ pub fn case_error(name: &str, e: &CaseError) -> anyhow::Error {
     }
     anyhow!(msg)
 }
+
+/// One patient's resources from a FHIR Bulk Data export folder (`*.ndjson`
+/// files, read in name order), as a Bundle for `$assess`.
+pub fn bulk_patient(dir: &Path, patient: &str) -> Result<serde_json::Value> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the export folder `{}`", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ndjson"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(anyhow!("`{}` holds no `.ndjson` files", dir.display()));
+    }
+    let mut texts = Vec::new();
+    for f in &files {
+        let name =
+            f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read `{}`", f.display()))?;
+        texts.push((name, text));
+    }
+    let lines = texts.iter().flat_map(|(name, text)| {
+        text.lines().enumerate().map(move |(k, l)| (format!("{name}:{}", k + 1), l))
+    });
+    cluneal_fhir::patient_bundle(lines, patient).map_err(|e| anyhow!("`{}`: {e}", dir.display()))
+}

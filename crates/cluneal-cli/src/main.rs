@@ -149,8 +149,26 @@ enum FhirCommand {
     Metadata,
     /// Print the finding -> linkId / code table (Markdown).
     Codes,
+    /// Print the record mappings: which EHR codes answer which finding in `$assess` (Markdown).
+    RecordCodes,
     /// Run `$next-question` on a QuestionnaireResponse (or Parameters) file, `-` for standard input.
     NextQuestion { file: PathBuf },
+    /// Run `$assess` on a patient's record: a Bundle, a QuestionnaireResponse or
+    /// Parameters file (`-` for standard input), or, with `--patient`, a FHIR
+    /// Bulk Data export folder of NDJSON files. Prints the assessment Bundle.
+    Assess {
+        /// The file, or with `--patient` the folder of `*.ndjson` files.
+        file: PathBuf,
+        /// Read FILE as a bulk export folder and assess this patient (the Patient's id).
+        #[arg(long)]
+        patient: Option<String>,
+        /// The assessment date (YYYY-MM-DD); ages and durations count to it. Default: today (UTC).
+        #[arg(long)]
+        date: Option<String>,
+        /// The care setting whose priors apply (see `cluneal kb list settings`).
+        #[arg(long)]
+        setting: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -302,6 +320,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     json(&cluneal_fhir::capability_statement(kb, env!("CARGO_PKG_VERSION")))?
                 }
                 FhirCommand::Codes => cluneal_fhir::link_table_markdown(kb),
+                FhirCommand::RecordCodes => cluneal_fhir::record_table_markdown(kb),
                 FhirCommand::NextQuestion { file } => {
                     let (name, text) = input::read_text(&file)?;
                     let value: serde_json::Value = serde_json::from_str(&text)
@@ -309,6 +328,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     let qr = cluneal_fhir::next_question(&engine, &value)
                         .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
                     json(&qr)?
+                }
+                FhirCommand::Assess { file, patient, date, setting } => {
+                    let today = match date {
+                        Some(d) => cluneal_fhir::parse_date(&d)
+                            .filter(|_| d.len() == 10)
+                            .ok_or_else(|| anyhow::anyhow!("--date `{d}` is not a date like 2026-11-30"))?,
+                        None => cluneal_server::today_utc(),
+                    };
+                    let (name, value) = match patient {
+                        Some(id) => (file.display().to_string(), input::bulk_patient(&file, &id)?),
+                        None => {
+                            let (name, text) = input::read_text(&file)?;
+                            let value: serde_json::Value = serde_json::from_str(&text)
+                                .map_err(|e| anyhow::anyhow!("{name}:{}:{}: {e}", e.line(), e.column()))?;
+                            (name, value)
+                        }
+                    };
+                    let options = cluneal_fhir::AssessOptions { today, setting };
+                    let out = cluneal_fhir::assess(&engine, &value, &options)
+                        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+                    json(&out)?
                 }
             };
             print(&out)?;

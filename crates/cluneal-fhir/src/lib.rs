@@ -12,19 +12,35 @@
 //! in Cluneal's own code system ([`FINDING_SYSTEM`]), because findings carry
 //! no verified standard code yet and none is guessed.
 
+mod assess;
 mod capability;
+mod dates;
 mod next;
 mod questionnaire;
+mod record;
 
 use cluneal_engine::Respondent;
 use serde_json::{Value, json};
 
-pub use capability::{CAPABILITY_DATE, capability_statement};
+pub use assess::{AssessOptions, assess};
+pub use capability::{CAPABILITY_DATE, assess_operation_definition, capability_statement};
+pub use dates::{CalendarDate, parse_date};
 pub use next::next_question;
 pub use questionnaire::{LinkRow, link_table, link_table_markdown, questionnaire};
+pub use record::{Basis, FromRecord, case_from_bundle, patient_bundle, record_table_markdown};
 
 /// Cluneal's code system for findings: the code is the finding id.
 pub const FINDING_SYSTEM: &str = "https://cluneal.org/fhir/CodeSystem/finding";
+/// Cluneal's code system for conditions: the code is the condition id.
+pub const CONDITION_SYSTEM: &str = "https://cluneal.org/fhir/CodeSystem/condition";
+/// Cluneal's code system for the steps of the stepped plan.
+pub const PLAN_STEP_SYSTEM: &str = "https://cluneal.org/fhir/CodeSystem/plan-step";
+/// Cluneal's code system for exercises.
+pub const EXERCISE_SYSTEM: &str = "https://cluneal.org/fhir/CodeSystem/exercise";
+/// Cluneal's code system for work-up steps (examinations, tests, blocks).
+pub const DIAGNOSTIC_SYSTEM: &str = "https://cluneal.org/fhir/CodeSystem/diagnostic";
+/// Cluneal's code system for its assessment methods (the differential models).
+pub const METHOD_SYSTEM: &str = "https://cluneal.org/fhir/CodeSystem/method";
 /// Cluneal's code system for the options of choice questions: the code is the option id.
 pub const OPTION_SYSTEM: &str = "https://cluneal.org/fhir/CodeSystem/answer-option";
 /// FHIR's administrative gender, for the `sex` question (its codes are the case's).
@@ -37,6 +53,8 @@ pub const ADAPTIVE_EXTENSION: &str =
 /// The SDC `$next-question` operation this crate implements.
 pub const NEXT_QUESTION_OPERATION: &str =
     "http://hl7.org/fhir/uv/sdc/OperationDefinition/Questionnaire-next-question";
+/// Cluneal's `$assess` operation.
+pub const ASSESS_OPERATION: &str = "https://cluneal.org/fhir/OperationDefinition/assess";
 /// The FHIR version of every resource here.
 pub const FHIR_VERSION: &str = "4.0.1";
 

@@ -103,6 +103,44 @@ pub fn next_question(engine: &Engine, input: &Value) -> Result<Value, FhirError>
     Ok(Value::Object(out))
 }
 
+/// Read a QuestionnaireResponse's answers into a case, for `$assess`: the
+/// same reading `$next-question` does, where every question the contained
+/// Questionnaire shows was asked but not answered counts as "unknown".
+/// Returns the case and each answered linkId's location.
+pub(crate) fn case_from_response(
+    kb: &KnowledgeBase,
+    qr: &Map<String, Value>,
+    at: &str,
+) -> Result<(Case, BTreeMap<String, String>), FhirError> {
+    let (slot, q, respondent) = contained_questionnaire(qr, at)?;
+    let mut asked = Asked::default();
+    match slot {
+        Some(k) => walk_questionnaire(kb, q.get("item"), &format!("{at}.contained[{k}]"), &mut asked)?,
+        // Answers to the canonical questionnaire itself: any of its items may be answered,
+        // and nothing unanswered was asked.
+        None => {
+            let whole = crate::questionnaire(kb, respondent);
+            walk_questionnaire(kb, whole.get("item"), "Questionnaire", &mut asked)?;
+        }
+    }
+    let mut case = Case { respondent, ..Case::default() };
+    let mut seen = BTreeMap::new();
+    read_items(kb, qr.get("item"), at, &asked, &mut case, &mut seen)?;
+    if slot.is_some() {
+        for id in asked.questions.keys() {
+            if kb.finding(id).is_some() && !case.answers.contains_key(id) {
+                case.answers.insert(id.clone(), Answer::Unknown);
+            }
+        }
+    }
+    Ok((case, seen))
+}
+
+/// The engine's case errors as an OperationOutcome, each at the item that gave the value.
+pub(crate) fn case_error_at(e: &CaseError, seen: &BTreeMap<String, String>, at: &str) -> FhirError {
+    case_error(e, seen, at)
+}
+
 /// The QuestionnaireResponse and the location prefix of its elements.
 fn unwrap_input(input: &Value) -> Result<(&Map<String, Value>, String), FhirError> {
     let Some(obj) = input.as_object() else {

@@ -105,6 +105,8 @@ pub struct KnowledgeBase {
     pub categories: Vec<Category>,
     /// References, sorted by id.
     pub references: Vec<Reference>,
+    /// Health-record code mappings, sorted by id.
+    pub record_codes: Vec<RecordCodes>,
     /// The seed article's coverage map.
     pub seed_coverage: SeedCoverage,
     index: Index,
@@ -227,6 +229,7 @@ impl KnowledgeBase {
         push!("education", self.education);
         push!("categories", self.categories);
         push!("references", self.references);
+        push!("record_codes", self.record_codes);
         out
     }
 

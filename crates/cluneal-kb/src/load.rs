@@ -83,7 +83,8 @@ has_id!(
     SelfCare,
     Education,
     Category,
-    Reference
+    Reference,
+    RecordCodes
 );
 
 fn valid_id(id: &str) -> bool {
@@ -111,6 +112,7 @@ struct Raw {
     education: Vec<(String, Education)>,
     categories: Vec<(String, Category)>,
     references: Vec<(String, Reference)>,
+    record_codes: Vec<(String, RecordCodes)>,
 }
 
 fn push<T: DeserializeOwned + HasId>(cx: &mut Cx, file: &SourceFile, id: &str, into: &mut Vec<(String, T)>) {
@@ -174,6 +176,7 @@ pub(crate) fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
                     "education" => push(&mut cx, f, id, &mut raw.education),
                     "categories" => push(&mut cx, f, id, &mut raw.categories),
                     "references" => push(&mut cx, f, id, &mut raw.references),
+                    "record_codes" => push(&mut cx, f, id, &mut raw.record_codes),
                     other => cx.problem(path, None, format!("unknown knowledge folder `{other}`")),
                 }
             }
@@ -221,6 +224,7 @@ pub(crate) fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
             education: raw_into(raw.education),
             categories: raw_into(raw.categories),
             references: raw_into(raw.references),
+            record_codes: raw_into(raw.record_codes),
         },
     ))
 }
@@ -231,6 +235,7 @@ fn raw_into<T>(v: Vec<(String, T)>) -> Vec<T> {
 }
 
 struct Rest {
+    record_codes: Vec<RecordCodes>,
     correlations: Vec<Correlation>,
     red_flags: Vec<RedFlag>,
     criteria: Vec<Criteria>,
@@ -306,6 +311,7 @@ fn build(
         education: r.education,
         categories: r.categories,
         references: r.references,
+        record_codes: r.record_codes,
         seed_coverage,
         index,
     }
@@ -805,6 +811,11 @@ fn check(cx: &mut Cx, raw: &Raw) {
         }
     }
 
+    let treatments = ids(&raw.treatments);
+    for (file, m) in &raw.record_codes {
+        check_record_codes(cx, file, m, &finding_by_id, &treatments, &refs);
+    }
+
     let mut orders = BTreeMap::new();
     for (file, s) in &raw.plan_steps {
         if let Some(other) = orders.insert(s.order, s.id.as_str()) {
@@ -946,6 +957,100 @@ fn check(cx: &mut Cx, raw: &Raw) {
             None,
             "no category with members that carry a `[comparison]` profile: the comparison table cannot be built",
         );
+    }
+}
+
+/// The FHIR resource types a record mapping may read.
+const RECORD_RESOURCES: [&str; 5] =
+    ["Condition", "Observation", "Procedure", "MedicationRequest", "MedicationStatement"];
+
+fn check_record_codes(
+    cx: &mut Cx,
+    file: &str,
+    m: &RecordCodes,
+    finding_by_id: &BTreeMap<&str, &Finding>,
+    treatments: &BTreeSet<&str>,
+    refs: &BTreeSet<&str>,
+) {
+    nonempty(cx, file, "name", &m.name);
+    match (&m.finding, &m.treatment) {
+        (Some(_), Some(_)) | (None, None) => {
+            cx.problem(file, None, "a record mapping names exactly one of `finding` and `treatment`");
+        }
+        (Some(f), None) => match finding_by_id.get(f.as_str()) {
+            None => {
+                let hint = crate::KnowledgeBase::did_you_mean(f, finding_by_id.keys().copied());
+                cx.problem(file, Some(f), format!("unknown finding `{f}`{hint}"));
+            }
+            Some(finding) if finding.derived.is_some() => cx.problem(
+                file,
+                Some(f),
+                format!("`{f}` is derived from other answers; map the record to what it is derived from"),
+            ),
+            Some(finding) => match (finding.answer, &m.option) {
+                (AnswerType::Choice, Some(o)) if finding.options.contains(o) => {}
+                (AnswerType::Choice, Some(o)) => cx.problem(
+                    file,
+                    Some(o),
+                    format!("`{o}` is not an option of `{f}` ({})", finding.options.join(", ")),
+                ),
+                (AnswerType::Choice, None) => {
+                    cx.problem(
+                        file,
+                        Some(f),
+                        format!("`{f}` is a choice: say which `option` the codes give"),
+                    );
+                }
+                (_, Some(o)) => {
+                    cx.problem(file, Some(o), format!("`option` applies to choice findings only, not `{f}`"));
+                }
+                (AnswerType::YesNo, None) => {}
+                (_, None) => {
+                    if m.resources.iter().any(|r| r != "Observation") {
+                        cx.problem(
+                            file,
+                            Some("resources"),
+                            format!("`{f}` takes a value, which only an `Observation` carries"),
+                        );
+                    }
+                }
+            },
+        },
+        (None, Some(t)) => expect(cx, file, "treatment", t, treatments),
+    }
+    if m.resources.is_empty() {
+        cx.problem(file, Some("resources"), "`resources` must name at least one FHIR resource type");
+    }
+    for r in &m.resources {
+        if !RECORD_RESOURCES.contains(&r.as_str()) {
+            cx.problem(
+                file,
+                Some(r),
+                format!(
+                    "`{r}` is not a resource type Cluneal reads (one of {})",
+                    RECORD_RESOURCES.join(", ")
+                ),
+            );
+        }
+    }
+    if m.gives_duration && !m.resources.iter().any(|r| r == "Condition") {
+        cx.problem(file, Some("gives_duration"), "`gives_duration` needs `Condition` among `resources`");
+    }
+    if m.codes.is_empty() {
+        cx.problem(file, Some("codes"), "`codes` must list at least one code");
+    }
+    let mut seen = BTreeSet::new();
+    for c in &m.codes {
+        nonempty(cx, file, "codes.system", &c.system);
+        nonempty(cx, file, "codes.code", &c.code);
+        nonempty(cx, file, "codes.display", &c.display);
+        expect(cx, file, "reference", &c.source, refs);
+        if !c.system.starts_with("http://") && !c.system.starts_with("https://") {
+            cx.problem(file, Some(&c.code), format!("`{}` is not a system URI", c.system));
+        }
+        if !seen.insert((c.system.as_str(), c.code.as_str())) {
+            cx.problem(file, Some(&c.code), format!("code `{}` is listed twice", c.code));
+        }
     }
 }
 

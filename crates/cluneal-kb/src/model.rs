@@ -1064,3 +1064,90 @@ pub struct SeedCoverage {
     #[serde(default)]
     pub item: Vec<SeedItem>,
 }
+
+/// Codes in a health record that stand for a finding or for a treatment
+/// already tried (`knowledge/record_codes/`): how FHIR `$assess` and CDS
+/// Hooks read an EHR. A code present gives "yes" (or the observation's value);
+/// a code absent says nothing, because a record that does not mention
+/// something has not denied it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordCodes {
+    /// File name = id.
+    #[serde(skip_deserializing)]
+    pub id: String,
+    /// What the codes mean, in a few words.
+    pub name: String,
+    /// The FHIR resource types read: `Condition`, `Observation`, `Procedure`,
+    /// `MedicationRequest`, `MedicationStatement`.
+    pub resources: Vec<String>,
+    /// The finding a matching entry answers (yes, or the observed value for a
+    /// scale or number finding).
+    #[serde(default)]
+    pub finding: Option<String>,
+    /// For a choice finding: the option a matching entry gives.
+    #[serde(default)]
+    pub option: Option<String>,
+    /// The treatment a matching entry records as tried (response unknown).
+    #[serde(default)]
+    pub treatment: Option<String>,
+    /// Which entries count: only current ones (`active`), or past ones too (`any`).
+    pub status: RecordStatus,
+    /// Only entries dated at most this many days before the assessment.
+    #[serde(default)]
+    pub within_days: Option<u32>,
+    /// The onset of a matching Condition dates the pain: the case's
+    /// `duration_weeks` is taken from the earliest such onset.
+    #[serde(default)]
+    pub gives_duration: bool,
+    /// The codes; each names the reference where it was checked.
+    pub codes: Vec<RecordCode>,
+    /// Why these codes, and what was left out.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Which record entries a [`RecordCodes`] mapping reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// Current entries only: a Condition whose clinical status is active,
+    /// recurrence or relapse (or not stated), a medication active or on hold,
+    /// a procedure in progress or completed.
+    Active,
+    /// Past entries too (a history: a resolved cancer is still a history of cancer).
+    Any,
+}
+
+/// One code (or, with `prefix`, every code that starts with it) of a record mapping.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordCode {
+    /// The terminology's system URI.
+    pub system: String,
+    /// The code, or the start of the codes when `prefix` is true (ICD-10 categories, ATC groups).
+    pub code: String,
+    /// The display text the terminology gives it.
+    pub display: String,
+    /// Match every code that starts with `code` (hierarchical code systems only).
+    #[serde(default)]
+    pub prefix: bool,
+    /// The reference (id) the code and its display were checked against.
+    pub source: String,
+}
+
+impl RecordCode {
+    /// Whether a record coding `(system, code)` is this code.
+    /// ICD-10 codes are compared without their dot, which some records leave out.
+    pub fn matches(&self, system: &str, code: &str) -> bool {
+        if system != self.system {
+            return false;
+        }
+        let (mine, theirs) = if system.contains("icd-10") {
+            (self.code.replace('.', ""), code.trim().replace('.', ""))
+        } else {
+            (self.code.clone(), code.trim().to_string())
+        };
+        if self.prefix { theirs.starts_with(&mine) } else { theirs == mine }
+    }
+}

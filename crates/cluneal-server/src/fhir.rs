@@ -20,6 +20,7 @@ pub const FHIR_JSON: &str = "application/fhir+json";
 /// The read-only resources, serialized once at start-up.
 pub struct Views {
     metadata: Vec<u8>,
+    assess_definition: Vec<u8>,
     patient: Vec<u8>,
     clinician: Vec<u8>,
 }
@@ -29,6 +30,7 @@ impl Views {
         let bytes = |v: Value| serde_json::to_vec(&v).unwrap_or_default();
         Views {
             metadata: bytes(cluneal_fhir::capability_statement(kb, env!("CARGO_PKG_VERSION"))),
+            assess_definition: bytes(cluneal_fhir::assess_operation_definition()),
             patient: bytes(cluneal_fhir::questionnaire(kb, Respondent::Patient)),
             clinician: bytes(cluneal_fhir::questionnaire(kb, Respondent::Clinician)),
         }
@@ -64,6 +66,13 @@ pub async fn metadata(State(s): State<AppState>) -> Response {
     fhir_bytes(StatusCode::OK, s.fhir.metadata.clone())
 }
 
+pub async fn operation_definition(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    if id == "assess" {
+        return fhir_bytes(StatusCode::OK, s.fhir.assess_definition.clone());
+    }
+    issue(StatusCode::NOT_FOUND, "not-found", format!("no OperationDefinition `{id}`; there is `assess`"), "")
+}
+
 pub async fn questionnaire(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     match cluneal_fhir::respondent_of(&id) {
         Some(Respondent::Patient) => fhir_bytes(StatusCode::OK, s.fhir.patient.clone()),
@@ -90,51 +99,85 @@ fn json_body(headers: &HeaderMap) -> bool {
     essence == FHIR_JSON || essence == "application/json"
 }
 
+/// The request body as FHIR JSON, or the OperationOutcome that says what is wrong with it.
+fn read_body(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+) -> Result<Value, FhirError> {
+    if !json_body(headers) {
+        return Err(fail(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not-supported",
+            format!("send the resource as JSON with `Content-Type: {FHIR_JSON}`"),
+            "",
+        ));
+    }
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(fail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-long",
+                format!("the body is larger than {} KiB", limit / 1024),
+                "",
+            ));
+        }
+        Err(rejection) => return Err(fail(rejection.status(), "structure", rejection.body_text(), "")),
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return Err(fail(StatusCode::BAD_REQUEST, "structure", "the body is not UTF-8", ""));
+    };
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| fail(StatusCode::BAD_REQUEST, "structure", format!("the body is not JSON: {e}"), ""))?;
+    // FHIR JSON forbids repeated keys; serde would keep the last one silently.
+    if let Some(d) = crate::strict::find_duplicate_key(text) {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            "structure",
+            format!("the key `{}` appears more than once", d.key),
+            &d.path,
+        ));
+    }
+    Ok(value)
+}
+
+fn fail(status: StatusCode, code: &'static str, message: impl Into<String>, location: &str) -> FhirError {
+    FhirError {
+        status: status.as_u16(),
+        issues: vec![Issue { code, message: message.into(), location: location.into() }],
+    }
+}
+
 pub async fn next_question(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if !json_body(&headers) {
-        return issue(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "not-supported",
-            format!("send the resource as JSON with `Content-Type: {FHIR_JSON}`"),
-            "",
-        );
-    }
-    let body = match body {
-        Ok(b) => b,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return issue(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-long",
-                format!("the body is larger than {} KiB", crate::BODY_LIMIT / 1024),
-                "",
-            );
-        }
-        Err(rejection) => return issue(rejection.status(), "structure", rejection.body_text(), ""),
-    };
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return issue(StatusCode::BAD_REQUEST, "structure", "the body is not UTF-8", "");
-    };
-    let value: Value = match serde_json::from_str(text) {
+    let value = match read_body(&headers, body, crate::BODY_LIMIT) {
         Ok(v) => v,
-        Err(e) => {
-            return issue(StatusCode::BAD_REQUEST, "structure", format!("the body is not JSON: {e}"), "");
-        }
+        Err(e) => return outcome(&e),
     };
-    // FHIR JSON forbids repeated keys; serde would keep the last one silently.
-    if let Some(d) = crate::strict::find_duplicate_key(text) {
-        return issue(
-            StatusCode::BAD_REQUEST,
-            "structure",
-            format!("the key `{}` appears more than once", d.key),
-            &d.path,
-        );
-    }
     match cluneal_fhir::next_question(&s.engine, &value) {
         Ok(qr) => fhir_json(StatusCode::OK, &qr),
+        Err(e) => outcome(&e),
+    }
+}
+
+/// `POST /fhir/$assess`: the assessment date is today (UTC) unless the
+/// request's `date` parameter gives another.
+pub async fn assess(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let value = match read_body(&headers, body, crate::RECORD_LIMIT) {
+        Ok(v) => v,
+        Err(e) => return outcome(&e),
+    };
+    let options = cluneal_fhir::AssessOptions { today: crate::today_utc(), setting: None };
+    match cluneal_fhir::assess(&s.engine, &value, &options) {
+        Ok(bundle) => fhir_json(StatusCode::OK, &bundle),
         Err(e) => outcome(&e),
     }
 }

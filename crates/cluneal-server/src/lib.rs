@@ -35,6 +35,9 @@ pub use problem::Problem;
 
 /// Request bodies larger than this are refused with 413 (a case is a few KiB).
 pub const BODY_LIMIT: usize = 256 * 1024;
+/// The largest patient record `POST /fhir/$assess` accepts: a chart of many
+/// years is megabytes of FHIR JSON, far more than a case.
+pub const RECORD_LIMIT: usize = 8 * 1024 * 1024;
 
 /// Whether saved cases and the audit log need a bearer token.
 ///
@@ -175,6 +178,14 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
             "/fhir/Questionnaire/$next-question",
             post(fhir::next_question).fallback(fhir::method_not_allowed),
         )
+        .route(
+            "/fhir/$assess",
+            post(fhir::assess).layer(DefaultBodyLimit::max(RECORD_LIMIT)).fallback(fhir::method_not_allowed),
+        )
+        .route(
+            "/fhir/OperationDefinition/{id}",
+            get(fhir::operation_definition).fallback(fhir::method_not_allowed),
+        )
         .route("/fhir/{*rest}", axum::routing::any(fhir::not_found))
         .route(
             "/api/{*rest}",
@@ -195,6 +206,14 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(hosts, host::check))
         .layer(axum::middleware::from_fn_with_state(config.limits.request_timeout, listen::request_timeout))
+}
+
+/// Today's date (UTC), for FHIR `$assess`: the clock stays at the edge, out of
+/// the pure crates.
+pub fn today_utc() -> cluneal_fhir::CalendarDate {
+    let d = time::OffsetDateTime::now_utc().date();
+    cluneal_fhir::CalendarDate::new(d.year(), u8::from(d.month()), d.day())
+        .unwrap_or(cluneal_fhir::CalendarDate::EARLIEST)
 }
 
 /// Responses carry health data unless they say otherwise (the web app's files

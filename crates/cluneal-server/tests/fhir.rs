@@ -180,8 +180,63 @@ async fn metadata_states_what_is_implemented() {
     assert_eq!((status, ct.as_str()), (200, FHIR_JSON));
     assert_eq!(cs["resourceType"], "CapabilityStatement");
     assert_eq!(cs["fhirVersion"], "4.0.1");
-    assert_eq!(cs["rest"][0]["resource"].as_array().unwrap().len(), 1);
+    assert_eq!(cs["rest"][0]["resource"].as_array().unwrap().len(), 2);
     assert_eq!(cs["rest"][0]["resource"][0]["operation"][0]["name"], "next-question");
+    assert_eq!(cs["rest"][0]["operation"][0]["name"], "assess");
+    // The operation it names is served.
+    let (status, ct, od) = call(&app, "GET", "/fhir/OperationDefinition/assess", None).await;
+    assert_eq!((status, ct.as_str()), (200, FHIR_JSON));
+    assert_eq!(od["url"], cs["rest"][0]["operation"][0]["definition"]);
+    let (status, _, oo) = call(&app, "GET", "/fhir/OperationDefinition/other", None).await;
+    assert_eq!(status, 404);
+    assert_eq!(oo["resourceType"], "OperationOutcome");
+}
+
+#[tokio::test]
+async fn assess_reads_a_record_and_answers_with_a_bundle() {
+    let app = app("assess").await;
+    let record = serde_json::json!({ "resourceType": "Bundle", "type": "collection", "entry": [
+        { "resource": { "resourceType": "Patient", "id": "p1", "birthDate": "1970-01-01", "gender": "male" } },
+        { "resource": { "resourceType": "Condition", "id": "c1", "subject": { "reference": "Patient/p1" },
+            "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "278860009" }] } } },
+    ] });
+    let (status, ct, out) = call(&app, "POST", "/fhir/$assess", Some((FHIR_JSON, record.to_string()))).await;
+    assert_eq!((status, ct.as_str()), (200, FHIR_JSON), "{out}");
+    assert_eq!(out["resourceType"], "Bundle");
+    let kinds: Vec<&str> = out["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["resourceType"].as_str().unwrap())
+        .collect();
+    assert_eq!(&kinds[..2], ["RiskAssessment", "ClinicalImpression"]);
+    assert!(kinds.contains(&"CarePlan") && kinds.contains(&"Condition"));
+    // Bad input: an OperationOutcome naming the place, never a 500.
+    let bad = serde_json::json!({ "resourceType": "Parameters", "parameter": [{ "name": "setting", "valueCode": "x" }] });
+    let (status, _, oo) = call(&app, "POST", "/fhir/$assess", Some((FHIR_JSON, bad.to_string()))).await;
+    assert_eq!(status, 400);
+    assert_eq!(oo["resourceType"], "OperationOutcome");
+    let (status, _, _) = call(&app, "POST", "/fhir/$assess", Some(("text/plain", "{}".into()))).await;
+    assert_eq!(status, 415);
+    let (status, _, _) = call(&app, "GET", "/fhir/$assess", None).await;
+    assert_eq!(status, 405);
+    // A chart of many years is larger than a case: megabytes are accepted, up to the record limit.
+    let padding: Vec<Value> = (0..6000)
+        .map(|k| {
+            serde_json::json!({ "resource": { "resourceType": "Encounter", "id": format!("e{k}"),
+            "subject": { "reference": "Patient/p1" }, "status": "finished", "class": { "code": "AMB" } } })
+        })
+        .collect();
+    let mut big = record.clone();
+    big["entry"].as_array_mut().unwrap().extend(padding);
+    let text = big.to_string();
+    assert!(text.len() > cluneal_server::BODY_LIMIT * 2, "{}", text.len());
+    let (status, _, out) = call(&app, "POST", "/fhir/$assess", Some((FHIR_JSON, text))).await;
+    assert_eq!(status, 200, "{out}");
+    let huge =
+        format!("{{\"resourceType\":\"Bundle\",\"x\":\"{}\"}}", "a".repeat(cluneal_server::RECORD_LIMIT));
+    let (status, _, oo) = call(&app, "POST", "/fhir/$assess", Some((FHIR_JSON, huge))).await;
+    assert_eq!(status, 413, "{oo}");
 }
 
 #[tokio::test]
