@@ -302,6 +302,22 @@ test('a clinician assesses, saves, reopens, reassesses and deletes a case', asyn
   assert.deepEqual(errors, []);
 });
 
+test('a CDS Hooks card link opens clinician mode with the record filled in', async () => {
+  const { page, errors } = await newPage();
+  const c = { age: 58, sex: 'female', duration_weeks: 30, respondent: 'clinician', answers: { pain_low_back: 'yes', diabetes: 'yes' } };
+  const b64 = Buffer.from(JSON.stringify(c)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  await page.goto(`${base}/#/clinician/case=${b64}`);
+  await page.waitForFunction(() => document.querySelector('#c-age')?.value === '58');
+  assert.equal(await page.$eval('#c-duration', (e) => e.value), '30');
+  assert.equal(await page.$eval('#c-sex', (e) => e.value), 'female');
+  assert.ok(await page.$eval('#f-diabetes-yes', (e) => e.checked), 'a finding from the record is ticked');
+  assert.match(await page.$eval('#editing-status', (e) => e.textContent), /EHR record/);
+  await page.goto(`${base}/#/clinician/case=not-base64!`);
+  await page.waitForSelector('#form-errors:not([hidden])');
+  assert.match(await page.$eval('#form-errors', (e) => e.textContent), /could not be read/);
+  assert.deepEqual(errors, []);
+});
+
 test('a malformed case is explained next to the form', async () => {
   const { page } = await newPage();
   await page.goto(`${base}/#/clinician`);

@@ -108,6 +108,17 @@ enum Command {
             value_name = "NAME"
         )]
         allowed_hosts: Vec<String>,
+        /// CDS Hooks: the issuers allowed to call, with their keys (JSON:
+        /// `{"issuers": [{"iss": "...", "jwks": {"keys": [...]}}]}`).
+        #[arg(long, env = "CLUNEAL_CDS_ISSUERS", value_name = "FILE")]
+        cds_issuers: Option<PathBuf>,
+        /// CDS Hooks: the public base URL EHRs call (JWT `aud` is it plus the path;
+        /// card links open the web app there). Default: `http://` and the request's Host.
+        #[arg(long, env = "CLUNEAL_CDS_PUBLIC_URL", value_name = "URL")]
+        cds_public_url: Option<String>,
+        /// CDS Hooks: accept calls without a JWT. Loopback only, for local trials.
+        #[arg(long)]
+        cds_insecure_loopback: bool,
     },
     /// Bearer tokens that protect saved cases (stored as SHA-256 digests only).
     Token {
@@ -272,11 +283,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Kb { command } => return kb(dir, command),
-        Command::Serve { host, port, storage, web_dir, allowed_hosts } => {
+        Command::Serve {
+            host,
+            port,
+            storage,
+            web_dir,
+            allowed_hosts,
+            cds_issuers,
+            cds_public_url,
+            cds_insecure_loopback,
+        } => {
             let engine = Engine::new(knowledge::load(dir)?);
+            let issuers = match cds_issuers {
+                Some(path) => {
+                    let (name, text) = input::read_text(&path)?;
+                    cluneal_server::CdsConfig::parse_issuers(&text)
+                        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?
+                }
+                None => Vec::new(),
+            };
+            if cds_insecure_loopback {
+                eprintln!(
+                    "WARNING: --cds-insecure-loopback: CDS Hooks calls without a JWT are accepted (loopback only); never use this with real patients"
+                );
+            }
             let config = cluneal_server::Config {
                 web_dir,
                 allowed_hosts,
+                cds: cluneal_server::CdsConfig {
+                    issuers,
+                    insecure_loopback: cds_insecure_loopback,
+                    public_url: cds_public_url,
+                },
                 ..cluneal_server::Config::new(std::net::SocketAddr::new(host, port))
             };
             server::serve(engine, config, &storage)?;

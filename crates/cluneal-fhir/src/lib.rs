@@ -14,6 +14,7 @@
 
 mod assess;
 mod capability;
+pub mod cds;
 mod dates;
 mod next;
 mod questionnaire;

@@ -107,6 +107,8 @@ pub struct KnowledgeBase {
     pub references: Vec<Reference>,
     /// Health-record code mappings, sorted by id.
     pub record_codes: Vec<RecordCodes>,
+    /// CDS Hooks cards, sorted by id.
+    pub cds_cards: Vec<CdsCard>,
     /// The seed article's coverage map.
     pub seed_coverage: SeedCoverage,
     index: Index,
@@ -230,6 +232,7 @@ impl KnowledgeBase {
         push!("categories", self.categories);
         push!("references", self.references);
         push!("record_codes", self.record_codes);
+        push!("cds_cards", self.cds_cards);
         out
     }
 

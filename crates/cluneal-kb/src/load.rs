@@ -84,7 +84,8 @@ has_id!(
     Education,
     Category,
     Reference,
-    RecordCodes
+    RecordCodes,
+    CdsCard
 );
 
 fn valid_id(id: &str) -> bool {
@@ -113,6 +114,7 @@ struct Raw {
     categories: Vec<(String, Category)>,
     references: Vec<(String, Reference)>,
     record_codes: Vec<(String, RecordCodes)>,
+    cds_cards: Vec<(String, CdsCard)>,
 }
 
 fn push<T: DeserializeOwned + HasId>(cx: &mut Cx, file: &SourceFile, id: &str, into: &mut Vec<(String, T)>) {
@@ -177,6 +179,7 @@ pub(crate) fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
                     "categories" => push(&mut cx, f, id, &mut raw.categories),
                     "references" => push(&mut cx, f, id, &mut raw.references),
                     "record_codes" => push(&mut cx, f, id, &mut raw.record_codes),
+                    "cds_cards" => push(&mut cx, f, id, &mut raw.cds_cards),
                     other => cx.problem(path, None, format!("unknown knowledge folder `{other}`")),
                 }
             }
@@ -225,6 +228,7 @@ pub(crate) fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
             categories: raw_into(raw.categories),
             references: raw_into(raw.references),
             record_codes: raw_into(raw.record_codes),
+            cds_cards: raw_into(raw.cds_cards),
         },
     ))
 }
@@ -236,6 +240,7 @@ fn raw_into<T>(v: Vec<(String, T)>) -> Vec<T> {
 
 struct Rest {
     record_codes: Vec<RecordCodes>,
+    cds_cards: Vec<CdsCard>,
     correlations: Vec<Correlation>,
     red_flags: Vec<RedFlag>,
     criteria: Vec<Criteria>,
@@ -312,6 +317,7 @@ fn build(
         categories: r.categories,
         references: r.references,
         record_codes: r.record_codes,
+        cds_cards: r.cds_cards,
         seed_coverage,
         index,
     }
@@ -815,6 +821,9 @@ fn check(cx: &mut Cx, raw: &Raw) {
     for (file, m) in &raw.record_codes {
         check_record_codes(cx, file, m, &finding_by_id, &treatments, &refs);
     }
+    for (file, c) in &raw.cds_cards {
+        check_cds_card(cx, file, c, &refs);
+    }
 
     let mut orders = BTreeMap::new();
     for (file, s) in &raw.plan_steps {
@@ -1051,6 +1060,74 @@ fn check_record_codes(
         if !seen.insert((c.system.as_str(), c.code.as_str())) {
             cx.problem(file, Some(&c.code), format!("code `{}` is listed twice", c.code));
         }
+    }
+}
+
+fn check_cds_card(cx: &mut Cx, file: &str, c: &CdsCard, refs: &BTreeSet<&str>) {
+    if !["patient-view", "order-select"].contains(&c.hook.as_str()) {
+        cx.problem(file, Some(&c.hook), format!("hook `{}` is not `patient-view` or `order-select`", c.hook));
+    }
+    if !["info", "warning", "critical"].contains(&c.indicator.as_str()) {
+        cx.problem(
+            file,
+            Some(&c.indicator),
+            format!("indicator `{}` is not `info`, `warning` or `critical`", c.indicator),
+        );
+    }
+    nonempty(cx, file, "summary", &c.summary);
+    nonempty(cx, file, "detail", &c.detail);
+    // CDS Hooks: the summary is under 140 characters; `{condition}` may add up to 60.
+    let longest = c.summary.replace("{condition}", &"x".repeat(60)).chars().count();
+    if longest >= 140 {
+        cx.problem(
+            file,
+            Some("summary"),
+            format!("`summary` can reach {longest} characters; CDS Hooks wants under 140"),
+        );
+    }
+    let is_order = c.trigger == CdsTrigger::OrderForUnexplainedPain;
+    if is_order != (c.hook == "order-select") {
+        cx.problem(
+            file,
+            Some("trigger"),
+            "`order_for_unexplained_pain` goes with the `order-select` hook, and only it",
+        );
+    }
+    if is_order == c.order_codes.is_empty() {
+        cx.problem(file, Some("order_codes"), "an order card lists `order_codes`; other cards list none");
+    }
+    for code in &c.order_codes {
+        nonempty(cx, file, "order_codes.code", &code.code);
+        nonempty(cx, file, "order_codes.display", &code.display);
+        expect(cx, file, "reference", &code.source, refs);
+    }
+    match (&c.min_weeks, c.trigger) {
+        (Some(w), CdsTrigger::PersistentPainWithoutCause | CdsTrigger::OrderForUnexplainedPain) => {
+            sourced(cx, file, "min_weeks", w, (1.0, 520.0), refs);
+        }
+        (None, CdsTrigger::PersistentPainWithoutCause) => {
+            cx.problem(file, Some("trigger"), "`persistent_pain_without_cause` needs `min_weeks`");
+        }
+        (Some(_), CdsTrigger::RedFlag) => {
+            cx.problem(file, Some("min_weeks"), "a red-flag card takes no `min_weeks`")
+        }
+        _ => {}
+    }
+    let mut seen = BTreeSet::new();
+    for r in &c.override_reasons {
+        if !valid_id(&r.code) {
+            cx.problem(file, Some(&r.code), format!("override reason `{}` is not a valid id", r.code));
+        }
+        if !seen.insert(r.code.as_str()) {
+            cx.problem(file, Some(&r.code), format!("override reason `{}` is listed twice", r.code));
+        }
+        nonempty(cx, file, "override_reasons.display", &r.display);
+    }
+    if c.sources.is_empty() {
+        cx.problem(file, Some("sources"), "`sources` must name at least one reference");
+    }
+    for s in &c.sources {
+        expect(cx, file, "reference", s, refs);
     }
 }
 

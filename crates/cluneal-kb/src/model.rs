@@ -1151,3 +1151,64 @@ impl RecordCode {
         if self.prefix { theirs.starts_with(&mine) } else { theirs == mine }
     }
 }
+
+/// A CDS Hooks card Cluneal may return (`knowledge/cds_cards/`): its hook,
+/// when it applies, and its wording and sources. The engine decides whether a
+/// record fits; the words and the code lists are reviewed here, not in Rust.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CdsCard {
+    /// File name = id; also the card's stable part of its uuid.
+    #[serde(skip_deserializing)]
+    pub id: String,
+    /// `patient-view`, or `order-select` (also served on `order-sign`).
+    pub hook: String,
+    /// What makes the card apply (see [`CdsTrigger`]).
+    pub trigger: CdsTrigger,
+    /// For `persistent_pain_without_cause` and order cards: how long the pain
+    /// must have lasted, in weeks, with its source.
+    #[serde(default)]
+    pub min_weeks: Option<Sourced>,
+    /// `info`, `warning` or `critical`.
+    pub indicator: String,
+    /// One line, under 140 characters (CDS Hooks); `{condition}` is replaced by the condition's name.
+    pub summary: String,
+    /// GitHub-flavoured Markdown for the clinician.
+    pub detail: String,
+    /// The label of the link that opens Cluneal's clinician mode with the record's findings.
+    #[serde(default)]
+    pub link_label: Option<String>,
+    /// Reasons a clinician may give for not following the card.
+    #[serde(default)]
+    pub override_reasons: Vec<OverrideReason>,
+    /// For order cards: the draft orders that make it apply (lumbar MRI, spinal
+    /// injections, lumbar surgery), each code with the reference it was checked against.
+    #[serde(default)]
+    pub order_codes: Vec<RecordCode>,
+    /// Reference ids behind the advice.
+    pub sources: Vec<String>,
+}
+
+/// When a CDS card applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CdsTrigger {
+    /// A red flag in the record reaches urgent or emergency triage.
+    RedFlag,
+    /// Low back or buttock pain for at least `min_weeks` (from the record)
+    /// with no specific cause diagnosed in it.
+    PersistentPainWithoutCause,
+    /// A draft order matches `order_codes` while the record shows low back or
+    /// buttock pain without a specific cause diagnosed.
+    OrderForUnexplainedPain,
+}
+
+/// A reason to override a card, as a CDS Hooks `overrideReasons` Coding.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideReason {
+    /// The code (Cluneal's override-reason code system).
+    pub code: String,
+    /// What the clinician sees.
+    pub display: String,
+}

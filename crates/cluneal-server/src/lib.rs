@@ -9,6 +9,7 @@
 //! Authentication never weakens while the server runs: see [`Auth`].
 
 mod api;
+mod cds;
 mod fhir;
 mod host;
 mod listen;
@@ -30,6 +31,7 @@ use axum::routing::{get, post};
 use cluneal_engine::Engine;
 use cluneal_store::Store;
 
+pub use cds::{CdsConfig, Issuer};
 pub use listen::Limits;
 pub use problem::Problem;
 
@@ -85,6 +87,7 @@ pub struct AppState {
     kb_views: Arc<HashMap<&'static str, Vec<u8>>>,
     openapi: Arc<Vec<u8>>,
     fhir: Arc<fhir::Views>,
+    cds: Arc<cds::CdsState>,
     web: Arc<web::Web>,
 }
 
@@ -100,12 +103,20 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     /// Timeouts and the connection limit.
     pub limits: Limits,
+    /// Who may call the CDS Hooks services, and how.
+    pub cds: CdsConfig,
 }
 
 impl Config {
     /// Listen on `addr` with the embedded web app.
     pub fn new(addr: SocketAddr) -> Config {
-        Config { addr, web_dir: None, allowed_hosts: Vec::new(), limits: Limits::default() }
+        Config {
+            addr,
+            web_dir: None,
+            allowed_hosts: Vec::new(),
+            limits: Limits::default(),
+            cds: CdsConfig::default(),
+        }
     }
 
     /// Listening beyond loopback (`0.0.0.0`, a LAN address, ...).
@@ -122,6 +133,11 @@ pub enum ServeError {
     )]
     /// Asked to listen beyond loopback while no token exists.
     NoAuthForRemote(SocketAddr),
+    /// `--cds-insecure-loopback` on an address beyond loopback.
+    #[error(
+        "refusing `--cds-insecure-loopback` on `{0}`: CDS Hooks calls without a JWT are only accepted on a loopback address"
+    )]
+    InsecureCdsRemote(SocketAddr),
     /// An `--allowed-host` that is not a host name or IP address.
     #[error("`{0}` is not a host name for `--allowed-host` (letters, digits, `-` and `.`, or an IP address)")]
     InvalidAllowedHost(String),
@@ -152,6 +168,7 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         kb_views: Arc::new(api::kb_views(engine.kb())),
         openapi: Arc::new(openapi::document(engine.kb())),
         fhir: Arc::new(fhir::Views::new(engine.kb())),
+        cds: Arc::new(cds::CdsState::new(engine.kb(), config.cds.clone())),
         web: Arc::new(web::Web::new(config.web_dir.clone())),
         engine,
         store,
@@ -163,8 +180,18 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         .route("/api/v1/cases/{id}", get(api::get_case).put(api::update_case).delete(api::delete_case))
         .route("/api/v1/audit", get(api::audit))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), api::require_actor));
+    // CDS Hooks: JWT-authenticated per call, CORS open (the JWT, not the origin, authenticates).
+    let cds_routes = Router::new()
+        .route("/cds-services", get(cds::discovery).options(cds::preflight))
+        .route(
+            "/cds-services/{id}",
+            post(cds::call).options(cds::preflight).layer(DefaultBodyLimit::max(RECORD_LIMIT)),
+        )
+        .route("/cds-services/{id}/feedback", post(cds::feedback).options(cds::preflight))
+        .layer(axum::middleware::from_fn(cds::with_cors));
     Router::new()
         .merge(saved)
+        .merge(cds_routes)
         .route("/healthz", get(api::healthz))
         .route("/api/openapi.json", get(openapi::serve))
         .route("/api/v1/assess", post(api::assess))
@@ -243,6 +270,9 @@ pub async fn serve(
     let tokens = store.token_count().await?;
     if config.is_remote() && tokens == 0 {
         return Err(ServeError::NoAuthForRemote(config.addr));
+    }
+    if config.is_remote() && config.cds.insecure_loopback {
+        return Err(ServeError::InsecureCdsRemote(config.addr));
     }
     let auth = Arc::new(Auth::new(config.is_remote()));
     // Tokens present at start count as seen: revoking them later keeps auth on.

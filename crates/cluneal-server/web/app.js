@@ -980,11 +980,30 @@ function onUnauthorized() {
   }
 }
 
-routes.clinician = async (view) => {
+routes.clinician = async (view, arg) => {
   if (!cl.root) cl.root = await buildClinician();
   view.append(cl.root);
   refreshSession();
+  if (arg.startsWith('case=')) prefillFromLink(arg.slice(5));
 };
+
+// A CDS Hooks card links here with the case read from the EHR record in the
+// URL fragment (base64url JSON), which never reaches a server.
+function prefillFromLink(encoded) {
+  const errors = $('#form-errors');
+  clearProblem(errors);
+  try {
+    const b64 = encoded.replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
+    const c = JSON.parse(new TextDecoder().decode(bytes));
+    if (!c || typeof c !== 'object' || Array.isArray(c)) throw new Error('not a case');
+    setEditing(null);
+    setCase(c);
+    $('#editing-status').textContent = 'Filled in from the EHR record (coded entries only): check each finding with the patient, then examine and assess.';
+  } catch (e) {
+    showProblem(errors, { message: `The link's case could not be read (${e.message}). Enter the case by hand.` });
+  }
+}
 
 async function refreshSession() {
   try {

@@ -133,6 +133,23 @@ impl BeginWrite for PgPool {
     }
 }
 
+/// What a clinician did with one CDS Hooks card, as the EHR reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardFeedback {
+    /// The card's uuid.
+    pub card: String,
+    /// `accepted` or `overridden`.
+    pub outcome: String,
+    /// The override reason's code.
+    pub override_reason: Option<String>,
+    /// The clinician's comment.
+    pub user_comment: Option<String>,
+    /// Ids of the suggestions accepted.
+    pub accepted_suggestions: Vec<String>,
+    /// When it happened, as the EHR sent it.
+    pub outcome_at: String,
+}
+
 /// A case to save: the case and its report as JSON, with what the list shows.
 #[derive(Debug, Clone)]
 pub struct NewCase {
@@ -518,6 +535,67 @@ impl Store {
             n
         });
         Ok(n > 0)
+    }
+
+    /// Store CDS Hooks feedback on cards, one row each, and audit it, in one
+    /// transaction: all of a request's items or none.
+    pub async fn record_feedback(
+        &self,
+        client: &str,
+        service: &str,
+        items: &[CardFeedback],
+    ) -> Result<(), StoreError> {
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            for f in items {
+                sqlx::query(
+                    "INSERT INTO cds_feedback (received_at, client, service, card, outcome, override_reason, user_comment, accepted_suggestions, outcome_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&at)
+                .bind(client)
+                .bind(service)
+                .bind(&f.card)
+                .bind(&f.outcome)
+                .bind(&f.override_reason)
+                .bind(&f.user_comment)
+                .bind(f.accepted_suggestions.join(","))
+                .bind(&f.outcome_at)
+                .execute(&mut *tx)
+                .await?;
+                let detail = format!(
+                    "{service} card {} {}{}",
+                    f.card,
+                    f.outcome,
+                    f.override_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                );
+                audit!(tx, &at, client, "cds_feedback", None::<&str>, detail.escape_debug().to_string());
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The feedback stored for a card, oldest first.
+    pub async fn card_feedback(&self, card: &str) -> Result<Vec<CardFeedback>, StoreError> {
+        type Row = (String, String, Option<String>, Option<String>, String, String);
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT card, outcome, override_reason, user_comment, accepted_suggestions, outcome_at FROM cds_feedback WHERE card = $1 ORDER BY id")
+                .bind(card)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| CardFeedback {
+                card: r.0,
+                outcome: r.1,
+                override_reason: r.2,
+                user_comment: r.3,
+                accepted_suggestions: r.4.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                outcome_at: r.5,
+            })
+            .collect())
     }
 
     /// Record a request that presented a bearer token that is not valid (the
