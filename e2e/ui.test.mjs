@@ -325,7 +325,48 @@ test('a malformed case is explained next to the form', async () => {
   await page.fill('#c-age', '300');
   await page.click('#assess-button');
   await page.waitForSelector('#form-errors:not([hidden])');
-  assert.match(await page.$eval('#form-errors', (e) => e.textContent), /age/);
+  assert.match(await page.$eval('#form-errors', (e) => e.textContent), /Age: 300 is out of range/);
+});
+
+test('clinician mode asks for what is missing, never keeps a stale result and starts new rows empty', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/#/clinician`);
+  await page.waitForSelector('#case-form');
+  // An empty form: say what is needed instead of a report of base rates.
+  await page.click('#assess-button');
+  await page.waitForSelector('#form-errors:not([hidden])');
+  assert.match(await page.$eval('#form-errors', (e) => e.textContent), /Nothing to assess yet/);
+  assert.equal(await page.$('#result'), null);
+  // A valid case gives a result; then an invalid change takes it away.
+  await page.fill('#c-age', '52');
+  await page.check('#f-pain_over_iliac_crest-yes');
+  await page.click('#assess-button');
+  await page.waitForSelector('#result #differential');
+  await page.fill('#c-age', '300');
+  await page.click('#assess-button');
+  await page.waitForSelector('#form-errors:not([hidden])');
+  assert.equal(await page.$('#result'), null, 'the old result is gone');
+  assert.match(await page.$eval('#form-errors', (e) => e.textContent), /Age/);
+  await page.fill('#c-age', '52');
+  // A new treatment row chooses nothing for the clinician.
+  await page.click('#add-treatment');
+  const row = await page.$('.treatment-row');
+  assert.equal(await row.$eval('[data-key=treatment]', (s) => s.value), '');
+  assert.equal(await row.$eval('[data-key=response]', (s) => s.value), '');
+  await page.click('#assess-button');
+  await page.waitForSelector('#form-errors:not([hidden])');
+  const text = await page.$eval('#form-errors', (e) => e.textContent);
+  assert.match(text, /Treatment 1/);
+  assert.match(text, /Choose the treatment/);
+  assert.ok(!text.includes('treatments_tried'), `paths are said in words: ${text}`);
+  // Sources read as author and year, and lead to the full citation.
+  await row.$eval('button', (b) => b.click());
+  await page.click('#assess-button');
+  await page.waitForSelector('#result #differential');
+  const cite = await page.$eval('#differential a[href^="#rref-"]', (a) => a.textContent);
+  assert.match(cite, /\d{4}/, `a short citation with a year: ${cite}`);
+  // The out-of-range age was refused by the server (422), as intended; nothing else went wrong.
+  assert.deepEqual(errors.filter((e) => !e.includes('status of 422')), []);
 });
 
 test('Learn shows the topics, the SCNE vs SGNE vs general table, exercises and references', async () => {

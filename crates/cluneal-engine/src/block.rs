@@ -224,3 +224,97 @@ pub fn results<'k>(kb: &'k KnowledgeBase, case: &Case) -> Vec<BlockResult<'k>> {
         .filter_map(|r| protocol_index(kb, r).and_then(|pi| kb.blocks.get(pi)).map(|p| interpret(p, r).1))
         .collect()
 }
+
+/// A criteria item that asks for a block result in its own terms: `met` when
+/// a record of its protocol, with its guidance, has a reading near its time
+/// reaching its relief; `unmet` when such readings fall short or the guidance
+/// differs; otherwise `unknown`. With the reason, in words.
+pub fn criterion(kb: &KnowledgeBase, b: &cluneal_kb::CriterionBlock, case: &Case) -> (&'static str, String) {
+    let pct = |v: f64| format!("{:.0}%", v * 100.0);
+    let (lo, hi) = (b.at_minutes - b.tolerance_minutes, b.at_minutes + b.tolerance_minutes);
+    let records: Vec<&BlockRecord> = case
+        .block
+        .iter()
+        .chain(&case.blocks)
+        .filter(|r| r.protocol.as_deref().or(kb.meta.defaults.block.as_deref()) == Some(b.protocol.as_str()))
+        .collect();
+    if records.is_empty() {
+        return ("unknown", "no block of this kind is recorded".into());
+    }
+    let mut short = None;
+    let mut unguided = false;
+    let mut wrong_guidance = None;
+    let mut off_time = false;
+    for r in records {
+        if let Some(want) = &b.guidance {
+            match r.guidance {
+                None => {
+                    unguided = true;
+                    continue;
+                }
+                Some(g) if g.as_str() != want => {
+                    wrong_guidance = Some(g.as_str());
+                    continue;
+                }
+                Some(_) => {}
+            }
+        }
+        if r.pain_before <= 0.0 {
+            continue;
+        }
+        let near: Vec<(f64, f64)> = r
+            .readings
+            .iter()
+            .filter_map(|x| x.at_minutes().map(|m| (m, (r.pain_before - x.pain) / r.pain_before)))
+            .filter(|(m, _)| *m >= lo && *m <= hi)
+            .collect();
+        if near.is_empty() {
+            off_time = true;
+            continue;
+        }
+        if let Some((m, relief)) = near.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)) {
+            if relief >= b.min_relief {
+                return (
+                    "met",
+                    format!("{} relief at {m:.0} minutes reaches {}", pct(relief), pct(b.min_relief)),
+                );
+            }
+            short = Some((m, relief));
+        }
+    }
+    if let Some((m, relief)) = short {
+        return (
+            "unmet",
+            format!(
+                "{} relief at {m:.0} minutes is below the {} the criterion asks",
+                pct(relief),
+                pct(b.min_relief)
+            ),
+        );
+    }
+    if let Some(g) = wrong_guidance {
+        return (
+            "unmet",
+            format!(
+                "the block was {g}-guided; the criterion asks for {}",
+                b.guidance.as_deref().unwrap_or("")
+            ),
+        );
+    }
+    if unguided {
+        return (
+            "unknown",
+            format!(
+                "the needle guidance is not recorded; the criterion asks for {}",
+                b.guidance.as_deref().unwrap_or("")
+            ),
+        );
+    }
+    if off_time {
+        return (
+            "unknown",
+            format!("no pain score was recorded {lo:.0}-{hi:.0} minutes after the injection"),
+        );
+    }
+    ("unknown", "no pain score before the block".into())
+}

@@ -275,6 +275,17 @@ pub enum Guidance {
     Fluoroscopy,
 }
 
+impl Guidance {
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Guidance::Landmark => "landmark",
+            Guidance::Ultrasound => "ultrasound",
+            Guidance::Fluoroscopy => "fluoroscopy",
+        }
+    }
+}
+
 /// One pain score after a block: give `minutes` or `hours` after the injection.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

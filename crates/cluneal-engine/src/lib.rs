@@ -631,7 +631,7 @@ impl Engine {
             level: tri.level,
             hold_message: hold,
         });
-        let criteria = self.criteria(facts);
+        let criteria = self.criteria(facts, case);
 
         // Every reference the report cites, as indices, then in id order.
         let setting = facts.setting;
@@ -871,7 +871,7 @@ impl Engine {
         clippy::indexing_slicing,
         reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
     )]
-    fn criteria(&self, facts: &Facts) -> Vec<CriteriaResult<'_>> {
+    fn criteria(&self, facts: &Facts, case: &Case) -> Vec<CriteriaResult<'_>> {
         let kb = &self.kb;
         kb.criteria
             .iter()
@@ -886,6 +886,15 @@ impl Engine {
                             it.finding.iter().chain(&it.any_of).map(String::as_str).collect();
                         let any_yes = fs.iter().any(|&f| facts.state[f] == Tri::Yes);
                         let all_no = !fs.is_empty() && fs.iter().all(|&f| facts.state[f] == Tri::No);
+                        if let Some(b) = &it.block {
+                            let (status, reason) = block::criterion(kb, b, case);
+                            return CriterionResult {
+                                text: &it.text,
+                                status,
+                                findings: ids,
+                                reason: Some(reason),
+                            };
+                        }
                         let status = if any_yes {
                             "met"
                         } else if all_no {
@@ -893,7 +902,7 @@ impl Engine {
                         } else {
                             "unknown"
                         };
-                        CriterionResult { text: &it.text, status, findings: ids }
+                        CriterionResult { text: &it.text, status, findings: ids, reason: None }
                     })
                     .collect();
                 let count = |s: &str| items.iter().filter(|i| i.status == s).count();

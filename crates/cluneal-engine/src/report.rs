@@ -233,6 +233,9 @@ pub struct CriterionResult<'k> {
     pub status: &'static str,
     /// The findings that decide it.
     pub findings: Vec<&'k str>,
+    /// Why, when the item reads a block record in its own terms (relief, time, guidance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A question worth asking next.

@@ -44,6 +44,9 @@ pub fn workup<'k>(
         if d.findings.iter().all(|&f| facts.settled(f)) {
             continue;
         }
+        // Does an open finding of this step carry evidence for any condition in play?
+        let bears_any =
+            |f: usize| engine.model.by_finding[f].iter().any(|&(ci, _)| in_play.contains(&(ci as usize)));
         let relevant = |ids: &[usize], set: &[usize]| -> Vec<usize> {
             if !ids.iter().any(|c| set.contains(c)) {
                 return Vec::new();
@@ -78,6 +81,18 @@ pub fn workup<'k>(
         part("a red flag points to ", ": confirm or exclude it now", &urgent);
         part("can support ", "", &rin);
         part("can rule out ", "", &rout);
+        // A step partly recorded says what is still missing, so an examination
+        // already done is never suggested as if it were not.
+        let done = d.findings.iter().filter(|&&f| facts.settled(f)).count();
+        if done > 0 {
+            let open: Vec<&str> = d
+                .findings
+                .iter()
+                .filter(|&&f| !facts.settled(f) && bears_any(f))
+                .filter_map(|&f| kb.findings.get(f).map(|x| x.label.as_str()))
+                .collect();
+            let _ = write!(reason, "; {done} of its findings recorded, still open: {}", open.join(", "));
+        }
         let step = kb.diagnostics.get(d.at).map(|x| WorkupStep {
             id: &x.id,
             name: &x.name,

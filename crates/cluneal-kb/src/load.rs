@@ -759,6 +759,30 @@ fn check(cx: &mut Cx, raw: &Raw) {
                     "a criteria item needs exactly one of `finding` or `any_of`",
                 ),
             }
+            if let Some(b) = &it.block {
+                if !raw.blocks.iter().any(|(_, p)| p.id == b.protocol) {
+                    cx.problem(file, Some(&b.protocol), format!("unknown block protocol `{}`", b.protocol));
+                }
+                if !(b.min_relief > 0.0 && b.min_relief <= 1.0) {
+                    cx.problem(file, Some("min_relief"), "`block.min_relief` must lie in (0, 1]");
+                }
+                if !(b.at_minutes > 0.0 && b.tolerance_minutes >= 0.0 && b.tolerance_minutes < b.at_minutes) {
+                    cx.problem(
+                        file,
+                        Some("at_minutes"),
+                        "`block.at_minutes` must be positive and `tolerance_minutes` between 0 and it",
+                    );
+                }
+                if let Some(g) = &b.guidance
+                    && !["ultrasound", "fluoroscopy", "landmark"].contains(&g.as_str())
+                {
+                    cx.problem(
+                        file,
+                        Some(g),
+                        format!("guidance `{g}` is not `ultrasound`, `fluoroscopy` or `landmark`"),
+                    );
+                }
+            }
         }
     }
 

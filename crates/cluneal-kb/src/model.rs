@@ -658,6 +658,30 @@ pub struct CriterionItem {
     /// Findings any one of which meets it.
     #[serde(default)]
     pub any_of: Vec<String>,
+    /// A nerve-block result the item asks for in its own terms (relief, time,
+    /// guidance), read from the case's block records rather than from the
+    /// protocol's own positive/negative reading.
+    #[serde(default)]
+    pub block: Option<CriterionBlock>,
+}
+
+/// The block result a criteria item asks for, exactly as its source defines it
+/// (Kiral 2024: at least 70% relief 1 hour after an ultrasound-guided injection).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionBlock {
+    /// The block protocol whose records count.
+    pub protocol: String,
+    /// The least relief (0-1) that meets the item.
+    pub min_relief: f64,
+    /// When relief is read, in minutes after the injection.
+    pub at_minutes: f64,
+    /// How far from `at_minutes` a reading may lie and still count.
+    pub tolerance_minutes: f64,
+    /// The needle guidance the source used (`ultrasound`, `fluoroscopy`,
+    /// `landmark`); a record without guidance leaves the item unknown.
+    #[serde(default)]
+    pub guidance: Option<String>,
 }
 
 /// A published diagnostic criteria set for a condition.

@@ -157,12 +157,40 @@ async function hydrateReport(r) {
   for (const list of ['self_care', 'long_term', 'prevention', 'seek_care']) {
     plan[list] = (plan[list] || []).map((x) => ({ ...(selfCare.get(x.id) || {}), ...x }));
   }
-  r.references = (r.references || []).map((x) => ({ citation: (references.get(x.id) || {}).citation || x.id, ...x }));
+  r.references = (r.references || []).map((x) => ({ citation: (references.get(x.id) || {}).citation || x.id, short: shortCite(references.get(x.id), x.id), ...x }));
   r.hydrated = true;
   return r;
 }
 
 /** Show an API problem (problem+json) in a container, and mark fields by error path. */
+/** "Kiral et al. 2024" from a reference's authors and year; the id when they are unknown. */
+function shortCite(ref, id) {
+  if (!ref || !(ref.authors || []).length) return human(id);
+  const first = String(ref.authors[0]).split(/\s+/)[0];
+  const more = ref.authors.length > 1 ? ' et al.' : '';
+  return `${first}${more}${ref.year ? ` ${ref.year}` : ''}`;
+}
+
+/** A case path in words: `block.readings[0].pain` -> "Block 1, reading 1: pain". */
+function pathWords(path) {
+  const p = String(path).replace(/^\/+/, '').replace(/\//g, '.').replace(/\[(\d+)\]/g, '.$1').replace(/^case\./, '');
+  const parts = p.split('.');
+  const out = [];
+  for (let i = 0; i < parts.length; i++) {
+    const k = parts[i];
+    const n = parts[i + 1];
+    if (k === 'block') out.push('Block 1');
+    else if (k === 'blocks' && /^\d+$/.test(n)) { out.push(`Block ${Number(n) + 2}`); i++; }
+    else if (k === 'readings' && /^\d+$/.test(n)) { out.push(`reading ${Number(n) + 1}`); i++; }
+    else if (k === 'treatments_tried' && /^\d+$/.test(n)) { out.push(`Treatment ${Number(n) + 1}`); i++; }
+    else if (k === 'answers' && n) {
+      const f = (cl.meta && cl.meta.findings || []).find((x) => x.id === n);
+      out.push(f ? (f.clinician || f.label) : human(n)); i++;
+    } else out.push(human(k).toLowerCase().replace(/^./, (c) => c.toUpperCase()));
+  }
+  return out.join(', ').replace(/, (pain|minutes|hours|pain before|response|weeks|treatment|protocol|guidance|side|agent)$/i, ': $1');
+}
+
 function showProblem(box, err, fieldFor) {
   clearProblem(box);
   const p = err instanceof ApiError ? err.problem : { title: 'Something went wrong', detail: String(err && err.message ? err.message : err) };
@@ -172,7 +200,7 @@ function showProblem(box, err, fieldFor) {
     h('h3', {}, p.title || 'Something went wrong'),
     p.detail ? h('p', {}, p.detail) : null,
     list.length
-      ? h('ul', { class: 'problem-list' }, list.map((e) => h('li', { 'data-path': e.path || '' }, e.path ? h('code', {}, e.path) : null, e.path ? ': ' : '', e.message || '')))
+      ? h('ul', { class: 'problem-list' }, list.map((e) => h('li', { 'data-path': e.path || '' }, e.path ? h('code', {}, pathWords(e.path)) : null, e.path ? ': ' : '', e.message || '')))
       : null,
   ]);
   if (fieldFor) {
@@ -186,7 +214,7 @@ function showProblem(box, err, fieldFor) {
           if (det) det.open = true;
           field.scrollIntoView({ block: 'center' });
           field.focus();
-        } }, h('code', {}, e.path)));
+        } }, h('code', {}, pathWords(e.path))));
       }
       field.setAttribute('aria-invalid', 'true');
       const msg = h('p', { class: 'field-error', id: uid('err') }, e.message || 'Check this value.');
@@ -1241,9 +1269,9 @@ function treatmentRow(treatments, t = {}) {
   const p = `tr${n}`;
   const row = h('div', { class: 'treatment-row', 'data-testid': 'treatment-row' },
     h('div', { class: 'field' }, h('label', { for: `${p}-treatment` }, 'Treatment'),
-      h('select', { id: `${p}-treatment`, 'data-key': 'treatment' }, treatments.map((x) => h('option', { value: x.id }, x.name)))),
+      h('select', { id: `${p}-treatment`, 'data-key': 'treatment' }, h('option', { value: '' }, 'Choose a treatment…'), treatments.map((x) => h('option', { value: x.id }, x.name)))),
     h('div', { class: 'field' }, h('label', { for: `${p}-response` }, 'Response'),
-      h('select', { id: `${p}-response`, 'data-key': 'response' }, RESPONSES.map(([v, l]) => h('option', { value: v }, l)))),
+      h('select', { id: `${p}-response`, 'data-key': 'response' }, h('option', { value: '' }, 'How did it work?'), RESPONSES.map(([v, l]) => h('option', { value: v }, l)))),
     h('div', { class: 'field' }, h('label', { for: `${p}-weeks` }, 'Weeks'),
       h('input', { type: 'number', id: `${p}-weeks`, 'data-key': 'weeks', min: '0', step: 'any', inputmode: 'decimal', value: t.weeks ?? '' })),
     h('button', { type: 'button', class: 'btn btn-ghost btn-small btn-danger-text', 'aria-label': 'Remove this treatment', onclick: () => row.remove() }, 'Remove'));
@@ -1328,6 +1356,8 @@ function readCase() {
   if (blocks.length > 1) c.blocks = blocks.slice(1);
   const tried = $$('.treatment-row', form).map((row, i) => {
     const t = { treatment: $('[data-key="treatment"]', row).value, response: $('[data-key="response"]', row).value };
+    if (!t.treatment) problems.push({ path: `treatments_tried.${i}.treatment`, message: 'Choose the treatment, or remove this row.' });
+    else if (!t.response) problems.push({ path: `treatments_tried.${i}.response`, message: 'Say how the treatment worked.' });
     const w = $('[data-key="weeks"]', row).value.trim();
     if (w !== '') t.weeks = Number(w);
     paths.set(`treatments_tried.${i}.treatment`, $('[data-key="treatment"]', row));
@@ -1425,18 +1455,37 @@ function withBusy(btn, fn) {
   };
 }
 
+/** Nothing entered that the engine could reason from: no age, duration, side, answer, block or treatment. */
+function emptyCase(c) {
+  return c.age == null && c.duration_weeks == null && !c.sides && !c.sex
+    && !Object.keys(c.answers || {}).length && !c.block && !(c.treatments_tried || []).length;
+}
+
+/** A result no longer matches the form once the form is wrong: take it away. */
+function clearResult() {
+  const slot = $('#result-slot');
+  if (slot) slot.replaceChildren();
+}
+
 const assessCase = withBusy(null, async () => {
   const errors = $('#form-errors');
   clearProblem(errors);
   const { case: c, fieldFor, problems } = readCase();
   if (problems.length) {
+    clearResult();
     showProblem(errors, new ApiError(422, { title: 'Please check the form', errors: problems }), fieldFor);
+    return;
+  }
+  if (emptyCase(c)) {
+    clearResult();
+    showProblem(errors, new ApiError(422, { title: 'Nothing to assess yet', detail: 'Enter at least the age, how long the pain has lasted, where it is, and the warning-sign questions (under “Warning signs”). An empty form would only give the base rates.' }));
     return;
   }
   try {
     const report = await api('POST', '/api/v1/assess', c);
     showClinicianReport(report, { note: 'Assessed now. Nothing was stored.' });
   } catch (e) {
+    clearResult();
     showProblem(errors, e, fieldFor);
   }
 });
@@ -1446,6 +1495,7 @@ const saveCase = withBusy(null, async (asNew = false) => {
   clearProblem(errors);
   const { case: c, label, fieldFor, problems } = readCase();
   if (problems.length) {
+    clearResult();
     showProblem(errors, new ApiError(422, { title: 'Please check the form', errors: problems }), fieldFor);
     return;
   }
@@ -1571,9 +1621,16 @@ function clinicianReport(r, note, record) {
   const src = (id) => {
     if (!id) return null;
     const ref = refs.get(id);
-    return ref && ref.url
-      ? h('a', { href: ref.url, target: '_blank', rel: 'noopener noreferrer', title: ref.citation }, id)
-      : h('span', { title: ref ? ref.citation : '' }, id);
+    // The short citation jumps to the full one in the reference list below.
+    return h('a', { href: `#rref-${id}`, title: ref ? ref.citation : id, onclick: (e) => {
+      e.preventDefault();
+      const li = document.getElementById(`rref-${id}`);
+      if (!li) return;
+      const det = li.closest('details');
+      if (det) det.open = true;
+      li.scrollIntoView({ block: 'center' });
+      li.classList.add('flash');
+    } }, ref ? ref.short || id : id);
   };
   const fl = (id) => (fmap.get(id) || {}).clinician || (fmap.get(id) || {}).label || human(id);
 
@@ -1637,7 +1694,7 @@ function clinicianReport(r, note, record) {
         h('ul', { class: 'checklist' }, (c.items || []).map((it) => h('li', { class: `st-${it.status}` },
           h('span', { class: 'st-mark', 'aria-hidden': 'true' }, it.status === 'met' ? '✓' : it.status === 'unmet' ? '✗' : '?'),
           h('span', { class: 'visually-hidden' }, `${it.status === 'unknown' ? 'Unknown' : it.status === 'met' ? 'Met' : 'Not met'}: `),
-          it.text)))))));
+          it.text, it.reason ? h('span', { class: 'hint crit-reason' }, ` — ${it.reason}`) : null)))))));
   }
 
   // Next questions
@@ -1726,7 +1783,7 @@ function clinicianReport(r, note, record) {
 function evidenceTable(title, items, src) {
   if (!items.length) return h('p', { class: 'hint' }, `${title}: none.`);
   return h('div', { class: 'table-wrap' }, h('table', { class: 'evidence stack' },
-    h('caption', {}, `Evidence ${title.toLowerCase()}`),
+    h('caption', {}, `Evidence ${title.toLowerCase()}`, h('span', { class: 'hint caption-note' }, ' · LR: how much more likely the answer is with this condition than without it; Weight: the share that counts when overlapping findings are grouped (1 = in full); Effect: what it multiplied the odds by.')),
     h('thead', {}, h('tr', {}, ['Finding', 'Answer', 'LR', 'Weight', 'Effect', 'Source', 'Grade'].map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, items.map((e) => h('tr', {},
       h('td', { class: 'ev-finding' }, findingLabel(e.finding), e.origin && e.origin !== 'answer' ? h('span', { class: 'hint' }, ` (${e.origin})`) : null),
