@@ -318,6 +318,42 @@ test('a CDS Hooks card link opens clinician mode with the record filled in', asy
   assert.deepEqual(errors, []);
 });
 
+test('a case followed over three visits keeps each visit and charts pain against the minimal important change', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/#/clinician`);
+  await page.waitForSelector('#case-form');
+  await page.fill('#c-label', 'E2E three visits');
+  await page.fill('#c-age', '61');
+  await page.check('#f-pain_over_iliac_crest-yes');
+  const visit = async (date, pain, activity, score) => {
+    await page.evaluate(() => { const d = document.querySelector('#f-pain_intensity')?.closest('details'); if (d) d.open = true; });
+    await page.fill('#f-pain_intensity', String(pain));
+    await page.fill('#c-visit-date', date);
+    await page.fill('#psfs-a0', activity);
+    await page.fill('#psfs-s0', String(score));
+    await page.click('#save-button');
+    await page.waitForFunction((d) => [...document.querySelectorAll('[data-testid=visit-row] td:first-child')].some((td) => td.textContent === d), date);
+  };
+  await visit('2026-09-01', 8, 'sitting through a film', 3);
+  await visit('2026-10-01', 6, 'sitting through a film', 5);
+  await visit('2026-11-01', 3, 'sitting through a film', 8);
+  const rows = await page.$$eval('[data-testid=visit-row]', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.equal(rows.length, 3, JSON.stringify(rows));
+  assert.deepEqual(rows.map((r) => r[0]), ['2026-09-01', '2026-10-01', '2026-11-01']);
+  assert.deepEqual(rows.map((r) => r[1]), ['8/10', '6/10', '3/10']);
+  assert.match(rows[1][2], /−2 \(meaningful\)/);
+  assert.match(rows[2][2], /−5 \(meaningful\)/);
+  assert.match(rows[2][3], /^8\.0/);
+  assert.ok(await page.$('[data-testid=pain-chart] .pc-mic'), 'the chart marks the minimal important change');
+  assert.equal(await page.$$eval('[data-testid=pain-chart] .pc-dot', (d) => d.length), 3);
+  await shot(page, 'clinician-visits');
+  await accessible(page, 'visit history');
+  await page.click('[data-testid=delete-case]');
+  await page.click('[data-testid=confirm-delete]');
+  await page.waitForSelector('#no-cases');
+  assert.deepEqual(errors, []);
+});
+
 test('a malformed case is explained next to the form', async () => {
   const { page } = await newPage();
   await page.goto(`${base}/#/clinician`);

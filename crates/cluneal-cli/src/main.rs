@@ -393,13 +393,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Schema { which } => {
             let schema = match which {
-                SchemaKind::Case => schemars::schema_for!(cluneal_engine::Case),
+                // The knowledge base closes some of the case's strings (settings,
+                // finding ids, block protocols, treatments) as enums.
+                SchemaKind::Case => cluneal_server::case_schema(&knowledge::load(dir)?),
                 // A report is only ever written, so its schema follows serialization:
                 // fields that are left out when empty are optional.
                 SchemaKind::Report => schemars::generate::SchemaSettings::draft2020_12()
                     .for_serialize()
                     .into_generator()
-                    .into_root_schema_for::<cluneal_engine::Report<'static>>(),
+                    .into_root_schema_for::<cluneal_engine::Report<'static>>()
+                    .to_value(),
             };
             print(&json(&schema)?)?;
         }

@@ -793,6 +793,7 @@ impl Engine {
                     ConditionModel::Bayes => "bayes",
                     ConditionModel::Exclusion => "exclusion",
                 },
+                band: band(kb, scores.p[ci]),
                 evidence_for,
                 evidence_against,
             });
@@ -919,6 +920,17 @@ impl Engine {
                 }
             })
             .collect()
+    }
+}
+
+/// A probability in words, by the knowledge base's bands.
+fn band(kb: &KnowledgeBase, p: f64) -> &'static str {
+    if p >= kb.meta.engine.fits_well_probability.value {
+        "fits_well"
+    } else if p >= kb.meta.engine.relevant_probability.value {
+        "possible"
+    } else {
+        "less_likely"
     }
 }
 

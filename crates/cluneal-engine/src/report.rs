@@ -160,6 +160,9 @@ pub struct ConditionResult<'k> {
     pub serious: bool,
     /// How the probability was computed: `bayes` or `exclusion`.
     pub model: &'static str,
+    /// The probability in words, by the knowledge base's bands: `fits_well`,
+    /// `possible` or `less_likely`.
+    pub band: &'static str,
     /// Findings that raised it, largest effect first.
     pub evidence_for: Vec<EvidenceItem<'k>>,
     /// Findings that lowered it, largest effect first.

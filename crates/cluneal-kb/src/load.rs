@@ -383,6 +383,14 @@ fn check(cx: &mut Cx, raw: &Raw) {
         sourced(cx, f, "min_information_gain", &i.min_information_gain, (0.0, 1.0), &refs);
         sourced(cx, f, "max_questions", &i.max_questions, (1.0, 500.0), &refs);
         sourced(cx, f, "relevant_probability", &meta.engine.relevant_probability, (0.0, 1.0), &refs);
+        sourced(cx, f, "fits_well_probability", &meta.engine.fits_well_probability, (0.0, 1.0), &refs);
+        if meta.engine.fits_well_probability.value <= meta.engine.relevant_probability.value {
+            cx.problem(
+                f,
+                Some("fits_well_probability"),
+                "`fits_well_probability` must be above `relevant_probability`",
+            );
+        }
         sourced(cx, f, "open_picture_probability", &meta.engine.open_picture_probability, (0.0, 1.0), &refs);
         sourced(
             cx,

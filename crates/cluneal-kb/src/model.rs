@@ -138,6 +138,9 @@ pub struct EngineSettings {
     /// Below this probability for the leading specific cause, the report says
     /// the picture is open.
     pub open_picture_probability: Sourced,
+    /// From this probability a condition is said to "fit well" (between
+    /// `relevant_probability` and it: "possible"; below: "less likely").
+    pub fits_well_probability: Sourced,
     /// A serious condition with a supporting finding joins the must-not-miss
     /// list from this probability on (a red flag naming it always lists it).
     pub must_not_miss_probability: Sourced,

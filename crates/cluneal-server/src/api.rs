@@ -118,6 +118,35 @@ pub struct SaveRequest {
     #[serde(default)]
     pub label: Option<String>,
     pub case: Case,
+    /// The visit's date (`YYYY-MM-DD`); today (UTC) when absent.
+    #[serde(default)]
+    pub visit_date: Option<String>,
+    /// The visit's outcome measures.
+    #[serde(default)]
+    pub outcomes: Option<Outcomes>,
+}
+
+/// Outcome measures recorded at a visit. The pain score is the case's
+/// `pain_intensity` answer (NRS 0-10). The Roland-Morris questionnaire is not
+/// collected: its current licence terms could not be confirmed (see
+/// docs/integration.md), so only free, patient-specific measures are.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcomes {
+    /// Patient-Specific Functional Scale: up to 5 activities the patient finds
+    /// hard, each rated 0 (unable) to 10 (as before the problem).
+    #[serde(default)]
+    pub psfs: Vec<PsfsItem>,
+}
+
+/// One activity of the Patient-Specific Functional Scale.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PsfsItem {
+    /// The activity, in the patient's words.
+    pub activity: String,
+    /// 0 (unable to do it) to 10 (able as before).
+    pub score: f64,
 }
 
 /// A saved case as the API returns it. The stored case and report are parsed
@@ -153,8 +182,47 @@ fn prepare(s: &AppState, req: &SaveRequest) -> Result<NewCase, Problem> {
         });
         return Err(p);
     }
+    let mut wrong = Vec::new();
+    if let Some(d) = &req.visit_date
+        && (d.len() != 10 || cluneal_fhir::parse_date(d).is_none())
+    {
+        wrong.push(("visit_date".to_string(), format!("`{d}` is not a date like 2026-11-30")));
+    }
+    let outcomes = req.outcomes.clone().unwrap_or_default();
+    if outcomes.psfs.len() > 5 {
+        wrong.push(("outcomes.psfs".into(), "at most 5 activities".into()));
+    }
+    for (k, item) in outcomes.psfs.iter().enumerate() {
+        let n = item.activity.trim().chars().count();
+        if n == 0 || n > 100 || item.activity.chars().any(char::is_control) {
+            wrong.push((
+                format!("outcomes.psfs[{k}].activity"),
+                "name the activity in 1 to 100 characters".into(),
+            ));
+        }
+        if !(0.0..=10.0).contains(&item.score) || !item.score.is_finite() {
+            wrong.push((
+                format!("outcomes.psfs[{k}].score"),
+                format!("{} is out of range: allowed 0 to 10", item.score),
+            ));
+        }
+    }
+    if !wrong.is_empty() {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-body",
+            "The visit is not valid",
+            format!("{} problem(s)", wrong.len()),
+        );
+        for (path, message) in wrong {
+            p.errors.push(crate::problem::FieldError { path, message });
+        }
+        return Err(p);
+    }
     let report = s.engine.assess(&req.case).map_err(|e| Problem::invalid_case(&e, "case."))?;
     Ok(NewCase {
+        visit_date: req.visit_date.clone(),
+        outcomes_json: serde_json::to_string(&outcomes).map_err(Problem::internal)?,
         label,
         case_json: serde_json::to_string(&req.case).map_err(Problem::internal)?,
         report_json: serde_json::to_string(&report).map_err(Problem::internal)?,
@@ -178,6 +246,41 @@ pub async fn create_case(
             res.headers_mut().insert(header::LOCATION, v);
         }
         Ok::<_, Problem>(res)
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// A case's visits, oldest first: each as it was saved (case, report,
+/// knowledge-base version, outcome measures).
+pub async fn list_visits(
+    State(s): State<AppState>,
+    Extension(Actor(who)): Extension<Actor>,
+    Path(id): Path<String>,
+) -> Response {
+    let result = async {
+        let Some(visits) = s.store.list_visits(&id, &who).await? else {
+            return Err(Problem::not_found("saved case"));
+        };
+        let mut out = Vec::new();
+        for v in &visits {
+            let parse = |what: &str, text: &str| {
+                serde_json::from_str::<Value>(text).map_err(|e| {
+                    Problem::internal(format!(
+                        "the stored {what} of visit {} of case `{id}` is not valid JSON: {e}",
+                        v.seq
+                    ))
+                })
+            };
+            out.push(json!({
+                "seq": v.seq, "visit_date": v.visit_date, "kb_version": v.kb_version,
+                "saved_at": v.saved_at, "saved_by": v.saved_by,
+                "case": parse("case", &v.case_json)?,
+                "report": parse("report", &v.report_json)?,
+                "outcomes": parse("outcomes", &v.outcomes_json)?,
+            }));
+        }
+        Ok(ok_json(&Value::Array(out)))
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)

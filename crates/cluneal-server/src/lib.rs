@@ -33,6 +33,7 @@ use cluneal_store::Store;
 
 pub use cds::{CdsConfig, Issuer};
 pub use listen::Limits;
+pub use openapi::case_schema;
 pub use problem::Problem;
 
 /// Request bodies larger than this are refused with 413 (a case is a few KiB).
@@ -178,6 +179,7 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
     let saved = Router::new()
         .route("/api/v1/cases", get(api::list_cases).post(api::create_case))
         .route("/api/v1/cases/{id}", get(api::get_case).put(api::update_case).delete(api::delete_case))
+        .route("/api/v1/cases/{id}/visits", get(api::list_visits))
         .route("/api/v1/audit", get(api::audit))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), api::require_actor));
     // CDS Hooks: JWT-authenticated per call, CORS open (the JWT, not the origin, authenticates).

@@ -27,6 +27,56 @@ fn r(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
+/// The case's open strings that the knowledge base closes, as enums: the care
+/// setting, the finding ids answers may name, block protocols and treatment
+/// ids. `case` is the case schema; `defs` holds its definitions (the root
+/// `$defs` or the OpenAPI components), so both documents say the same.
+pub fn close_case_sets(kb: &KnowledgeBase, case: &mut Value, defs: &mut serde_json::Map<String, Value>) {
+    let ids = |v: Vec<&str>| Value::Array(v.into_iter().map(Value::from).collect());
+    let nullable = |v: Vec<&str>| {
+        let mut all: Vec<Value> = v.into_iter().map(Value::from).collect();
+        all.push(Value::Null);
+        Value::Array(all)
+    };
+    let settings: Vec<&str> = kb.meta.settings.iter().map(String::as_str).collect();
+    let findings: Vec<&str> = kb.findings.iter().map(|f| f.id.as_str()).collect();
+    let blocks: Vec<&str> = kb.blocks.iter().map(|b| b.id.as_str()).collect();
+    let treatments: Vec<&str> = kb.treatments.iter().map(|t| t.id.as_str()).collect();
+    if let Some(p) = case.get_mut("properties").and_then(Value::as_object_mut) {
+        if let Some(o) = p.get_mut("setting").and_then(Value::as_object_mut) {
+            o.insert("enum".into(), nullable(settings));
+        }
+        if let Some(o) = p.get_mut("answers").and_then(Value::as_object_mut) {
+            o.insert("propertyNames".into(), json!({ "enum": ids(findings) }));
+        }
+    }
+    let prop = |defs: &mut serde_json::Map<String, Value>, def: &str, field: &str, values: Value| {
+        if let Some(o) = defs
+            .get_mut(def)
+            .and_then(|d| d.get_mut("properties"))
+            .and_then(|p| p.get_mut(field))
+            .and_then(Value::as_object_mut)
+        {
+            o.insert("enum".into(), values);
+        }
+    };
+    prop(defs, "BlockRecord", "protocol", nullable(blocks));
+    prop(defs, "TreatmentTried", "treatment", ids(treatments));
+}
+
+/// The case's JSON Schema (`cluneal schema case`, `schemas/case.schema.json`),
+/// its knowledge-base sets closed as enums.
+pub fn case_schema(kb: &KnowledgeBase) -> Value {
+    let mut schema = schemars::schema_for!(cluneal_engine::Case).to_value();
+    let mut defs =
+        schema.get_mut("$defs").and_then(Value::as_object_mut).map(std::mem::take).unwrap_or_default();
+    close_case_sets(kb, &mut schema, &mut defs);
+    if let Some(o) = schema.as_object_mut() {
+        o.insert("$defs".into(), Value::Object(defs));
+    }
+    schema
+}
+
 pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
     let settings = SchemaSettings::draft2020_12().with(|s| s.definitions_path = "/components/schemas".into());
     // A case is read (fields with defaults are optional); a report is only
@@ -39,6 +89,8 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
     for (name, schema) in reads.take_definitions(true) {
         schemas.insert(name, schema);
     }
+    let mut case = case;
+    close_case_sets(kb, &mut case, &mut schemas);
     for (name, schema) in writes.take_definitions(true) {
         // A type in both (an enum such as the respondent) has one schema either way.
         schemas.entry(name).or_insert(schema);
@@ -71,7 +123,15 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
         "SaveCase".into(),
         json!({
             "type": "object", "required": ["case"], "additionalProperties": false,
-            "properties": { "label": { "type": "string", "maxLength": 200 }, "case": case.clone() }
+            "properties": {
+                "label": { "type": ["string", "null"], "maxLength": 200, "description": "a free label; null or absent is the empty label" },
+                "case": case.clone(),
+                "visit_date": { "type": ["string", "null"], "format": "date", "description": "the visit's date; today (UTC) when absent" },
+                "outcomes": { "type": ["object", "null"], "additionalProperties": false, "properties": {
+                    "psfs": { "type": "array", "maxItems": 5, "description": "Patient-Specific Functional Scale: activities the patient finds hard, each 0 (unable) to 10 (as before)",
+                        "items": { "type": "object", "required": ["activity", "score"], "additionalProperties": false,
+                            "properties": { "activity": { "type": "string", "minLength": 1, "maxLength": 100 }, "score": { "type": "number", "minimum": 0, "maximum": 10 } } } } } }
+            }
         }),
     );
     schemas.insert("InterviewRequest".into(), json!({
@@ -119,11 +179,18 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
             "/api/v1/cases/{id}": {
                 "get": { "operationId": "getCase", "summary": "A saved case with the report as assessed (audited)", "security": secured, "parameters": id_param.clone(),
                     "responses": { "200": json_response("the case", r("SavedCase")), "401": problem_response("token needed"), "404": problem_response("no such case") } },
-                "put": { "operationId": "updateCase", "summary": "Replace and reassess a saved case (audited)", "security": secured, "parameters": id_param.clone(),
+                "put": { "operationId": "updateCase", "summary": "Reassess a saved case with its new findings: the case shows the latest, and the save is added as a visit, nothing overwritten (audited)", "security": secured, "parameters": id_param.clone(),
                     "requestBody": body(r("SaveCase")),
                     "responses": { "200": json_response("the case", r("SavedCase")), "401": problem_response("token needed"), "404": problem_response("no such case"), "422": problem_response("invalid case") } },
                 "delete": { "operationId": "deleteCase", "summary": "Delete a saved case (audited)", "security": secured, "parameters": id_param,
                     "responses": { "204": { "description": "deleted" }, "401": problem_response("token needed"), "404": problem_response("no such case") } } },
+            "/api/v1/cases/{id}/visits": { "get": { "operationId": "listVisits", "summary": "Every visit of a saved case, oldest first: each save kept as it was (case, report, knowledge-base version, outcome measures) (audited)", "security": secured, "parameters": id_param.clone(),
+                "responses": { "200": json_response("the visits", json!({ "type": "array", "items": { "type": "object",
+                    "required": ["seq", "visit_date", "kb_version", "saved_at", "saved_by", "case", "report", "outcomes"],
+                    "properties": { "seq": { "type": "integer" }, "visit_date": { "type": "string", "format": "date" }, "kb_version": { "type": "string" },
+                        "saved_at": { "type": "string", "format": "date-time" }, "saved_by": { "type": "string" },
+                        "case": case.clone(), "report": report.clone(), "outcomes": { "type": "object" } } } })),
+                    "401": problem_response("token needed"), "404": problem_response("no such case") } } },
             "/api/v1/audit": { "get": { "operationId": "audit", "summary": "The audit log, newest first", "security": secured,
                 "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }],
                 "responses": { "200": json_response("entries", json!({ "type": "array", "items": { "type": "object" } })), "400": problem_response("bad limit"), "401": problem_response("token needed") } } },

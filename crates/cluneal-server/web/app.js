@@ -884,7 +884,8 @@ async function scResult(body) {
   const ol = h('ol', { class: 'condition-list' });
   for (const d of top) {
     const c = conditions.get(d.condition) || {};
-    const word = d.probability >= 0.5 ? 'Fits well' : d.probability >= 0.2 ? 'Possible' : 'Less likely';
+    // The engine names the band from the knowledge base's thresholds (kb.toml).
+    const word = { fits_well: 'Fits well', possible: 'Possible', less_likely: 'Less likely' }[d.band] || 'Less likely';
     const ev = d.evidence_for || [];
     const excl = ev.filter((e) => e.origin === 'exclusion').slice(0, 3).map((e) => String((conditions.get(e.finding) || {}).name || findingLabel(e.finding)).replace(/\s*\(.*\)\s*$/, '').toLowerCase());
     // Only what the patient said yes to (or a fact such as their age), in their own words.
@@ -1117,6 +1118,19 @@ function buildCaseForm() {
     sel('c-setting', 'Setting', [['', 'Default'], ...settings], 'setting'),
     num('c-duration', 'Duration (weeks)', 'duration_weeks', { min: '0' }),
     sel('c-sides', 'Side', [['', 'Not recorded'], ['left', 'Left'], ['right', 'Right'], ['both', 'Both'], ['central', 'Central']], 'sides')));
+
+  // This visit: its date and outcome measures. Each save of a case is kept as a visit.
+  const psfsRow = (i) => h('div', { class: 'psfs-row' },
+    h('div', { class: 'field field-wide' }, h('label', { for: `psfs-a${i}` }, `Activity ${i + 1}`),
+      h('input', { type: 'text', id: `psfs-a${i}`, 'data-key': 'activity', maxlength: '100', autocomplete: 'off', placeholder: i === 0 ? 'e.g. sitting through a film' : '' })),
+    h('div', { class: 'field' }, h('label', { for: `psfs-s${i}` }, 'Score (0 unable – 10 as before)'),
+      h('input', { type: 'number', id: `psfs-s${i}`, 'data-key': 'score', min: '0', max: '10', step: '1', inputmode: 'numeric' })));
+  form.append(h('fieldset', { class: 'card details-grid', id: 'visit-details' },
+    h('legend', {}, 'This visit'),
+    h('div', { class: 'field' }, h('label', { for: 'c-visit-date' }, 'Visit date'),
+      h('input', { type: 'date', id: 'c-visit-date', 'data-path': 'visit_date' })),
+    h('p', { class: 'hint field-wide' }, 'Pain today: use “Pain intensity (NRS 0–10)” under the findings. Patient-Specific Functional Scale: up to three activities the patient finds hard, each scored 0 (unable) to 10 (as before the problem). The Roland–Morris questionnaire is not offered: its current licence terms could not be confirmed.'),
+    [0, 1, 2].map(psfsRow)));
 
   // Findings by group
   const fsec = h('section', { class: 'findings', id: 'findings', 'aria-labelledby': 'findings-h' },
@@ -1366,7 +1380,23 @@ function readCase() {
     return t;
   });
   if (tried.length) c.treatments_tried = tried;
-  return { case: c, label, problems, fieldFor: (path) => lookupPath(paths, path) };
+  const visitDate = val('c-visit-date');
+  paths.set('visit_date', $('#c-visit-date', form));
+  const psfs = [];
+  $$('.psfs-row', form).forEach((row, i) => {
+    const activity = $('[data-key="activity"]', row).value.trim();
+    const score = $('[data-key="score"]', row).value.trim();
+    if (!activity && score === '') return;
+    const j = psfs.length;
+    paths.set(`outcomes.psfs.${j}.activity`, $('[data-key="activity"]', row));
+    paths.set(`outcomes.psfs.${j}.score`, $('[data-key="score"]', row));
+    if (!activity) problems.push({ path: `outcomes.psfs.${j}.activity`, message: 'Name the activity, or clear its score.' });
+    if (score === '') problems.push({ path: `outcomes.psfs.${j}.score`, message: 'Score the activity from 0 to 10.' });
+    psfs.push({ activity, score: score === '' ? null : Number(score) });
+    void i;
+  });
+  const visit = { visit_date: visitDate || undefined, outcomes: psfs.length ? { psfs } : undefined };
+  return { case: c, label, visit, problems, fieldFor: (path) => lookupPath(paths, path) };
 }
 
 function lookupPath(paths, path) {
@@ -1493,13 +1523,13 @@ const assessCase = withBusy(null, async () => {
 const saveCase = withBusy(null, async (asNew = false) => {
   const errors = $('#form-errors');
   clearProblem(errors);
-  const { case: c, label, fieldFor, problems } = readCase();
+  const { case: c, label, visit, fieldFor, problems } = readCase();
   if (problems.length) {
     clearResult();
     showProblem(errors, new ApiError(422, { title: 'Please check the form', errors: problems }), fieldFor);
     return;
   }
-  const body = { case: c };
+  const body = { case: c, ...visit };
   if (label) body.label = label;
   try {
     const editing = cl.record && asNew !== true;
@@ -1507,7 +1537,9 @@ const saveCase = withBusy(null, async (asNew = false) => {
       ? await api('PUT', `/api/v1/cases/${encodeURIComponent(cl.record.id)}`, body)
       : await api('POST', '/api/v1/cases', body);
     setEditing(rec);
-    showClinicianReport(rec.report, { note: editing ? 'Changes saved and reassessed with the current knowledge base.' : 'Case saved.' , record: rec });
+    // The visit is stored; the next save is another visit, so its fields start empty.
+    for (const el of $$('#visit-details input')) el.value = '';
+    showClinicianReport(rec.report, { note: editing ? 'Saved as a new visit and reassessed with the current knowledge base.' : 'Case saved as its first visit.' , record: rec });
     loadCases();
   } catch (e) {
     showProblem(errors, e, (p) => fieldFor(String(p).replace(/^case\./, '')));
@@ -1612,6 +1644,118 @@ async function showClinicianReport(report, { note, record } = {}) {
   slot.replaceChildren(clinicianReport(r, note, record));
   const t = $('#result-title');
   if (t) { t.focus(); t.scrollIntoView({ block: 'start' }); }
+  if (record && record.id) showVisits(record.id);
+}
+
+// ---------------------------------------------------------------------------
+// Visits of a saved case: every save kept, pain over time, outcome measures.
+
+const MIC_POINTS = 2; // NRS minimal important change: 2 points or 30% (Ostelo 2008)
+const MIC_SHARE = 0.3;
+
+async function showVisits(id) {
+  let visits;
+  try {
+    visits = await api('GET', `/api/v1/cases/${encodeURIComponent(id)}/visits`);
+  } catch {
+    return;
+  }
+  const res = $('#result');
+  if (!res || !Array.isArray(visits) || !visits.length) return;
+  const old = $('#visits', res);
+  if (old) old.remove();
+  res.append(visitsSection(visits));
+}
+
+function visitPain(v) {
+  const p = ((v.case || {}).answers || {}).pain_intensity;
+  return typeof p === 'number' ? p : null;
+}
+
+function visitBlock(v) {
+  const blocks = (v.report || {}).blocks || [];
+  const best = blocks.map((b) => b.best_relief).filter((x) => typeof x === 'number');
+  return best.length ? Math.max(...best) : null;
+}
+
+function painChart(visits) {
+  const pts = visits.map((v, i) => ({ i, pain: visitPain(v), block: visitBlock(v), date: v.visit_date })).filter((p) => p.pain != null);
+  if (!pts.length) return h('p', { class: 'hint' }, 'No pain score recorded at any visit yet: enter “Pain intensity (NRS 0–10)” to see pain over time.');
+  const W = 320, H = 160, L = 34, B = 130, T = 12, R = 10;
+  const n = Math.max(visits.length - 1, 1);
+  const x = (i) => L + ((W - L - R) * i) / n;
+  const y = (p) => B - ((B - T) * p) / 10;
+  const NS = 'http://www.w3.org/2000/svg';
+  const el = (tag, attrs, text) => {
+    const e = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text != null) e.textContent = text;
+    return e;
+  };
+  const base = pts[0].pain;
+  const target = Math.max(base - MIC_POINTS, base * (1 - MIC_SHARE));
+  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, class: 'pain-chart', role: 'img', 'data-testid': 'pain-chart',
+    'aria-label': `Pain over ${visits.length} visits: ${pts.map((p) => `${p.date} ${p.pain}`).join(', ')}; meaningful improvement from the first score is at or below ${target.toFixed(1)}.` });
+  for (const v of [0, 5, 10]) {
+    svg.append(el('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'pc-grid' }), el('text', { x: L - 6, y: y(v) + 4, class: 'pc-label', 'text-anchor': 'end' }, String(v)));
+  }
+  if (base > 0) {
+    svg.append(el('line', { x1: L, x2: W - R, y1: y(target), y2: y(target), class: 'pc-mic' }),
+      el('text', { x: W - R, y: y(target) - 4, class: 'pc-label', 'text-anchor': 'end' }, 'meaningful improvement'));
+  }
+  svg.append(el('polyline', { points: pts.map((p) => `${x(p.i)},${y(p.pain)}`).join(' '), class: 'pc-line' }));
+  for (const p of pts) {
+    const dot = el('circle', { cx: x(p.i), cy: y(p.pain), r: 4, class: 'pc-dot' });
+    dot.append(el('title', {}, `${p.date}: pain ${p.pain}/10`));
+    svg.append(dot);
+  }
+  visits.forEach((v, i) => {
+    svg.append(el('text', { x: x(i), y: H - 12, class: 'pc-label', 'text-anchor': 'middle' }, (v.visit_date || '').slice(5)));
+    const b = visitBlock(v);
+    if (b != null) {
+      const m = el('path', { d: `M${x(i) - 5},${B + 2} L${x(i) + 5},${B + 2} L${x(i)},${B - 6} Z`, class: 'pc-block' });
+      m.append(el('title', {}, `${v.visit_date}: nerve block, best relief ${Math.round(b * 100)}%`));
+      svg.append(m);
+    }
+  });
+  return svg;
+}
+
+function visitsSection(visits) {
+  const first = visitPain(visits[0]);
+  const rows = visits.map((v) => {
+    const pain = visitPain(v);
+    let change = '–';
+    if (pain != null && first != null && v !== visits[0]) {
+      const d = first - pain;
+      const meaningful = d >= MIC_POINTS || (first > 0 && d / first >= MIC_SHARE);
+      change = `${d > 0 ? '−' : d < 0 ? '+' : '±'}${Math.abs(d)}${meaningful && d > 0 ? ' (meaningful)' : ''}`;
+    }
+    const psfs = ((v.outcomes || {}).psfs || []);
+    const psfsMean = psfs.length ? (psfs.reduce((a, x) => a + x.score, 0) / psfs.length).toFixed(1) : '–';
+    const r = v.report || {};
+    const top = (r.differential || [])[0];
+    const block = visitBlock(v);
+    const tried = ((v.case || {}).treatments_tried || []).map((t) => `${human(t.treatment)} (${t.response})`).join(', ') || '–';
+    return h('tr', { 'data-testid': 'visit-row' },
+      h('td', {}, v.visit_date || ''),
+      h('td', { 'data-label': 'Pain' }, pain == null ? '–' : `${pain}/10`),
+      h('td', { 'data-label': 'Change' }, change),
+      h('td', { 'data-label': 'PSFS' }, psfsMean, psfs.length ? h('span', { class: 'hint' }, ` (${psfs.map((x) => `${x.activity}: ${x.score}`).join('; ')})`) : null),
+      h('td', { 'data-label': 'Urgency' }, (r.triage || {}).level || ''),
+      h('td', { 'data-label': 'Leading cause' }, top ? `${top.name || human(top.condition)} ${Math.round(top.probability * 100)}%` : ''),
+      h('td', { 'data-label': 'Block' }, block == null ? '–' : `${Math.round(block * 100)}% relief`),
+      h('td', { 'data-label': 'Treatments' }, tried),
+      h('td', { 'data-label': 'Knowledge base' }, v.kb_version || ''));
+  });
+  return h('section', { id: 'visits', 'data-testid': 'visits', 'aria-labelledby': 'visits-h' },
+    h('h3', { id: 'visits-h' }, `Visits (${visits.length})`),
+    h('p', { class: 'hint' }, 'Every save of this case is kept as a visit, with its report as it was then. A fall of 2 points or 30% in pain from the first visit is the minimal important change (Ostelo 2008).'),
+    painChart(visits),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'visits stack' },
+      h('caption', {}, 'Visit history'),
+      h('thead', {}, h('tr', {}, ['Date', 'Pain', 'Change', 'PSFS', 'Urgency', 'Leading cause', 'Block', 'Treatments', 'Knowledge base'].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, rows))));
 }
 
 function clinicianReport(r, note, record) {

@@ -99,6 +99,27 @@ macro_rules! audit {
     };
 }
 
+/// Add a visit row in the transaction `$tx` (a save of a case).
+macro_rules! insert_visit {
+    ($tx:expr, $id:expr, $seq:expr, $new:expr, $at:expr, $actor:expr) => {
+        sqlx::query(
+            "INSERT INTO visits (case_id, seq, visit_date, case_json, report_json, kb_version, outcomes_json, saved_at, saved_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind($id)
+        .bind($seq)
+        .bind($new.visit_date.clone().unwrap_or_else(|| $at.get(..10).unwrap_or("").to_string()))
+        .bind(&$new.case_json)
+        .bind(&$new.report_json)
+        .bind(&$new.kb_version)
+        .bind(&$new.outcomes_json)
+        .bind($at)
+        .bind($actor)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
 /// How long a SQLite writer waits for another to finish: far above the few
 /// milliseconds a saved-case write takes, so only a stuck writer makes it fail.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -165,6 +186,33 @@ pub struct NewCase {
     pub triage_level: String,
     /// The report's leading condition.
     pub top_condition: String,
+    /// The visit's date (`YYYY-MM-DD`); today (UTC) when absent.
+    pub visit_date: Option<String>,
+    /// The visit's outcome measures as JSON (for example the Patient-Specific
+    /// Functional Scale); `{}` when none.
+    pub outcomes_json: String,
+}
+
+/// One visit of a saved case: the case, its report and the outcome measures
+/// as they were saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitRecord {
+    /// 1 for the first save, then 2, 3, ...
+    pub seq: i64,
+    /// The visit's date (`YYYY-MM-DD`).
+    pub visit_date: String,
+    /// The case as JSON.
+    pub case_json: String,
+    /// The report as JSON, as it was assessed then.
+    pub report_json: String,
+    /// The knowledge-base version that report was made with.
+    pub kb_version: String,
+    /// The outcome measures as JSON.
+    pub outcomes_json: String,
+    /// When it was saved (RFC 3339, UTC).
+    pub saved_at: String,
+    /// Who saved it.
+    pub saved_by: String,
 }
 
 /// A saved case as stored.
@@ -353,6 +401,7 @@ impl Store {
             .bind(actor)
             .execute(&mut *tx)
             .await?;
+            insert_visit!(tx, &id, 1i64, new, &at, actor);
             audit!(tx, &at, actor, "create", Some(&id), &new.kb_version);
             tx.commit().await?;
         });
@@ -443,6 +492,11 @@ impl Store {
             let row: Option<CaseRow> = if changed == 0 {
                 None
             } else {
+                let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM visits WHERE case_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                insert_visit!(tx, id, last + 1, new, &at, actor);
                 audit!(tx, &at, actor, "update", Some(id), &new.kb_version);
                 sqlx::query_as(SELECT_CASE).bind(id).fetch_optional(&mut *tx).await?
             };
@@ -458,6 +512,7 @@ impl Store {
         let deleted = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let n = sqlx::query("DELETE FROM cases WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
+            sqlx::query("DELETE FROM visits WHERE case_id = $1").bind(id).execute(&mut *tx).await?;
             if n > 0 {
                 audit!(tx, &at, actor, "delete", Some(id), "");
             }
@@ -465,6 +520,48 @@ impl Store {
             n > 0
         });
         Ok(deleted)
+    }
+
+    /// A case's visits, oldest first; `None` when there is no such case. The
+    /// read is audited like a case read.
+    pub async fn list_visits(&self, id: &str, actor: &str) -> Result<Option<Vec<VisitRecord>>, StoreError> {
+        type Row = (i64, String, String, String, String, String, String, String);
+        let at = now();
+        let rows = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let exists: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            let rows: Option<Vec<Row>> = match exists {
+                None => None,
+                Some(_) => {
+                    let rows: Vec<Row> = sqlx::query_as(
+                        "SELECT seq, visit_date, case_json, report_json, kb_version, outcomes_json, saved_at, saved_by \
+                         FROM visits WHERE case_id = $1 ORDER BY seq",
+                    )
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    audit!(tx, &at, actor, "read_visits", Some(id), "");
+                    Some(rows)
+                }
+            };
+            tx.commit().await?;
+            rows
+        });
+        Ok(rows.map(|rows| {
+            rows.into_iter()
+                .map(|r| VisitRecord {
+                    seq: r.0,
+                    visit_date: r.1,
+                    case_json: r.2,
+                    report_json: r.3,
+                    kb_version: r.4,
+                    outcomes_json: r.5,
+                    saved_at: r.6,
+                    saved_by: r.7,
+                })
+                .collect()
+        }))
     }
 
     /// The newest `limit` audit entries, newest first.

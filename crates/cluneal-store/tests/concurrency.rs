@@ -14,6 +14,8 @@ fn new_case(label: &str) -> NewCase {
         kb_version: "test".into(),
         triage_level: "routine".into(),
         top_condition: "scne".into(),
+        visit_date: None,
+        outcomes_json: "{}".into(),
     }
 }
 
