@@ -26,6 +26,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.clinicalimpression import ClinicalImpression
+from fhir.resources.R4B.codesystem import CodeSystem
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.operationdefinition import OperationDefinition
 from fhir.resources.R4B.operationoutcome import OperationOutcome
@@ -43,6 +44,7 @@ MODELS = {
     "QuestionnaireResponse": QuestionnaireResponse,
     "OperationOutcome": OperationOutcome,
     "OperationDefinition": OperationDefinition,
+    "CodeSystem": CodeSystem,
     "Bundle": Bundle,
     "RiskAssessment": RiskAssessment,
     "ClinicalImpression": ClinicalImpression,
@@ -299,6 +301,11 @@ def run(base):
     status, _, od = request(base, "GET", "/fhir/OperationDefinition/assess")
     check(status == 200, f"OperationDefinition: {status}")
     validate(od, "GET /fhir/OperationDefinition/assess")
+    # Every Cluneal code system URI resolves to a CodeSystem here.
+    for cs_id in ["finding", "answer-option", "condition", "diagnostic", "plan-step", "exercise", "method", "override-reason", "cds-card"]:
+        status, _, cs = request(base, "GET", f"/fhir/CodeSystem/{cs_id}")
+        check(status == 200, f"CodeSystem/{cs_id}: {status}")
+        validate(cs, f"GET /fhir/CodeSystem/{cs_id}")
     lines = [json.loads(l) for f in sorted(SYNTHEA.glob("*.ndjson")) for l in f.read_text().splitlines() if l.strip()]
     for patient in sorted(r["id"] for r in lines if r["resourceType"] == "Patient"):
         own = f"Patient/{patient}"

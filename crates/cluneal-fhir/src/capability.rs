@@ -45,6 +45,10 @@ pub fn capability_statement(kb: &KnowledgeBase, software_version: &str) -> Value
                 "interaction": [{ "code": "read" }],
                 "operation": [{ "name": "next-question", "definition": NEXT_QUESTION_OPERATION }],
             }, {
+                "type": "CodeSystem",
+                "documentation": format!("Read only: Cluneal's own code systems, generated from the knowledge base, ids `{}`.", crate::CODE_SYSTEMS.join("`, `")),
+                "interaction": [{ "code": "read" }],
+            }, {
                 "type": "OperationDefinition",
                 "documentation": "Read only, id `assess`: the definition of $assess.",
                 "interaction": [{ "code": "read" }],
@@ -98,8 +102,9 @@ mod tests {
         let rest = cs["rest"].as_array().unwrap();
         assert_eq!(rest.len(), 1);
         let resources = rest[0]["resource"].as_array().unwrap();
-        assert_eq!(resources.len(), 2);
-        assert_eq!(resources[1]["type"], "OperationDefinition");
+        assert_eq!(resources.len(), 3);
+        assert_eq!(resources[1]["type"], "CodeSystem");
+        assert_eq!(resources[2]["type"], "OperationDefinition");
         assert_eq!(rest[0]["operation"], json!([{ "name": "assess", "definition": ASSESS_OPERATION }]));
         assert_eq!(resources[0]["type"], "Questionnaire");
         assert_eq!(resources[0]["interaction"], json!([{ "code": "read" }]));

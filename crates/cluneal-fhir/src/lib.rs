@@ -15,6 +15,7 @@
 mod assess;
 mod capability;
 pub mod cds;
+mod codesystem;
 mod dates;
 mod next;
 mod questionnaire;
@@ -25,6 +26,7 @@ use serde_json::{Value, json};
 
 pub use assess::{AssessOptions, assess};
 pub use capability::{CAPABILITY_DATE, assess_operation_definition, capability_statement};
+pub use codesystem::{CODE_SYSTEMS, code_system};
 pub use dates::{CalendarDate, parse_date};
 pub use next::next_question;
 pub use questionnaire::{LinkRow, link_table, link_table_markdown, questionnaire};

@@ -73,6 +73,18 @@ pub async fn operation_definition(State(s): State<AppState>, Path(id): Path<Stri
     issue(StatusCode::NOT_FOUND, "not-found", format!("no OperationDefinition `{id}`; there is `assess`"), "")
 }
 
+pub async fn code_system(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    match cluneal_fhir::code_system(s.engine.kb(), &id) {
+        Some(cs) => fhir_json(StatusCode::OK, &cs),
+        None => issue(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("no CodeSystem `{id}`; there are `{}`", cluneal_fhir::CODE_SYSTEMS.join("`, `")),
+            "",
+        ),
+    }
+}
+
 pub async fn questionnaire(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     match cluneal_fhir::respondent_of(&id) {
         Some(Respondent::Patient) => fhir_bytes(StatusCode::OK, s.fhir.patient.clone()),

@@ -211,6 +211,7 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
             "/fhir/$assess",
             post(fhir::assess).layer(DefaultBodyLimit::max(RECORD_LIMIT)).fallback(fhir::method_not_allowed),
         )
+        .route("/fhir/CodeSystem/{id}", get(fhir::code_system).fallback(fhir::method_not_allowed))
         .route(
             "/fhir/OperationDefinition/{id}",
             get(fhir::operation_definition).fallback(fhir::method_not_allowed),

@@ -180,7 +180,16 @@ async fn metadata_states_what_is_implemented() {
     assert_eq!((status, ct.as_str()), (200, FHIR_JSON));
     assert_eq!(cs["resourceType"], "CapabilityStatement");
     assert_eq!(cs["fhirVersion"], "4.0.1");
-    assert_eq!(cs["rest"][0]["resource"].as_array().unwrap().len(), 2);
+    assert_eq!(cs["rest"][0]["resource"].as_array().unwrap().len(), 3);
+    // Every Cluneal code system URI resolves.
+    for id in cluneal_fhir::CODE_SYSTEMS {
+        let (status, ct, code_system) = call(&app, "GET", &format!("/fhir/CodeSystem/{id}"), None).await;
+        assert_eq!((status, ct.as_str()), (200, FHIR_JSON), "{id}");
+        assert_eq!(code_system["resourceType"], "CodeSystem");
+        assert_eq!(code_system["content"], "complete");
+    }
+    let (status, _, _) = call(&app, "GET", "/fhir/CodeSystem/nope", None).await;
+    assert_eq!(status, 404);
     assert_eq!(cs["rest"][0]["resource"][0]["operation"][0]["name"], "next-question");
     assert_eq!(cs["rest"][0]["operation"][0]["name"], "assess");
     // The operation it names is served.
