@@ -172,6 +172,8 @@ test('a patient completes the self-check and gets a plain-language, printable re
   // What the percentages mean.
   assert.match(await page.$eval('#percent-explained', (e) => e.textContent), /do not add up to 100%/);
   assert.ok((await page.$$('#exercises [data-testid=exercise]')).length > 0, 'exercises with pictures');
+  // The plan's exercises get their picture text from the knowledge base too.
+  assert.match(await page.$eval('#exercises svg.pictogram', (e) => e.getAttribute('aria-label')), /Start: .*End: /);
   assert.match(await page.$eval('#exercises [data-testid=dosage]', (e) => e.textContent), /\d/);
   assert.ok(await page.$('#seek-care'), 'when to seek care');
   assert.ok(await page.$('#print-button'), 'printable report');
@@ -415,6 +417,43 @@ test('Learn shows the topics, the SCNE vs SGNE vs general table, exercises and r
   assert.ok(await page.$('#learn-references'));
   await shot(page, 'learn');
   await accessible(page, 'learn');
+  assert.deepEqual(errors, []);
+});
+
+test('every exercise has its own picture, start and end, labelled with the knowledge base text, and it fits a phone', async () => {
+  const { page, errors } = await newPage(390);
+  const kbExercises = await (await fetch(`${base}/api/v1/kb/exercises`)).json();
+  await page.goto(`${base}/#/learn`);
+  await page.waitForSelector('#learn-exercises [data-testid=exercise] svg.pictogram');
+  const cards = await page.$$eval('#learn-exercises [data-testid=exercise]', (els) => els.map((card) => {
+    const svg = card.querySelector('svg.pictogram');
+    const c = card.getBoundingClientRect();
+    const s = svg && svg.getBoundingClientRect();
+    return {
+      id: card.dataset.id,
+      picture: svg && svg.dataset.picture,
+      label: svg && svg.getAttribute('aria-label'),
+      title: svg && svg.querySelector('title')?.textContent,
+      heads: svg ? svg.querySelectorAll('.pg-head').length : 0,
+      drawing: svg ? [...svg.querySelectorAll('polyline, circle')].map((e) => e.outerHTML).join('') : '',
+      fits: !!s && s.left >= c.left && s.right <= c.right && s.width >= 200 && s.height >= 40,
+    };
+  }));
+  assert.equal(cards.length, kbExercises.length, 'every exercise is shown');
+  for (const ex of kbExercises) {
+    const card = cards.find((c) => c.id === ex.id);
+    assert.ok(card, `exercise ${ex.id} is shown`);
+    assert.equal(card.picture, ex.picture, `${ex.id} shows its own picture`);
+    assert.equal(card.heads, 2, `${ex.id}: a start and an end pose`);
+    assert.ok(card.label.includes(ex.picture_alt) && card.title === card.label, `${ex.id} is labelled with its picture_alt: ${card.label}`);
+    assert.ok(card.fits, `${ex.id}: the picture fits the card on a 390 px phone`);
+  }
+  assert.equal(new Set(cards.map((c) => c.drawing)).size, cards.length, 'no two exercises share a drawing');
+  await noSideScroll(page, 'learn exercises on a phone');
+  for (const id of ['cat_cow', 'bird_dog', 'pelvic_tilt']) {
+    await page.locator(`#learn-exercises [data-id=${id}]`).screenshot({ path: join(shots, `phone-exercise-${id}.png`) });
+  }
+  await page.locator('#learn-exercises .exercise-list').screenshot({ path: join(shots, 'phone-exercises.png') });
   assert.deepEqual(errors, []);
 });
 

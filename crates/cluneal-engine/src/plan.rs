@@ -216,6 +216,7 @@ fn exercises<'k>(
                 progression: &e.progression,
                 cautions: &e.cautions,
                 picture: &e.picture,
+                picture_alt: &e.picture_alt,
                 dosage_source: &e.dosage.source,
             }),
         }

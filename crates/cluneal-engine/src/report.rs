@@ -463,8 +463,12 @@ pub struct ExerciseItem<'k> {
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
     pub cautions: &'k [String],
-    /// The name of its picture in the web app.
+    /// The key of its picture in the web app (start and end position), one per exercise.
     pub picture: &'k str,
+    /// The picture's text alternative: the start and the end position in words.
+    /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
+    pub picture_alt: &'k str,
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
     pub dosage_source: &'k str,

@@ -875,8 +875,23 @@ fn check(cx: &mut Cx, raw: &Raw) {
         }
     }
 
+    let mut pictures: BTreeMap<&str, &str> = BTreeMap::new();
     for (file, e) in &raw.exercises {
         nonempty(cx, file, "purpose", &e.purpose);
+        nonempty(cx, file, "picture", &e.picture);
+        nonempty(cx, file, "picture_alt", &e.picture_alt);
+        if !e.picture.trim().is_empty()
+            && let Some(other) = pictures.insert(e.picture.as_str(), e.id.as_str())
+        {
+            cx.problem(
+                file,
+                Some("picture"),
+                format!(
+                    "picture `{}` is also used by exercise `{other}`: each exercise needs its own",
+                    e.picture
+                ),
+            );
+        }
         if e.steps.is_empty() {
             cx.problem(file, Some("steps"), "an exercise needs its `steps`");
         }
@@ -1171,6 +1186,71 @@ mod tests {
     fn line_and_column_are_one_based() {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+
+    /// The embedded knowledge with file `path` rewritten by `edit`.
+    fn edited(path: &str, edit: impl Fn(&str) -> String) -> Vec<SourceFile> {
+        let mut files = crate::embedded::files();
+        let f = files.iter_mut().find(|f| f.path == path).expect("the file exists");
+        let new = edit(&f.text);
+        assert_ne!(new, f.text, "the edit changed {path}");
+        f.text = new;
+        files
+    }
+
+    fn problems(files: &[SourceFile]) -> Vec<String> {
+        match load(files) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.0.iter().map(|p| format!("{}: {}", p.file, p.message)).collect(),
+        }
+    }
+
+    #[test]
+    fn every_exercise_has_its_own_picture_and_its_text() {
+        let kb = load(&crate::embedded::files()).expect("the embedded knowledge base is valid");
+        let keys: BTreeSet<&str> = kb.exercises.iter().map(|e| e.picture.as_str()).collect();
+        assert_eq!(keys.len(), kb.exercises.len(), "a picture is shared");
+        assert!(kb.exercises.iter().all(|e| !e.picture_alt.trim().is_empty()));
+
+        // Cat-cow drawn with the bird-dog picture: refused, naming the other exercise.
+        let shared = edited("exercises/cat_cow.toml", |t| {
+            t.replace("picture = \"cat_cow\"", "picture = \"bird_dog\"")
+        });
+        let p = problems(&shared);
+        assert!(
+            p.iter().any(|m| m.starts_with("exercises/cat_cow.toml:")
+                && m.contains("picture `bird_dog` is also used by exercise `bird_dog`")),
+            "{p:?}"
+        );
+
+        // No picture, and no text for it.
+        let blank = edited("exercises/clamshell.toml", |t| {
+            t.lines()
+                .map(|l| {
+                    if l.starts_with("picture = ") {
+                        "picture = \"\"".to_string()
+                    } else if l.starts_with("picture_alt = ") {
+                        "picture_alt = \" \"".to_string()
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+        let p = problems(&blank);
+        assert!(p.iter().any(|m| m == "exercises/clamshell.toml: `picture` must not be empty"), "{p:?}");
+        assert!(p.iter().any(|m| m == "exercises/clamshell.toml: `picture_alt` must not be empty"), "{p:?}");
+
+        // A missing `picture_alt` is a schema error.
+        let missing = edited("exercises/pelvic_tilt.toml", |t| {
+            t.lines().filter(|l| !l.starts_with("picture_alt = ")).collect::<Vec<_>>().join("\n")
+        });
+        let p = problems(&missing);
+        assert!(
+            p.iter().any(|m| m.starts_with("exercises/pelvic_tilt.toml") && m.contains("picture_alt")),
+            "{p:?}"
+        );
     }
 
     #[test]

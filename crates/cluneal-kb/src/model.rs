@@ -918,8 +918,12 @@ pub struct Exercise {
     /// Cautions, one each.
     #[serde(default)]
     pub cautions: Vec<String>,
-    /// The name of its picture in the web app.
+    /// The key of its picture in the web app (`web/pictures.js`), which draws
+    /// the start and the end position; unique across exercises.
     pub picture: String,
+    /// The picture's text alternative in plain language: what the start and the
+    /// end position look like. The web app uses it as the picture's label.
+    pub picture_alt: String,
     /// Reference ids of the sources.
     pub sources: Vec<String>,
 }

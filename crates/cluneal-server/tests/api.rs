@@ -363,6 +363,17 @@ async fn suite(location: Location) {
         assert!(!v.as_array().expect("a list").is_empty(), "{view}");
     }
     problem(c.get(format!("{b}/api/v1/kb/nope")).send().await.expect("get"), 404).await;
+    // Each exercise comes with its own picture and the picture's text, which the web app shows.
+    let exercises: Value =
+        c.get(format!("{b}/api/v1/kb/exercises")).send().await.expect("get").json().await.expect("json");
+    let mut pictures = std::collections::BTreeSet::new();
+    for e in exercises.as_array().expect("exercises") {
+        assert!(
+            e["picture_alt"].as_str().is_some_and(|s| s.starts_with("Start: ") && s.contains("End: ")),
+            "{e}"
+        );
+        assert!(pictures.insert(e["picture"].as_str().expect("picture").to_string()), "shared picture: {e}");
+    }
 
     // The web app is served by the binary itself.
     let page = c.get(format!("{b}/")).send().await.expect("get");

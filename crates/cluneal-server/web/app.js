@@ -278,8 +278,10 @@ function dosageText(d) {
 /** One exercise card: picture, purpose, dosage, steps, progression, cautions. */
 function exerciseCard(ex, { headingLevel = 'h4', full = false } = {}) {
   const dose = ex.dosage || { sets: ex.sets, reps: ex.reps, hold_seconds: ex.hold_seconds, per_week: ex.per_week };
+  // The picture's text alternative is the knowledge base's `picture_alt`.
+  const picture = exercisePicture(ex.picture, ex.name, ex.picture_alt);
   const card = h('article', { class: 'exercise', 'data-testid': 'exercise', 'data-id': ex.id },
-    h('div', { class: 'exercise-pic' }, exercisePicture(ex.picture, ex.name)),
+    picture ? h('div', { class: 'exercise-pic' }, picture) : null,
     h('div', { class: 'exercise-body' },
       h(headingLevel, {}, ex.name),
       ex.purpose ? h('p', {}, ex.purpose) : null,

@@ -10,73 +10,212 @@ function svgEl(tag, attrs = {}) {
 }
 
 // ---------------------------------------------------------------------------
-// Exercise pictograms (stick figures on a 120 x 80 canvas, floor at y = 72).
-// Each figure: head [cx, cy], limbs as polylines, optional dashed prop line.
+// Exercise pictures: one per exercise, keyed by the exercise's `picture` in the
+// knowledge base. Each shows two stick figures on one 250 x 62 canvas: the
+// start position on the left, the end position on the right (drawn shifted by
+// END_X), and an arrow between them (`arrow: 'both'` for a movement back and
+// forth). Poses are written in a 115-unit-wide panel with the floor at y = 73,
+// and `fit` scales both poses of a figure alike to fill the panel. A pose has
+// a head [cx, cy], body polylines (the first starts at the shoulders, where the
+// neck joins the head), an optional dashed prop (towel, pillow) and an
+// optional hint arrow [from, to] showing a small movement. The text
+// alternative comes from the knowledge base (`picture_alt`), never from here.
+// crates/cluneal-server/tests/pictures.rs checks that every exercise's picture
+// is in FIGURES and that every entry of FIGURES is used: keep one key per line,
+// indented by two spaces, as `key: {`.
+
+const END_X = 135;
+
+// Lying on the back, knees bent, feet flat (the start of several exercises).
+const SUPINE_BENT = {
+  head: [14, 64],
+  lines: [[[22, 67], [47, 67], [58, 55], [69, 68], [75, 68]], [[22, 67], [42, 69]]],
+};
+// On hands and knees, back flat (facing left).
+const QUADRUPED = {
+  head: [46, 47],
+  lines: [[[54, 49], [78, 51], [78, 68], [96, 68]], [[54, 49], [54, 68]]],
+};
+
 const FIGURES = {
-  supine_knees_bent: {
-    alt: 'A person lying on their back on a mat with both knees bent and feet flat.',
-    head: [14, 62],
-    lines: [[[20, 65], [62, 66], [80, 46], [94, 70], [102, 70]], [[26, 67], [52, 68]]],
+  bird_dog: {
+    start: QUADRUPED,
+    end: {
+      head: [47, 55],
+      lines: [[[54, 49], [78, 51], [78, 68], [96, 68]], [[54, 49], [54, 68]], [[78, 51], [95, 50], [112, 49]], [[54, 49], [33, 44]]],
+    },
   },
-  bridge: {
-    alt: 'A person lying on their back with knees bent, lifting the hips so shoulders, hips and knees form a straight line.',
-    head: [12, 64],
-    lines: [[[20, 66], [62, 46], [84, 44], [92, 70], [100, 70]], [[20, 68], [46, 69]]],
+  cat_cow: {
+    arrow: 'both',
+    start: {
+      head: [47, 57],
+      lines: [[[54, 49], [59, 43], [66, 41], [73, 44], [78, 51], [78, 68], [96, 68]], [[54, 49], [54, 68]]],
+    },
+    end: {
+      head: [46, 43],
+      lines: [[[54, 49], [60, 53], [67, 55], [73, 54.5], [78, 51], [78, 68], [96, 68]], [[54, 49], [54, 68]]],
+    },
+  },
+  clamshell: {
+    start: {
+      head: [14, 59],
+      lines: [[[24, 65], [48, 66], [64, 61], [78, 67]], [[48, 63.5], [64, 58.5], [78, 64.5]]],
+      prop: [[4, 70], [4, 65.5], [24, 65.5], [24, 70], [4, 70]],
+    },
+    end: {
+      head: [14, 59],
+      lines: [[[24, 65], [48, 66], [64, 61], [78, 67]], [[48, 63.5], [58, 44], [78, 64.5]]],
+      prop: [[4, 70], [4, 65.5], [24, 65.5], [24, 70], [4, 70]],
+    },
+  },
+  core_strengthening: {
+    start: {
+      head: [14, 64],
+      lines: [[[22, 67], [47, 67], [84, 68], [86, 63]], [[47, 67], [58, 55], [69, 68], [75, 68]], [[22, 67], [38, 69.5]]],
+    },
+    end: {
+      head: [16, 58],
+      lines: [[[23.5, 61.5], [36, 67], [47, 67], [84, 68], [86, 63]], [[47, 67], [58, 55], [69, 68], [75, 68]], [[23.5, 61.5], [38, 69.5]]],
+    },
+  },
+  glute_bridge: {
+    start: SUPINE_BENT,
+    end: {
+      head: [14, 64],
+      lines: [[[22, 67], [44.5, 59], [60.5, 53], [69, 68], [75, 68]], [[22, 67], [42, 69]]],
+    },
+  },
+  hamstring_stretch: {
+    start: {
+      head: [14, 64],
+      lines: [[[22, 67], [47, 67], [58, 55], [69, 68], [75, 68]], [[47, 67], [47, 50], [63, 50], [64, 45]], [[22, 67], [27, 56], [34, 48]]],
+      prop: [[34, 48], [66, 45], [66, 51], [34, 49]],
+    },
+    end: {
+      head: [14, 64],
+      lines: [[[22, 67], [47, 67], [58, 55], [69, 68], [75, 68]], [[47, 67], [50, 50], [53, 34], [49, 31]], [[22, 67], [28, 56], [35, 49]]],
+      prop: [[35, 49], [50, 28], [56, 32], [36, 50]],
+    },
   },
   knee_to_chest: {
-    alt: 'A person lying on their back, hugging one knee towards the chest, the other leg resting on the floor.',
-    head: [14, 62],
-    lines: [[[20, 65], [62, 66], [108, 68]], [[62, 66], [50, 40], [70, 34]], [[26, 64], [48, 44]]],
+    start: SUPINE_BENT,
+    end: {
+      head: [14, 64],
+      lines: [[[22, 67], [47, 67], [58, 55], [69, 68], [75, 68]], [[47, 67], [38, 50], [51, 57]], [[22, 67], [28, 57], [38, 54]]],
+    },
   },
-  figure_four: {
-    alt: 'A person lying on their back with one ankle crossed over the other knee, drawing the legs towards the chest.',
-    head: [14, 62],
-    lines: [[[20, 65], [60, 66], [70, 38], [92, 44]], [[60, 66], [88, 54], [71, 37]], [[26, 64], [64, 44]]],
+  pelvic_tilt: {
+    start: {
+      head: [14, 64],
+      lines: [[[22, 67], [29, 67], [35, 62.5], [42, 63], [47, 67], [58, 55], [69, 68], [75, 68]]],
+    },
+    end: {
+      head: [14, 64],
+      lines: [[[22, 67], [47, 67], [58, 55], [69, 68], [75, 68]]],
+      hint: [[37, 50], [37, 60]],
+    },
   },
-  quadruped: {
-    alt: 'A person on hands and knees, reaching one arm forward and the opposite leg back, back kept flat.',
-    head: [18, 30],
-    lines: [[[28, 38], [74, 40], [114, 34]], [[30, 39], [30, 71]], [[74, 40], [74, 70], [98, 71]], [[28, 37], [4, 26]]],
+  piriformis_stretch: {
+    start: {
+      head: [14, 64],
+      lines: [[[22, 67], [47, 67], [51, 50], [62, 68], [68, 68]], [[47, 67], [70, 59], [51, 53]], [[22, 67], [42, 69]]],
+    },
+    end: {
+      head: [14, 64],
+      lines: [[[22, 67], [47, 67], [43, 50], [60, 50], [61, 45]], [[47, 67], [63, 60], [46, 53]], [[22, 67], [30, 57], [43, 56]]],
+    },
   },
-  hamstring: {
-    alt: 'A person lying on their back with one leg raised straight up, a towel looped around the foot, the other knee bent.',
-    head: [14, 62],
-    lines: [[[20, 65], [60, 66], [78, 48], [92, 70]], [[60, 66], [66, 14]], [[26, 64], [42, 48]]],
-    prop: [[42, 48], [66, 12]],
+  side_bridge: {
+    start: {
+      head: [17, 52],
+      lines: [[[24, 56], [45, 67], [62, 67], [72, 58]], [[24, 56], [24, 68], [12, 68]]],
+    },
+    end: {
+      head: [16, 54],
+      lines: [[[24, 56], [47, 62.5], [63, 67], [73, 58]], [[24, 56], [24, 68], [12, 68]]],
+    },
   },
-  plank: {
-    alt: 'A person on their side propped on one forearm, knees bent, lifting the hips off the floor.',
-    head: [20, 36],
-    lines: [[[14, 70], [30, 70]], [[26, 70], [26, 45], [74, 58], [92, 70], [108, 58]]],
-  },
-  side_lying: {
-    alt: 'A person lying on their side with hips and knees bent, lifting the top knee while the feet stay together.',
-    head: [12, 58],
-    lines: [[[19, 64], [58, 67], [84, 66], [102, 71]], [[58, 65], [80, 42], [102, 69]], [[22, 70], [4, 70]]],
-  },
-  standing: {
-    alt: 'A person walking upright at an easy pace.',
-    head: [60, 10],
-    lines: [[[60, 17], [60, 44], [50, 70]], [[60, 44], [72, 70]], [[60, 24], [48, 40]], [[60, 24], [71, 38]]],
+  walking_program: {
+    start: {
+      head: [57, 8],
+      lines: [[[57, 16], [57, 38], [57, 53.5], [57, 69], [62, 69]], [[57, 16], [61, 27], [64, 37]]],
+    },
+    end: {
+      head: [60, 8],
+      lines: [
+        [[59, 16], [57, 38], [63, 52], [68, 67], [73, 67]],
+        [[57, 38], [52, 52], [45, 64], [49, 68]],
+        [[59, 16], [63, 26], [69, 32]],
+        [[59, 16], [54, 26], [50, 34]],
+      ],
+    },
   },
 };
 
-/** An exercise pictogram as an <svg> element, labelled for screen readers. */
-export function exercisePicture(key, name = '') {
-  const fig = FIGURES[key] || FIGURES.standing;
-  const svg = svgEl('svg', { viewBox: '0 0 120 80', class: 'pictogram', role: 'img', focusable: 'false' });
+const pts = (line) => line.map((p) => p.map((v) => Math.round(v * 10) / 10).join(',')).join(' ');
+
+// Both poses of a figure are scaled alike to fill their panels: as large as
+// fits 107 units wide and 48 high (at most 1.6 times), centred, with what
+// rests on the floor staying on it (the scale is about y = 68).
+const FLOOR_Y = 68;
+function fit(fig) {
+  const all = [fig.start, fig.end].flatMap((pose) => [
+    ...pose.lines.flat(), ...(pose.prop || []), ...(pose.hint || []),
+    [pose.head[0] - 6, pose.head[1] - 6], [pose.head[0] + 6, pose.head[1] + 6],
+  ]);
+  const xs = all.map((p) => p[0]);
+  const ys = all.map((p) => p[1]);
+  const [x0, x1, y0] = [Math.min(...xs) - 2, Math.max(...xs) + 2, Math.min(...ys) - 2];
+  const s = Math.min(107 / (x1 - x0), 48 / (FLOOR_Y - y0), 1.6);
+  const dx = 57.5 - ((x0 + x1) / 2) * s;
+  const at = ([x, y]) => [x * s + dx, FLOOR_Y - (FLOOR_Y - y) * s];
+  return { at, r: 4.5 + 1.5 * Math.sqrt(s) };
+}
+
+function arrowHead(tip, from, cls) {
+  // A filled triangle at `tip`, pointing away from `from`.
+  const [dx, dy] = [tip[0] - from[0], tip[1] - from[1]];
+  const len = Math.hypot(dx, dy) || 1;
+  const [ux, uy] = [dx / len, dy / len];
+  const base = [tip[0] - ux * 5, tip[1] - uy * 5];
+  return svgEl('polygon', { points: pts([tip, [base[0] - uy * 3.5, base[1] + ux * 3.5], [base[0] + uy * 3.5, base[1] - ux * 3.5]]), class: cls });
+}
+
+function drawPose(pose, x, { at, r }) {
+  const g = svgEl('g', x ? { transform: `translate(${x} 0)` } : {});
+  g.append(svgEl('line', { x1: 2, y1: 73, x2: 113, y2: 73, class: 'pg-floor' }));
+  if (pose.prop) g.append(svgEl('polyline', { points: pts(pose.prop.map(at)), class: 'pg-prop' }));
+  // The neck: from the head's centre to the shoulders, so the head stays joined at any scale.
+  g.append(svgEl('polyline', { points: pts([pose.head, pose.lines[0][0]].map(at)), class: 'pg-body' }));
+  for (const line of pose.lines) g.append(svgEl('polyline', { points: pts(line.map(at)), class: 'pg-body' }));
+  const [cx, cy] = at(pose.head);
+  g.append(svgEl('circle', { cx: Math.round(cx * 10) / 10, cy: Math.round(cy * 10) / 10, r: Math.round(r * 10) / 10, class: 'pg-head' }));
+  if (pose.hint) {
+    const [from, to] = pose.hint.map(at);
+    g.append(svgEl('polyline', { points: pts([from, to]), class: 'pg-hint' }), arrowHead(to, from, 'pg-hint-head'));
+  }
+  return g;
+}
+
+/**
+ * An exercise's picture (start and end position) as an <svg> element, labelled
+ * for screen readers with `name` and `alt`, the knowledge base's `picture_alt`.
+ * Null when `key` names no picture: no picture rather than a wrong one.
+ */
+export function exercisePicture(key, name = '', alt = '') {
+  const fig = Object.hasOwn(FIGURES, key) ? FIGURES[key] : null;
+  if (!fig) return null;
+  const svg = svgEl('svg', { viewBox: '0 16 250 62', class: 'pictogram', role: 'img', focusable: 'false', 'data-picture': key });
   const title = svgEl('title');
-  title.textContent = (name ? `${name}: ` : '') + fig.alt;
+  title.textContent = alt ? (name ? `${name}. ${alt}` : alt) : `${name || 'Exercise'}: start and end positions.`;
   svg.append(title);
   svg.setAttribute('aria-label', title.textContent);
-  svg.append(svgEl('line', { x1: 2, y1: 73, x2: 118, y2: 73, class: 'pg-floor' }));
-  if (fig.prop) {
-    svg.append(svgEl('polyline', { points: fig.prop.map((p) => p.join(',')).join(' '), class: 'pg-prop' }));
-  }
-  for (const line of fig.lines) {
-    svg.append(svgEl('polyline', { points: line.map((p) => p.join(',')).join(' '), class: 'pg-body' }));
-  }
-  svg.append(svgEl('circle', { cx: fig.head[0], cy: fig.head[1], r: 6, class: 'pg-head' }));
+  const scale = fit(fig);
+  svg.append(drawPose(fig.start, 0, scale));
+  const arrow = svgEl('g', { class: 'pg-arrow' });
+  arrow.append(svgEl('line', { x1: 117, y1: 46, x2: 133, y2: 46 }), arrowHead([134, 46], [117, 46], 'pg-arrow-head'));
+  if (fig.arrow === 'both') arrow.append(arrowHead([116, 46], [133, 46], 'pg-arrow-head'));
+  svg.append(arrow, drawPose(fig.end, END_X, scale));
   return svg;
 }
 
