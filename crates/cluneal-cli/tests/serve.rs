@@ -109,7 +109,8 @@ async fn acknowledged_saves_and_visits_survive_a_kill_under_load() {
     let data = temp_dir("crash-load");
     let (mut child, base) = start(&data);
     let c = reqwest::Client::new();
-    let case = serde_json::json!({ "age": 58, "answers": { "pain_over_iliac_crest": "yes", "pain_intensity": 6 } });
+    let case =
+        serde_json::json!({ "age": 58, "answers": { "pain_over_iliac_crest": "yes", "pain_intensity": 6 } });
     // id -> saves acknowledged (create = 1, each update +1)
     let acked: Arc<Mutex<Vec<(String, usize)>>> = Arc::new(Mutex::new(Vec::new()));
     let mut writers = Vec::new();
@@ -117,7 +118,11 @@ async fn acknowledged_saves_and_visits_survive_a_kill_under_load() {
         let (c, base, case, acked) = (c.clone(), base.clone(), case.clone(), acked.clone());
         writers.push(tokio::spawn(async move {
             for _ in 0..200 {
-                let Ok(res) = c.post(format!("{base}/api/v1/cases")).json(&serde_json::json!({ "case": case })).send().await
+                let Ok(res) = c
+                    .post(format!("{base}/api/v1/cases"))
+                    .json(&serde_json::json!({ "case": case }))
+                    .send()
+                    .await
                 else {
                     return;
                 };
@@ -133,7 +138,9 @@ async fn acknowledged_saves_and_visits_survive_a_kill_under_load() {
                 };
                 for _ in 0..2 {
                     let body = serde_json::json!({ "case": case, "visit_date": "2026-11-30" });
-                    let Ok(res) = c.put(format!("{base}/api/v1/cases/{id}")).json(&body).send().await else { return };
+                    let Ok(res) = c.put(format!("{base}/api/v1/cases/{id}")).json(&body).send().await else {
+                        return;
+                    };
                     if res.status().as_u16() != 200 {
                         return;
                     }
@@ -157,8 +164,14 @@ async fn acknowledged_saves_and_visits_survive_a_kill_under_load() {
     for (id, saves) in &acked {
         let got = c.get(format!("{base}/api/v1/cases/{id}")).send().await.expect("get");
         assert_eq!(got.status().as_u16(), 200, "acknowledged case {id} is there");
-        let visits: serde_json::Value =
-            c.get(format!("{base}/api/v1/cases/{id}/visits")).send().await.expect("visits").json().await.expect("json");
+        let visits: serde_json::Value = c
+            .get(format!("{base}/api/v1/cases/{id}/visits"))
+            .send()
+            .await
+            .expect("visits")
+            .json()
+            .await
+            .expect("json");
         let n = visits.as_array().map_or(0, Vec::len);
         assert!(n >= *saves, "case {id}: {saves} saves acknowledged, {n} visits kept");
     }
