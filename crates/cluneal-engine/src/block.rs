@@ -96,7 +96,10 @@ pub fn interpret<'k>(p: &'k BlockProtocol, r: &BlockRecord) -> (Outcome, BlockRe
         .iter()
         .filter_map(|x| {
             let minutes = x.at_minutes()?;
-            let relief = if r.pain_before > 0.0 { (r.pain_before - x.pain) / r.pain_before } else { 0.0 };
+            // Pain that rose more than tenfold from a tiny starting score would give
+            // an unbounded (even infinite) figure; below -10 it is reported as -10.
+            let relief =
+                if r.pain_before > 0.0 { ((r.pain_before - x.pain) / r.pain_before).max(-10.0) } else { 0.0 };
             Some(BlockReadingResult {
                 minutes,
                 pain: x.pain,

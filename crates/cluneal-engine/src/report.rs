@@ -350,7 +350,7 @@ pub struct BlockReadingResult {
     pub minutes: f64,
     /// Pain (0-10).
     pub pain: f64,
-    /// Relief from the pre-block score, 0-1 (negative when pain rose).
+    /// Relief from the pre-block score, 0-1 (negative when pain rose; never below -10).
     pub relief: f64,
     /// Whether it lies inside the reading window.
     pub in_window: bool,

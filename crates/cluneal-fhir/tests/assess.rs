@@ -323,3 +323,34 @@ fn a_bulk_export_without_the_patient_is_an_error() {
     let e = patient_bundle(lines, "y").unwrap_err();
     assert_eq!(e.issues[0].location, "Condition.000.ndjson:3");
 }
+
+#[test]
+fn synthea_patients_through_patient_view() {
+    use cluneal_fhir::cds::{CardOptions, SERVICES, cards};
+    let service = &SERVICES[0];
+    assert_eq!(service.hook, "patient-view");
+    for (name, id) in [
+        ("patient_view_ca15b832", "ca15b832-01e4-41dd-6a52-97bd3e5510cb"),
+        ("patient_view_fb7c882a", "fb7c882a-f897-e7c5-67e0-825e7fd55d15"),
+    ] {
+        let record = synthea(id);
+        let patient = record["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["resource"].clone())
+            .find(|r| r["resourceType"] == "Patient")
+            .unwrap();
+        // The rest of the record as one search set, the Patient apart (as prefetch sends them).
+        let mut rest = record.clone();
+        rest["entry"].as_array_mut().unwrap().retain(|e| e["resource"]["resourceType"] != "Patient");
+        let request = json!({
+            "hook": "patient-view", "hookInstance": "a6a8f0c5-1f4e-4a0e-9a51-000000000001",
+            "context": { "patientId": id, "userId": "Practitioner/1" },
+            "prefetch": { "patient": patient, "conditions": rest, "medications": null, "procedures": null, "observations": null },
+        });
+        let options = CardOptions { today: today(), app_url: "https://cluneal.example.org".into() };
+        let out = cards(engine(), service, &request, &options).unwrap();
+        insta::assert_json_snapshot!(name, out);
+    }
+}

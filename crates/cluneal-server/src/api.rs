@@ -41,6 +41,7 @@ pub struct NextRequest {
     pub case: Case,
     /// Single questions already asked (the interview's question limit counts them).
     #[serde(default)]
+    #[serde(deserialize_with = "whole_number")]
     pub asked: usize,
 }
 
@@ -110,6 +111,17 @@ pub async fn session(State(s): State<AppState>, headers: HeaderMap) -> Response 
     };
     let authenticated = !required || actor(&s, &headers).await.is_ok();
     ok_json(&json!({ "auth_required": required, "authenticated": authenticated }))
+}
+
+/// A count given as a JSON integer, including one written as `15.0`: JSON
+/// Schema counts a number without a fraction as an integer, so the API does too.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.fract() == 0.0 && (0.0..=1e9).contains(&v) {
+        Ok(v as usize)
+    } else {
+        Err(serde::de::Error::custom(format!("expected a whole number from 0 to 1000000000, not `{v}`")))
+    }
 }
 
 #[derive(Debug, Deserialize)]

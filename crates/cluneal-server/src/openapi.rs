@@ -42,11 +42,58 @@ pub fn close_case_sets(kb: &KnowledgeBase, case: &mut Value, defs: &mut serde_js
     let findings: Vec<&str> = kb.findings.iter().map(|f| f.id.as_str()).collect();
     let blocks: Vec<&str> = kb.blocks.iter().map(|b| b.id.as_str()).collect();
     let treatments: Vec<&str> = kb.treatments.iter().map(|t| t.id.as_str()).collect();
-    if let Some(p) = case.get_mut("properties").and_then(Value::as_object_mut) {
+    // Each finding's answer as its type allows: yes/no/unknown (or a boolean,
+    // or null), a number within its bounds, or one of its options.
+    let answers: serde_json::Map<String, Value> = kb
+        .findings
+        .iter()
+        .map(|f| {
+            let schema = match f.answer {
+                cluneal_kb::AnswerType::YesNo => json!({ "anyOf": [
+                    { "type": "string", "enum": ["yes", "no", "unknown", ""] }, { "type": "boolean" }, { "type": "null" } ] }),
+                cluneal_kb::AnswerType::Scale | cluneal_kb::AnswerType::Number => {
+                    // The engine's bounds (facts.rs): a scale is 0-10; a number its finding's min and max.
+                    let (lo, hi) = match f.answer {
+                        cluneal_kb::AnswerType::Scale => (Some(0.0), Some(10.0)),
+                        _ => (f.min, f.max),
+                    };
+                    let mut n = json!({ "type": "number" });
+                    if let Some(o) = n.as_object_mut() {
+                        if let Some(lo) = lo {
+                            o.insert("minimum".into(), json!(lo));
+                        }
+                        if let Some(hi) = hi {
+                            o.insert("maximum".into(), json!(hi));
+                        }
+                    }
+                    json!({ "anyOf": [n, { "type": "string", "enum": ["unknown", ""] }, { "type": "null" }] })
+                }
+                cluneal_kb::AnswerType::Choice => {
+                    let mut options: Vec<Value> = f.options.iter().map(|o| json!(o)).collect();
+                    options.push(json!("unknown"));
+                    // An empty answer is "unknown" (case.rs), as from an untouched form field.
+                    options.push(json!(""));
+                    json!({ "anyOf": [{ "type": "string", "enum": options }, { "type": "null" }] })
+                }
+            };
+            (f.id.clone(), schema)
+        })
+        .collect();
+    // In the OpenAPI document the case is a `$ref` into the components.
+    let case_name =
+        case.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()).map(str::to_string);
+    let target = match &case_name {
+        Some(name) => defs.get_mut(name),
+        None => Some(&mut *case),
+    };
+    if let Some(p) = target.and_then(|c| c.get_mut("properties")).and_then(Value::as_object_mut) {
         if let Some(o) = p.get_mut("setting").and_then(Value::as_object_mut) {
             o.insert("enum".into(), nullable(settings));
         }
         if let Some(o) = p.get_mut("answers").and_then(Value::as_object_mut) {
+            o.remove("additionalProperties");
+            o.insert("properties".into(), Value::Object(answers));
+            o.insert("additionalProperties".into(), json!(false));
             o.insert("propertyNames".into(), json!({ "enum": ids(findings) }));
         }
     }
@@ -62,6 +109,47 @@ pub fn close_case_sets(kb: &KnowledgeBase, case: &mut Value, defs: &mut serde_js
     };
     prop(defs, "BlockRecord", "protocol", nullable(blocks));
     prop(defs, "TreatmentTried", "treatment", ids(treatments));
+    // The ranges the engine checks (facts.rs, block.rs), so that a value the
+    // schema accepts is one the engine accepts.
+    let bounds = |defs: &mut serde_json::Map<String, Value>,
+                  def: Option<&str>,
+                  field: &str,
+                  lo: f64,
+                  hi: f64,
+                  case: &mut Value| {
+        let target = match def {
+            Some(d) => defs.get_mut(d),
+            None => match &case_name {
+                Some(name) => defs.get_mut(name),
+                None => Some(&mut *case),
+            },
+        };
+        if let Some(o) = target
+            .and_then(|t| t.get_mut("properties"))
+            .and_then(|p| p.get_mut(field))
+            .and_then(Value::as_object_mut)
+        {
+            o.insert("minimum".into(), json!(lo));
+            o.insert("maximum".into(), json!(hi));
+        }
+    };
+    bounds(defs, None, "age", 0.0, 120.0, case);
+    bounds(defs, None, "duration_weeks", 0.0, 5200.0, case);
+    bounds(defs, Some("TreatmentTried"), "weeks", 0.0, 5200.0, case);
+    bounds(defs, Some("BlockRecord"), "pain_before", 0.0, 10.0, case);
+    bounds(defs, Some("BlockReading"), "pain", 0.0, 10.0, case);
+    bounds(defs, Some("BlockReading"), "minutes", 0.0, 100_000.0, case);
+    bounds(defs, Some("BlockReading"), "hours", 0.0, 2000.0, case);
+    // A reading gives exactly one of minutes and hours.
+    if let Some(o) = defs.get_mut("BlockReading").and_then(Value::as_object_mut) {
+        o.insert(
+            "oneOf".into(),
+            json!([
+                { "required": ["minutes"], "properties": { "minutes": { "type": "number" }, "hours": { "type": "null" } } },
+                { "required": ["hours"], "properties": { "hours": { "type": "number" }, "minutes": { "type": "null" } } }
+            ]),
+        );
+    }
 }
 
 /// The case's JSON Schema (`cluneal schema case`, `schemas/case.schema.json`),
@@ -130,13 +218,13 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
                 "outcomes": { "type": ["object", "null"], "additionalProperties": false, "properties": {
                     "psfs": { "type": "array", "maxItems": 5, "description": "Patient-Specific Functional Scale: activities the patient finds hard, each 0 (unable) to 10 (as before)",
                         "items": { "type": "object", "required": ["activity", "score"], "additionalProperties": false,
-                            "properties": { "activity": { "type": "string", "minLength": 1, "maxLength": 100 }, "score": { "type": "number", "minimum": 0, "maximum": 10 } } } } } }
+                            "properties": { "activity": { "type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$", "description": "not blank, no control characters" }, "score": { "type": "number", "minimum": 0, "maximum": 10 } } } } } }
             }
         }),
     );
     schemas.insert("InterviewRequest".into(), json!({
         "type": "object", "required": ["case"], "additionalProperties": false,
-        "properties": { "case": case.clone(), "asked": { "type": "integer", "minimum": 0, "description": "single questions already asked" } }
+        "properties": { "case": case.clone(), "asked": { "type": "integer", "minimum": 0, "maximum": 1000000000, "description": "single questions already asked" } }
     }));
     schemas.insert("InterviewStep".into(), json!({
         "type": "object", "required": ["step", "triage"],
