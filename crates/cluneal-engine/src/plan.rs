@@ -61,6 +61,28 @@ fn step_result<'k>(input: &PlanInput<'k, '_>, si: usize, focus: usize) -> PlanSt
     }
 }
 
+/// How long a positive block's relief lasted, in weeks: the latest reading of a
+/// block whose protocol answers `finding` that is still at or above the
+/// protocol's positive relief. `None` without such a block or reading.
+fn relief_weeks(kb: &KnowledgeBase, case: &Case, finding: &str) -> Option<f64> {
+    let mut best: Option<f64> = None;
+    for r in case.block.iter().chain(&case.blocks) {
+        let id = r.protocol.as_deref().or(kb.meta.defaults.block.as_deref());
+        let Some(p) = id.and_then(|id| kb.block(id)) else { continue };
+        if p.result_finding != finding || r.pain_before <= 0.0 {
+            continue;
+        }
+        for x in &r.readings {
+            let Some(minutes) = x.at_minutes() else { continue };
+            if (r.pain_before - x.pain) / r.pain_before >= p.positive_relief.value {
+                let weeks = minutes / (60.0 * 24.0 * 7.0);
+                best = Some(best.map_or(weeks, |b: f64| b.max(weeks)));
+            }
+        }
+    }
+    best
+}
+
 #[expect(
     clippy::indexing_slicing,
     reason = "condition, plan-step and exercise indices come from the engine's index tables, built from the same knowledge base"
@@ -68,6 +90,12 @@ fn step_result<'k>(input: &PlanInput<'k, '_>, si: usize, focus: usize) -> PlanSt
 pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
     let kb = input.kb;
     let focus = &kb.conditions[input.focus];
+    // A positive block whose relief lasts needs no step-up (its own plan step says how long).
+    let lasting = kb.plan_steps.iter().find_map(|s| {
+        let (f, w) = (s.completed_by_finding.as_deref()?, s.lasting_relief_weeks.as_ref()?);
+        let weeks = relief_weeks(kb, input.case, f)?;
+        (finding_state(kb, input.facts, f) == Tri::Yes && weeks >= w.value).then_some((f, weeks))
+    });
     let mut steps: Vec<(usize, &'k PlanStep)> = kb.plan_steps.iter().enumerate().collect();
     steps.sort_by_key(|(_, s)| s.order);
     let mut results: Vec<PlanStepResult<'k>> = Vec::new();
@@ -101,6 +129,16 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
 
         let (status, reason) = if let Some((f, Tri::No)) = required {
             ("not_indicated", format!("only when `{f}` is positive, and it is negative"))
+        } else if let (Some((f, _)), Some((lf, weeks))) = (required, lasting)
+            && f == lf
+            && !good
+        {
+            (
+                "not_indicated",
+                format!(
+                    "the block's relief lasted {weeks:.0} weeks: it manages the pain on its own, so repeat the block when pain returns instead of stepping up"
+                ),
+            )
         } else if good {
             ("current", "a treatment of this step is helping: keep going".to_string())
         } else if let Some((f, st)) = completed

@@ -867,6 +867,16 @@ fn check(cx: &mut Cx, raw: &Raw) {
         if let Some(q) = &s.typical_duration_weeks {
             sourced(cx, file, "typical_duration_weeks", q, (0.0, 520.0), &refs);
         }
+        if let Some(q) = &s.lasting_relief_weeks {
+            sourced(cx, file, "lasting_relief_weeks", q, (0.0, 520.0), &refs);
+            if s.completed_by_finding.is_none() {
+                cx.problem(
+                    file,
+                    Some("lasting_relief_weeks"),
+                    "`lasting_relief_weeks` belongs to a block step (with `completed_by_finding`)",
+                );
+            }
+        }
         for f in s.completed_by_finding.iter().chain(&s.requires_finding) {
             expect(cx, file, "finding", f, &findings);
         }

@@ -841,6 +841,12 @@ pub struct PlanStep {
     /// The step is open only when this finding is present (e.g. a positive block).
     #[serde(default)]
     pub requires_finding: Option<String>,
+    /// For a block step: relief lasting at least this many weeks (the latest
+    /// block reading still at or above the protocol's positive relief) means
+    /// the block itself manages the pain, so the steps that require a positive
+    /// block are not stepped up to; the block is repeated when pain returns.
+    #[serde(default)]
+    pub lasting_relief_weeks: Option<Sourced>,
     /// Reference ids of the sources.
     pub sources: Vec<String>,
 }
