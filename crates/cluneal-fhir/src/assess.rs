@@ -16,7 +16,6 @@ use std::collections::BTreeSet;
 use cluneal_engine::{Answer, Case, Engine, Report};
 use cluneal_kb::KnowledgeBase;
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::dates::CalendarDate as Date;
 use crate::next::{case_error_at, case_from_response};
@@ -182,32 +181,9 @@ fn from_response(kb: &KnowledgeBase, qr: &Map<String, Value>, case: Case) -> Fro
     FromRecord { case, subject, basis, treatments_seen: Vec::new(), not_used: Vec::new() }
 }
 
-/// A name-based UUID (RFC 9562 version 8) from the input, the knowledge base and a tag.
+/// A name-based UUID from the input, the knowledge base and a tag.
 fn uuid(seed: &[u8], tag: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(seed);
-    h.update([0]);
-    h.update(tag.as_bytes());
-    let d = h.finalize();
-    let mut b = [0u8; 16];
-    for (slot, byte) in b.iter_mut().zip(d.iter()) {
-        *slot = *byte;
-    }
-    if let Some(x) = b.get_mut(6) {
-        *x = (*x & 0x0f) | 0x80;
-    }
-    if let Some(x) = b.get_mut(8) {
-        *x = (*x & 0x3f) | 0x80;
-    }
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        hex.get(..8).unwrap_or(""),
-        hex.get(8..12).unwrap_or(""),
-        hex.get(12..16).unwrap_or(""),
-        hex.get(16..20).unwrap_or(""),
-        hex.get(20..).unwrap_or("")
-    )
+    crate::name_uuid([seed, tag.as_bytes()])
 }
 
 fn percent(p: f64) -> String {

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use cluneal_engine::{Answer, Engine};
 use cluneal_kb::{CdsCard, CdsTrigger, ConditionModel, KnowledgeBase, Urgency};
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::dates::CalendarDate;
 use crate::record::{FromRecord, case_from_bundle};
@@ -364,33 +363,8 @@ fn citation(kb: &KnowledgeBase, id: &str) -> String {
 /// A stable card uuid: the same card for the same patient (and orders) and
 /// knowledge base always has the same id, so feedback can refer to it.
 fn card_uuid(kb: &KnowledgeBase, card: &str, patient: &str, orders: &[String]) -> String {
-    let mut h = Sha256::new();
-    for part in [kb.content_hash.as_str(), card, patient] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    for o in orders {
-        h.update(o.as_bytes());
-        h.update([0]);
-    }
-    let d = h.finalize();
-    let hex: String = d.iter().take(16).map(|x| format!("{x:02x}")).collect();
-    let mut hex: Vec<char> = hex.chars().collect();
-    if let Some(c) = hex.get_mut(12) {
-        *c = '8';
-    }
-    if let Some(c) = hex.get_mut(16) {
-        *c = 'a';
-    }
-    let s: String = hex.into_iter().collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        s.get(..8).unwrap_or(""),
-        s.get(8..12).unwrap_or(""),
-        s.get(12..16).unwrap_or(""),
-        s.get(16..20).unwrap_or(""),
-        s.get(20..).unwrap_or("")
-    )
+    let head = [kb.content_hash.as_bytes(), card.as_bytes(), patient.as_bytes()];
+    crate::name_uuid(head.into_iter().chain(orders.iter().map(String::as_bytes)))
 }
 
 /// The summary with `{condition}` filled, cut to stay under 140 characters.

@@ -80,6 +80,38 @@ pub fn questionnaire_url(respondent: Respondent) -> String {
     format!("{QUESTIONNAIRE_BASE}{}", questionnaire_id(respondent))
 }
 
+/// A name-based UUID (RFC 9562 version 8, SHA-256) from the given parts, each
+/// followed by a NUL byte: the same parts always give the same id, so output
+/// that names resources and cards by it stays deterministic.
+pub(crate) fn name_uuid<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part);
+        h.update([0]);
+    }
+    let d = h.finalize();
+    let mut b = [0u8; 16];
+    for (slot, byte) in b.iter_mut().zip(d.iter()) {
+        *slot = *byte;
+    }
+    if let Some(x) = b.get_mut(6) {
+        *x = (*x & 0x0f) | 0x80;
+    }
+    if let Some(x) = b.get_mut(8) {
+        *x = (*x & 0x3f) | 0x80;
+    }
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex.get(..8).unwrap_or(""),
+        hex.get(8..12).unwrap_or(""),
+        hex.get(12..16).unwrap_or(""),
+        hex.get(16..20).unwrap_or(""),
+        hex.get(20..).unwrap_or("")
+    )
+}
+
 /// One thing wrong with a request, with its FHIRPath-like location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
