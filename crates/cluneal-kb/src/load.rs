@@ -616,6 +616,14 @@ fn check(cx: &mut Cx, raw: &Raw) {
         }
         for f in &c.raise_when_any {
             expect(cx, file, "finding", f, &findings);
+            // A telltale sign is "present" only as a yes: a number or an option cannot be.
+            if findings.contains(f.as_str()) && !yes_no(f) {
+                cx.problem(
+                    file,
+                    Some(f),
+                    format!("`raise_when_any` lists `{f}`, which is not a yes/no finding"),
+                );
+            }
         }
         let mut partners = BTreeSet::new();
         for x in &c.coexists {
@@ -1259,6 +1267,23 @@ mod tests {
         let p = problems(&missing);
         assert!(
             p.iter().any(|m| m.starts_with("exercises/pelvic_tilt.toml") && m.contains("picture_alt")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_telltale_sign_must_be_a_yes_no_finding() {
+        let scaled = edited("conditions/scne.toml", |t| {
+            t.replacen(
+                "raise_when_any = [\"pain_over_iliac_crest\"",
+                "raise_when_any = [\"pain_intensity\"",
+                1,
+            )
+        });
+        let p = problems(&scaled);
+        assert!(
+            p.iter().any(|m| m.starts_with("conditions/scne.toml:")
+                && m.contains("`pain_intensity`, which is not a yes/no finding")),
             "{p:?}"
         );
     }
