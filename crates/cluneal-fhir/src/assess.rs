@@ -18,7 +18,7 @@ use cluneal_kb::KnowledgeBase;
 use serde_json::{Map, Value, json};
 
 use crate::dates::CalendarDate as Date;
-use crate::next::{case_error_at, case_from_response};
+use crate::next::{case_error, case_from_response};
 use crate::record::{Basis, FromRecord, case_from_bundle};
 use crate::{
     CONDITION_SYSTEM, DIAGNOSTIC_SYSTEM, EXERCISE_SYSTEM, FINDING_SYSTEM, FhirError, Issue, METHOD_SYSTEM,
@@ -67,7 +67,7 @@ pub fn assess(engine: &Engine, input: &Value, options: &AssessOptions) -> Result
         (from_response(kb, resource, case), seen)
     };
     let report = engine.assess(&record.case).map_err(|e| {
-        let mut err = case_error_at(&e, &seen, &at);
+        let mut err = case_error(&e, &seen, &at);
         for (issue, problem) in err.issues.iter_mut().zip(&e.0) {
             if problem.path == "setting" {
                 issue.location = setting_at.clone();

@@ -32,22 +32,7 @@ const CONTAINED_ID: &str = "interview";
 pub fn next_question(engine: &Engine, input: &Value) -> Result<Value, FhirError> {
     let kb = engine.kb();
     let (qr, at) = unwrap_input(input)?;
-    let (slot, mut q, respondent) = contained_questionnaire(qr, &at)?;
-    let q_at = match slot {
-        Some(k) => format!("{at}.contained[{k}]"),
-        None => format!("{at}.contained"),
-    };
-    let mut asked = Asked::default();
-    walk_questionnaire(kb, q.get("item"), &q_at, &mut asked)?;
-
-    let mut case = Case { respondent, ..Case::default() };
-    let mut seen = BTreeMap::new();
-    read_items(kb, qr.get("item"), &at, &asked, &mut case, &mut seen)?;
-    for id in asked.questions.keys() {
-        if kb.finding(id).is_some() && !case.answers.contains_key(id) {
-            case.answers.insert(id.clone(), Answer::Unknown);
-        }
-    }
+    let Read { slot, mut q, respondent, asked, case, seen } = read_response(kb, qr, &at, false)?;
     let next = engine.next_step(&case, asked.singles).map_err(|e| case_error(&e, &seen, &at))?;
 
     // The contained Questionnaire, marked adaptive, with the next step appended.
@@ -103,25 +88,39 @@ pub fn next_question(engine: &Engine, input: &Value) -> Result<Value, FhirError>
     Ok(Value::Object(out))
 }
 
-/// Read a QuestionnaireResponse's answers into a case, for `$assess`: the
-/// same reading `$next-question` does, where every question the contained
-/// Questionnaire shows was asked but not answered counts as "unknown".
-/// Returns the case and each answered linkId's location.
-pub(crate) fn case_from_response(
+/// A QuestionnaireResponse read: its contained Questionnaire (position, copy,
+/// whose wording), what that shows was asked, the case and each answered
+/// linkId's location (for the engine's errors).
+struct Read {
+    slot: Option<usize>,
+    q: Map<String, Value>,
+    respondent: Respondent,
+    asked: Asked,
+    case: Case,
+    seen: BTreeMap<String, String>,
+}
+
+/// Read a QuestionnaireResponse's answers into a case. Every question the
+/// contained Questionnaire shows was asked but not answered counts as
+/// "unknown". Without a contained Questionnaire, `canonical` lets the answers
+/// name any item of the whole canonical questionnaire (`$assess`, where
+/// nothing unanswered was asked); otherwise only what is contained counts
+/// (`$next-question`, which starts an empty one).
+fn read_response(
     kb: &KnowledgeBase,
     qr: &Map<String, Value>,
     at: &str,
-) -> Result<(Case, BTreeMap<String, String>), FhirError> {
+    canonical: bool,
+) -> Result<Read, FhirError> {
     let (slot, q, respondent) = contained_questionnaire(qr, at)?;
     let mut asked = Asked::default();
     match slot {
         Some(k) => walk_questionnaire(kb, q.get("item"), &format!("{at}.contained[{k}]"), &mut asked)?,
-        // Answers to the canonical questionnaire itself: any of its items may be answered,
-        // and nothing unanswered was asked.
-        None => {
+        None if canonical => {
             let whole = crate::questionnaire(kb, respondent);
             walk_questionnaire(kb, whole.get("item"), "Questionnaire", &mut asked)?;
         }
+        None => walk_questionnaire(kb, q.get("item"), &format!("{at}.contained"), &mut asked)?,
     }
     let mut case = Case { respondent, ..Case::default() };
     let mut seen = BTreeMap::new();
@@ -133,12 +132,18 @@ pub(crate) fn case_from_response(
             }
         }
     }
-    Ok((case, seen))
+    Ok(Read { slot, q, respondent, asked, case, seen })
 }
 
-/// The engine's case errors as an OperationOutcome, each at the item that gave the value.
-pub(crate) fn case_error_at(e: &CaseError, seen: &BTreeMap<String, String>, at: &str) -> FhirError {
-    case_error(e, seen, at)
+/// The answers of a QuestionnaireResponse for `$assess`: the case and each
+/// answered linkId's location.
+pub(crate) fn case_from_response(
+    kb: &KnowledgeBase,
+    qr: &Map<String, Value>,
+    at: &str,
+) -> Result<(Case, BTreeMap<String, String>), FhirError> {
+    let read = read_response(kb, qr, at, true)?;
+    Ok((read.case, read.seen))
 }
 
 /// The QuestionnaireResponse and the location prefix of its elements.
@@ -495,8 +500,8 @@ fn read_answer(
     Ok(())
 }
 
-/// The engine's case problems, each at the answer it came from.
-fn case_error(e: &CaseError, seen: &BTreeMap<String, String>, at: &str) -> FhirError {
+/// The engine's case problems as an OperationOutcome, each at the answer it came from.
+pub(crate) fn case_error(e: &CaseError, seen: &BTreeMap<String, String>, at: &str) -> FhirError {
     let issues =
         e.0.iter()
             .map(|p| {

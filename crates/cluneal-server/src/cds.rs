@@ -24,6 +24,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::strict::BodyError;
 use crate::{AppState, Problem};
 
 /// How the CDS Hooks service authenticates its callers.
@@ -135,13 +136,7 @@ fn authorize(s: &AppState, headers: &HeaderMap, path: &str) -> Result<String, St
     if !matches!(head.alg, Algorithm::ES384 | Algorithm::RS384) {
         return Err(format!("JWT algorithm `{:?}` is not accepted; use ES384 or RS384", head.alg));
     }
-    let aud = match &config.public_url {
-        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
-        None => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-            format!("http://{host}{path}")
-        }
-    };
+    let aud = format!("{}{path}", base_url(s, headers));
     let mut last = "no allowed issuer has a key for this token (unknown `iss` or `kid`)".to_string();
     for issuer in &config.issuers {
         for key in &issuer.jwks.keys {
@@ -252,12 +247,11 @@ pub async fn discovery(State(s): State<AppState>, headers: HeaderMap) -> Respons
 /// The body as JSON, or why not (answered with 400).
 fn read_json(body: Result<Bytes, BytesRejection>) -> Result<Value, String> {
     let body = body.map_err(|r| r.body_text())?;
-    let text = std::str::from_utf8(&body).map_err(|_| "the body is not UTF-8".to_string())?;
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("the body is not JSON: {e}"))?;
-    if let Some(d) = crate::strict::find_duplicate_key(text) {
-        return Err(format!("the key `{}` appears more than once at `{}`", d.key, d.path));
-    }
-    Ok(value)
+    crate::strict::parse_body(&body).map_err(|e| match e {
+        BodyError::NotUtf8 => "the body is not UTF-8".to_string(),
+        BodyError::NotJson(why) => format!("the body is not JSON: {why}"),
+        BodyError::Repeated(d) => format!("the key `{}` appears more than once at `{}`", d.key, d.path),
+    })
 }
 
 fn bad_request(why: String) -> Response {
@@ -307,15 +301,16 @@ pub async fn call(
             }
         }
     }
-    let options = CardOptions { today: crate::today_utc(), app_url: app_url(&s, &headers) };
+    let options = CardOptions { today: crate::today_utc(), app_url: base_url(&s, &headers) };
     match cds::cards(&s.engine, service, &request, &options) {
         Ok(cards) => json_response(StatusCode::OK, &cards),
         Err(e) => problem_of(&e),
     }
 }
 
-/// Where the web app is, for card links: the public URL, or this server.
-fn app_url(s: &AppState, headers: &HeaderMap) -> String {
+/// The base URL the EHR calls: the configured public URL, or `http://` and the
+/// request's Host. JWT `aud` is it plus the path; card links open the web app there.
+fn base_url(s: &AppState, headers: &HeaderMap) -> String {
     match &s.cds.config.public_url {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => {

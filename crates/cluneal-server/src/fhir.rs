@@ -13,6 +13,7 @@ use cluneal_kb::KnowledgeBase;
 use serde_json::Value;
 
 use crate::AppState;
+use crate::strict::BodyError;
 
 /// The FHIR JSON media type.
 pub const FHIR_JSON: &str = "application/fhir+json";
@@ -137,21 +138,19 @@ fn read_body(
         }
         Err(rejection) => return Err(fail(rejection.status(), "structure", rejection.body_text(), "")),
     };
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return Err(fail(StatusCode::BAD_REQUEST, "structure", "the body is not UTF-8", ""));
-    };
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| fail(StatusCode::BAD_REQUEST, "structure", format!("the body is not JSON: {e}"), ""))?;
     // FHIR JSON forbids repeated keys; serde would keep the last one silently.
-    if let Some(d) = crate::strict::find_duplicate_key(text) {
-        return Err(fail(
+    crate::strict::parse_body(&body).map_err(|e| match e {
+        BodyError::NotUtf8 => fail(StatusCode::BAD_REQUEST, "structure", "the body is not UTF-8", ""),
+        BodyError::NotJson(why) => {
+            fail(StatusCode::BAD_REQUEST, "structure", format!("the body is not JSON: {why}"), "")
+        }
+        BodyError::Repeated(d) => fail(
             StatusCode::BAD_REQUEST,
             "structure",
             format!("the key `{}` appears more than once", d.key),
             &d.path,
-        ));
-    }
-    Ok(value)
+        ),
+    })
 }
 
 fn fail(status: StatusCode, code: &'static str, message: impl Into<String>, location: &str) -> FhirError {

@@ -42,6 +42,28 @@ impl fmt::Display for DuplicateKey {
     }
 }
 
+/// Why a request body is not strict JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyError {
+    /// Not UTF-8 text.
+    NotUtf8,
+    /// Not JSON: serde's message.
+    NotJson(String),
+    /// A key given twice (serde would keep the last value silently).
+    Repeated(DuplicateKey),
+}
+
+/// A request body as JSON: UTF-8, valid JSON, and no key repeated anywhere.
+/// The FHIR and CDS Hooks routes share it and word the errors their own way.
+pub fn parse_body(body: &[u8]) -> Result<serde_json::Value, BodyError> {
+    let text = std::str::from_utf8(body).map_err(|_| BodyError::NotUtf8)?;
+    let value = serde_json::from_str(text).map_err(|e| BodyError::NotJson(e.to_string()))?;
+    match find_duplicate_key(text) {
+        Some(d) => Err(BodyError::Repeated(d)),
+        None => Ok(value),
+    }
+}
+
 /// The first repeated key of `text`, if any. Text that is not valid JSON gives
 /// `None`: the real parser reports that with its own message.
 pub fn find_duplicate_key(text: &str) -> Option<DuplicateKey> {
