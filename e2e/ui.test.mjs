@@ -108,22 +108,34 @@ test('a patient completes the self-check and gets a plain-language, printable re
   await startSelfCheck(page);
   // The body map works with the mouse and the keyboard.
   await page.click('#region-buttock-left');
-  await page.focus('#region-lower_back_above_crest-left');
+  // The rim of the hip bone has its own place on the map.
+  await page.focus('#region-iliac_crest-left');
   await page.keyboard.press('Space');
   const checked = await page.$$eval('#bodymap [role=checkbox][aria-checked=true]', (e) => e.map((x) => x.id));
-  assert.deepEqual(checked.sort(), ['region-buttock-left', 'region-lower_back_above_crest-left']);
+  assert.deepEqual(checked.sort(), ['region-buttock-left', 'region-iliac_crest-left']);
   await shot(page, 'selfcheck-bodymap');
   await accessible(page, 'body map');
   let assessed;
   page.on('request', (r) => { if (r.url().endsWith('/api/v1/assess')) assessed = JSON.parse(r.postData()); });
   await page.click('#next-button');
-  const yes = new Set(['pain_burning', 'numbness_tingling_in_area', 'worse_twisting', 'worse_rising_from_sitting']);
+  const yes = new Set(['pain_burning', 'numbness_tingling_in_area', 'worse_twisting', 'worse_rising_from_sitting',
+    'self_crest_tender_spot', 'self_crest_pressure_reproduces_pain']);
   const numbers = [];
+  const asked = [];
   for (let n = 0; n < 60; n++) {
     await page.waitForSelector('#question-form, #result');
     if (await page.$('#result')) break;
     if (n === 0) await accessible(page, 'first question');
     for (const id of await page.$$eval('#question-form fieldset.single', (e) => e.map((x) => x.id))) {
+      asked.push(id.slice(2));
+      if (id === 'q-self_crest_tender_spot') {
+        // The self-check of the hip rim comes with its picture and the words for it.
+        const pic = await page.waitForSelector('#guide svg[data-picture=self_palpation_crest]');
+        assert.match(await pic.getAttribute('aria-label'), /rim of the hip bone/);
+        assert.match(await page.$eval('#question-form .group-prompt', (e) => e.textContent), /hand's width/);
+        await shot(page, 'selfcheck-self-palpation');
+        await accessible(page, 'self-palpation step');
+      }
       const answer = `#${id}-${yes.has(id.slice(2)) ? 'yes' : 'no'}`;
       // A choice question (e.g. pregnancy status) has options instead of yes/no: take the first.
       if (await page.$(answer)) await page.check(answer);
@@ -146,7 +158,10 @@ test('a patient completes the self-check and gets a plain-language, printable re
   assert.ok(['routine', 'soon', 'urgent', 'emergency'].includes(level));
   const conditions = await page.$$eval('#differential [data-condition]', (e) => e.map((x) => x.dataset.condition));
   assert.equal(conditions.length, 3);
-  assert.ok(conditions.includes('scne'), `SCNE among the three: ${conditions}`);
+  // A tender spot on the hip rim that sets off the usual pain, found by the
+  // patient: the self-check asks for it, and SCNE leads.
+  assert.ok(asked.includes('self_crest_tender_spot'), `the self-check of the hip rim was asked: ${asked}`);
+  assert.equal(conditions[0], 'scne', `SCNE first: ${conditions}`);
   // Pain over the hip rim always names SCNE as something to ask about, whatever its rank.
   assert.ok(await page.$('#ask-about [data-condition=scne]'), 'SCNE named under "Worth asking your clinician about"');
   // Pain intensity is asked, so the warning-sign screen is complete.

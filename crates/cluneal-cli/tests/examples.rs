@@ -188,6 +188,24 @@ fn a_patient_told_typical_scne_story_with_a_tender_crest_spot_ranks_scne_first()
 }
 
 #[test]
+fn a_patient_who_presses_a_tender_spot_on_the_hip_rim_that_sets_off_the_pain_ranks_scne_first() {
+    // The same story told by the patient alone, with the self-check of the hip
+    // rim (no examiner): SCNE leads, and is named to ask about.
+    let r = engine()
+        .assess(&case(json!({
+            "age": 58, "sex": "female", "setting": "primary_care", "sides": "left", "duration_weeks": 30,
+            "respondent": "patient",
+            "answers": {
+                "pain_over_iliac_crest": "yes", "pain_buttock": "yes", "worse_bending_forward": "yes",
+                "worse_twisting": "yes", "worse_rising_from_sitting": "yes",
+                "self_crest_tender_spot": "yes", "self_crest_pressure_reproduces_pain": "yes"
+            }
+        })))
+        .expect("valid");
+    assert_eq!(top(&r), "scne", "{:?}", leaders(&r));
+}
+
+#[test]
 fn a_pulsatile_abdominal_mass_with_back_pain_is_an_emergency_with_aaa_not_to_miss() {
     let r = engine()
         .assess(&case(json!({

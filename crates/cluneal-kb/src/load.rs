@@ -429,6 +429,19 @@ fn check(cx: &mut Cx, raw: &Raw) {
         nonempty(cx, file, "title", &g.title);
         nonempty(cx, file, "patient_prompt", &g.patient_prompt);
         nonempty(cx, file, "clinician_prompt", &g.clinician_prompt);
+        // A picture without its words is lost on a screen reader; words without
+        // a picture describe nothing.
+        match (&g.picture, &g.picture_alt) {
+            (Some(p), Some(a)) => {
+                nonempty(cx, file, "picture", p);
+                nonempty(cx, file, "picture_alt", a);
+            }
+            (Some(_), None) => {
+                cx.problem(file, Some("picture"), "`picture` needs a `picture_alt` that says what it shows")
+            }
+            (None, Some(_)) => cx.problem(file, Some("picture_alt"), "`picture_alt` without a `picture`"),
+            (None, None) => {}
+        }
     }
 
     for (file, f) in &raw.findings {
@@ -1267,6 +1280,42 @@ mod tests {
         let p = problems(&missing);
         assert!(
             p.iter().any(|m| m.starts_with("exercises/pelvic_tilt.toml") && m.contains("picture_alt")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_question_group_picture_comes_with_its_words() {
+        let kb = load(&crate::embedded::files()).expect("the embedded knowledge base is valid");
+        let g = kb.groups.iter().find(|g| g.id == "self_palpation").expect("the self-palpation group");
+        assert_eq!(g.picture.as_deref(), Some("self_palpation_crest"));
+        assert!(g.picture_alt.as_deref().is_some_and(|a| !a.trim().is_empty()));
+
+        let no_words = edited("question_groups/self_palpation.toml", |t| {
+            t.lines().filter(|l| !l.starts_with("picture_alt = ")).collect::<Vec<_>>().join("\n")
+        });
+        let p = problems(&no_words);
+        assert!(
+            p.iter().any(|m| m.starts_with("question_groups/self_palpation.toml")
+                && m.contains("`picture` needs a `picture_alt`")),
+            "{p:?}"
+        );
+        let blank =
+            edited("question_groups/self_palpation.toml", |t| {
+                t.lines()
+                    .map(|l| {
+                        if l.starts_with("picture = ") {
+                            "picture = \" \"".to_string()
+                        } else {
+                            l.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        let p = problems(&blank);
+        assert!(
+            p.iter().any(|m| m == "question_groups/self_palpation.toml: `picture` must not be empty"),
             "{p:?}"
         );
     }

@@ -356,6 +356,13 @@ pub struct QuestionGroup {
     /// Whether several findings are answered on one screen (tick all that apply).
     #[serde(default)]
     pub multi_select: bool,
+    /// A picture shown with the group's questions (a key of the web app's
+    /// picture table), e.g. where to press for a self-check; with `picture_alt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    /// The picture in words: what a screen reader says and the tooltip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture_alt: Option<String>,
 }
 
 /// How the independent model scores a condition.

@@ -76,3 +76,40 @@ fn every_exercise_has_its_own_picture_and_every_picture_an_exercise() {
         );
     }
 }
+
+/// The keys of `GUIDES` in pictures.js, written as `  key: (svg) => {`.
+fn guides() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("web/pictures.js");
+    let js = std::fs::read_to_string(&path).expect("web/pictures.js is readable");
+    let start = js.find("\nconst GUIDES = {\n").expect("pictures.js has `const GUIDES = {`");
+    let body = &js[start + "\nconst GUIDES = {\n".len()..];
+    let end = body.find("\n};\n").expect("the GUIDES table ends with `};`");
+    body[..end]
+        .lines()
+        .filter_map(|l| l.strip_prefix("  ").filter(|l| !l.starts_with(' ')))
+        .filter_map(|l| l.strip_suffix(": (svg) => {"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_question_group_picture_is_drawn_and_every_guide_picture_used() {
+    let kb = KnowledgeBase::embedded().expect("valid knowledge base");
+    let drawn = guides();
+    assert!(drawn.iter().any(|k| k == "self_palpation_crest"), "no guide pictures found: {drawn:?}");
+    let used: Vec<&str> = kb.groups.iter().filter_map(|g| g.picture.as_deref()).collect();
+    for g in &kb.groups {
+        if let Some(p) = &g.picture {
+            assert!(
+                drawn.contains(p),
+                "question group `{}`: its picture `{p}` is not drawn in web/pictures.js",
+                g.id
+            );
+        }
+    }
+    let unused: Vec<&String> = drawn.iter().filter(|k| !used.contains(&k.as_str())).collect();
+    assert!(
+        unused.is_empty(),
+        "guide pictures drawn in web/pictures.js but used by no question group: {unused:?}"
+    );
+}

@@ -1,7 +1,7 @@
 // Cluneal web app: plain ES2020 modules, no framework, no external requests.
 // Talks only to the Cluneal server's JSON API (/api/v1/...).
 
-import { exercisePicture, createBodyMap, REGIONS } from './pictures.js';
+import { exercisePicture, guidePicture, createBodyMap, REGIONS } from './pictures.js';
 
 // ---------------------------------------------------------------------------
 // Small DOM helpers
@@ -705,6 +705,17 @@ function scAsk(body, errors) {
       qs.map((q) => singleQuestion(q))));
   } else {
     if (step.prompt) form.append(h('p', { class: 'group-prompt' }, step.prompt));
+    // A group can bring a picture (e.g. where to press on the hip rim); its
+    // words come from the knowledge base with it.
+    const guide = h('figure', { class: 'guide', id: 'guide', hidden: true, 'data-testid': 'guide' });
+    form.append(guide);
+    if (step.group) {
+      kbMap('groups').then((groups) => {
+        const g = groups.get(step.group);
+        const pic = g && g.picture ? guidePicture(g.picture, g.picture_alt || '') : null;
+        if (pic) { guide.append(pic); guide.hidden = false; }
+      }, () => { /* no picture: the words above still guide */ });
+    }
     for (const q of qs) form.append(singleQuestion(q));
   }
   form.append(h('p', { class: 'hint' }, 'If you skip a question, we count it as “Don’t know”.'));

@@ -220,6 +220,71 @@ export function exercisePicture(key, name = '', alt = '') {
 }
 
 // ---------------------------------------------------------------------------
+// Guide pictures: drawings shown with a question group (its `picture` in the
+// knowledge base), e.g. where to press for the self-check of the hip rim. The
+// text alternative is the group's `picture_alt`, never written here.
+// crates/cluneal-server/tests/pictures.rs checks that every group's picture is
+// in GUIDES and every entry of GUIDES is used: one key per line, indented by two
+// spaces, as `key: (svg) => {`.
+
+// The back of the hip rim (posterior iliac crest) for the person's left side,
+// in a back view with the midline at x = 105: it starts low near the sacrum
+// (the dimple of the back) and rises outwards to the side of the waist.
+const CREST_LEFT = 'M95 100 C86 70 66 58 50 72';
+
+const GUIDES = {
+  self_palpation_crest: (svg) => {
+    const body = svgEl('g', { class: 'bm-outline', 'aria-hidden': 'true' });
+    body.append(svgEl('path', { d: 'M52 0 L56 44 Q40 80 42 120 L44 176 L166 176 L168 120 Q170 80 154 44 L158 0 Z' }));
+    svg.append(body);
+    const marks = svgEl('g', { class: 'guide-marks', 'aria-hidden': 'true' });
+    marks.append(
+      svgEl('path', { d: 'M105 4 L105 110', class: 'guide-midline' }),
+      svgEl('path', { d: 'M105 122 L105 174', class: 'guide-fold' }),
+      svgEl('path', { d: CREST_LEFT, class: 'guide-crest' }),
+      svgEl('path', { d: mirrorPath(CREST_LEFT, 105), class: 'guide-crest' }),
+      // How far out: about a hand's width from the middle of the back.
+      svgEl('path', { d: 'M105 34 L84 34 M105 29 L105 39 M84 29 L84 39', class: 'guide-measure' }),
+      // The thumb moves along the rim to the tender spot.
+      svgEl('path', { d: 'M56 58 Q64 54 72 60', class: 'guide-move' }),
+      arrowHead([75, 63], [70, 58], 'guide-move-head'),
+      svgEl('circle', { cx: 84, cy: 78, r: 5.5, class: 'guide-spot' }),
+    );
+    svg.append(marks);
+    const labels = svgEl('g', { class: 'guide-labels', 'aria-hidden': 'true' });
+    for (const [x, y, anchor, text] of [
+      [94, 24, 'middle', 'a hand’s width'],
+      [105, 187, 'middle', 'middle of the back'],
+      [78, 96, 'end', 'press here'],
+      [146, 43, 'middle', 'rim of the'],
+      [146, 52, 'middle', 'hip bone'],
+    ]) {
+      const t = svgEl('text', { x, y, 'text-anchor': anchor });
+      t.textContent = text;
+      labels.append(t);
+    }
+    svg.append(labels);
+  },
+};
+
+/**
+ * A question group's guide picture as an <svg> element, labelled for screen
+ * readers with `alt`, the knowledge base's `picture_alt`. Null when `key`
+ * names no picture.
+ */
+export function guidePicture(key, alt = '') {
+  const draw = Object.hasOwn(GUIDES, key) ? GUIDES[key] : null;
+  if (!draw) return null;
+  const svg = svgEl('svg', { viewBox: '28 0 154 192', class: 'guide-picture', role: 'img', focusable: 'false', 'data-picture': key });
+  const title = svgEl('title');
+  title.textContent = alt;
+  svg.append(title);
+  svg.setAttribute('aria-label', alt);
+  draw(svg);
+  return svg;
+}
+
+// ---------------------------------------------------------------------------
 // Body map: back view (lower back, buttock, side of hip, back of thigh, below
 // the knee) and a front view of the hips (groin). Left and right are the
 // person's own sides; in the back view they match the viewer's, in the front
@@ -227,6 +292,7 @@ export function exercisePicture(key, name = '', alt = '') {
 
 export const REGIONS = [
   { region: 'lower_back_above_crest', name: 'Lower back, above the hip bone' },
+  { region: 'iliac_crest', name: 'Rim of the hip bone at the back (where a belt sits)' },
   { region: 'buttock', name: 'Buttock' },
   { region: 'lateral_hip', name: 'Side of the hip' },
   { region: 'groin', name: 'Groin (front of the hip)' },
@@ -237,14 +303,17 @@ export const REGIONS = [
 // Shapes for the person's LEFT side in the back view (viewer's left), in a
 // figure frame centred on x = 105. Right side = mirror around x = 105.
 const BACK_SHAPES = {
-  lower_back_above_crest: 'M56 16 L103 16 L103 92 Q80 70 50 80 Z',
+  lower_back_above_crest: 'M56 16 L103 16 L103 76 Q80 52 52 66 Z',
+  // A band along the back of the hip rim (see CREST_LEFT), between the lower
+  // back and the buttock; 16 units deep so it stays easy to hit.
+  iliac_crest: 'M52 66 Q80 52 103 76 L103 94 Q78 70 50 82 Z',
   buttock: 'M57 84 Q82 74 103 96 L103 158 Q82 172 62 162 Q52 124 57 84 Z',
   lateral_hip: 'M53 82 Q47 122 58 164 L44 162 Q34 122 40 90 Z',
   back_of_thigh: 'M48 168 Q62 176 102 166 L100 248 L58 248 Z',
   below_knee: 'M58 258 L100 258 L95 370 L68 370 Z',
 };
 const CENTROIDS = {
-  lower_back_above_crest: [80, 48], buttock: [81, 124], lateral_hip: [46, 124],
+  lower_back_above_crest: [80, 40], iliac_crest: [72, 72], buttock: [81, 124], lateral_hip: [46, 124],
   back_of_thigh: [79, 208], below_knee: [81, 312],
 };
 // Groin in the front view (same frame), person's RIGHT side (viewer's left).
