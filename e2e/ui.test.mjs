@@ -371,6 +371,63 @@ test('a case followed over three visits keeps each visit and charts pain against
   assert.deepEqual(errors, []);
 });
 
+test('a patient keeps a diary from the link the clinician gives; the clinician charts it and can withdraw the link', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/#/clinician`);
+  await page.waitForSelector('#case-form');
+  await page.evaluate(() => document.querySelectorAll('#case-form details').forEach((d) => { d.open = true; }));
+  await page.fill('#c-label', 'E2E diary');
+  await page.fill('#c-age', '52');
+  for (const f of ['pain_over_iliac_crest', 'crest_tenderness_focal', 'crest_pressure_reproduces_pain']) await page.check(`#f-${f}-yes`);
+  await page.click('#save-button');
+  await page.waitForSelector('#diary #create-diary-link');
+  assert.match(await page.$eval('#diary-status', (e) => e.textContent), /No diary link is open/);
+  await page.click('#create-diary-link');
+  await page.waitForSelector('#diary-link-url');
+  const link = await page.$eval('#diary-link-url', (e) => e.value);
+  assert.match(link, /#\/diary\/dry_[0-9a-f]{64}$/);
+  assert.match(await page.$eval('#diary-status', (e) => e.textContent), /1 diary link is open/);
+
+  // The patient, on a phone, with no account: the link alone opens the diary.
+  const patient = await newPage(390);
+  const requests = [];
+  patient.page.on('request', (r) => requests.push(r.url()));
+  await patient.page.goto(link);
+  await patient.page.waitForSelector('#diary-form');
+  const boxes = await patient.page.$$eval('#diary-exercises input[type=checkbox]', (b) => b.map((x) => x.value));
+  assert.ok(boxes.length > 0, 'the plan\'s exercises are listed to tick');
+  await patient.page.fill('#diary-pain', '5');
+  await patient.page.check(`#ex-${boxes[0]}`);
+  await patient.page.fill('#diary-notes', 'Walked to the shop.');
+  await patient.page.click('#diary-save');
+  await patient.page.waitForFunction(() => /Saved your entry/.test(document.querySelector('#diary-saved')?.textContent || ''));
+  const sent = await patient.page.$$eval('[data-testid=diary-row] td', (td) => td.map((x) => x.textContent));
+  assert.deepEqual(sent.slice(1), ['5/10', `1 of ${boxes.length}`, 'Walked to the shop.']);
+  assert.ok(requests.every((u) => !u.includes('dry_')), 'the token never goes in a URL the server sees');
+  await noSideScroll(patient.page, 'diary on a phone');
+  await shot(patient.page, 'diary-patient');
+  await accessible(patient.page, 'patient diary');
+
+  // The clinician withdraws the link and sees the entry, charted.
+  await page.click('#revoke-diary-links');
+  await page.waitForFunction(() => /withdrawn/.test(document.querySelector('#diary-status')?.textContent || ''));
+  assert.equal(await page.$$eval('#diary [data-testid=diary-row]', (r) => r.length), 1);
+  assert.ok(await page.$('#diary [data-testid=diary-pain-chart] .pc-dot'), 'pain by day');
+  assert.match(await page.$eval('#diary [data-testid=adherence-chart]', (e) => e.getAttribute('aria-label')), new RegExp(`1 of ${boxes.length}`));
+  await (await page.$('#diary')).screenshot({ path: join(shots, 'clinician-diary.png') });
+  await accessible(page, 'clinician diary');
+
+  // The withdrawn link opens nothing.
+  await patient.page.reload();
+  await patient.page.waitForSelector('#diary-closed');
+  assert.match(await patient.page.$eval('#diary-closed', (e) => e.textContent), /not valid or has been withdrawn/);
+  await page.click('[data-testid=delete-case]');
+  await page.click('[data-testid=confirm-delete]');
+  await page.waitForSelector('#no-cases');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(patient.errors.filter((e) => !/401/.test(e)), []);
+});
+
 test('a malformed case is explained next to the form', async () => {
   const { page } = await newPage();
   await page.goto(`${base}/#/clinician`);

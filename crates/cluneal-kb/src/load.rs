@@ -392,6 +392,8 @@ fn check(cx: &mut Cx, raw: &Raw) {
             );
         }
         sourced(cx, f, "open_picture_probability", &meta.engine.open_picture_probability, (0.0, 1.0), &refs);
+        sourced(cx, f, "pain_mic_points", &meta.outcomes.pain_mic_points, (0.0, 10.0), &refs);
+        sourced(cx, f, "pain_mic_share", &meta.outcomes.pain_mic_share, (0.0, 1.0), &refs);
         sourced(
             cx,
             f,

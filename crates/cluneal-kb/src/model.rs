@@ -98,6 +98,19 @@ pub struct KbMeta {
     /// Fixed texts of the report.
     #[serde(default)]
     pub messages: Messages,
+    /// How change in outcome measures over time is read.
+    pub outcomes: OutcomeSettings,
+}
+
+/// How change in the outcome measures a case follows over time is read.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeSettings {
+    /// Minimal important change in pain (NRS 0-10), in points: a fall of at
+    /// least this much, or of `pain_mic_share`, counts as a meaningful improvement.
+    pub pain_mic_points: Sourced,
+    /// Minimal important change in pain as a share of the first score.
+    pub pain_mic_share: Sourced,
 }
 
 /// When the adaptive interview stops asking.

@@ -17,7 +17,7 @@ use crate::problem::{ApiJson, Problem};
 
 /// Reports are tens of kilobytes of JSON, most of the cost of an `assess`
 /// request; sonic-rs serializes them about 20% faster than serde_json.
-fn ok_json<T: Serialize>(v: &T) -> Response {
+pub(crate) fn ok_json<T: Serialize>(v: &T) -> Response {
     match sonic_rs::to_vec(v) {
         Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
         Err(e) => Problem::internal(e).into_response(),
@@ -317,7 +317,7 @@ pub async fn list_cases(State(s): State<AppState>, Extension(Actor(who)): Extens
     }
 }
 
-fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -425,7 +425,8 @@ pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Vec<u8>> {
     let mut v = HashMap::new();
     v.insert(
         "kb",
-        json!({ "version": kb.meta.version, "name": kb.meta.name, "disclaimer": kb.meta.messages.disclaimer, "settings": kb.meta.settings }),
+        json!({ "version": kb.meta.version, "name": kb.meta.name, "disclaimer": kb.meta.messages.disclaimer, "settings": kb.meta.settings,
+            "outcomes": kb.meta.outcomes }),
     );
     v.insert(
         "conditions",

@@ -10,6 +10,7 @@
 
 mod api;
 mod cds;
+mod diary;
 mod fhir;
 mod host;
 mod listen;
@@ -180,6 +181,11 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         .route("/api/v1/cases", get(api::list_cases).post(api::create_case))
         .route("/api/v1/cases/{id}", get(api::get_case).put(api::update_case).delete(api::delete_case))
         .route("/api/v1/cases/{id}/visits", get(api::list_visits))
+        .route(
+            "/api/v1/cases/{id}/diary-links",
+            get(diary::list_links).post(diary::create_link).delete(diary::revoke_links),
+        )
+        .route("/api/v1/cases/{id}/diary", get(diary::list_entries))
         .route("/api/v1/audit", get(api::audit))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), api::require_actor));
     // CDS Hooks: JWT-authenticated per call, CORS open (the JWT, not the origin, authenticates).
@@ -199,6 +205,9 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         .route("/api/v1/assess", post(api::assess))
         .route("/api/v1/interview/next", post(api::interview_next))
         .route("/api/v1/session", get(api::session))
+        // The patient diary: no account, the link's token authenticates.
+        .route("/api/v1/diary", get(diary::open))
+        .route("/api/v1/diary/entries", post(diary::add_entry))
         .route("/api/v1/kb", get(api::kb_root))
         .route("/api/v1/kb/{name}", get(api::kb_view))
         .route("/fhir/metadata", get(fhir::metadata).fallback(fhir::method_not_allowed))

@@ -235,7 +235,32 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
             "reason": { "type": "string" }, "triage": r("Triage")
         }
     }));
+    schemas.insert("DiaryLink".into(), json!({
+        "type": "object", "required": ["id", "created_at", "created_by", "revoked_at"],
+        "properties": { "id": { "type": "string", "description": "the first 12 hex digits of the token's SHA-256, never the token" },
+            "created_at": { "type": "string", "format": "date-time" }, "created_by": { "type": "string" },
+            "revoked_at": { "type": ["string", "null"], "format": "date-time" } }
+    }));
+    schemas.insert("DiaryEntry".into(), json!({
+        "type": "object", "required": ["seq", "date", "pain", "exercises_done", "exercises_prescribed", "notes", "saved_at"],
+        "properties": { "seq": { "type": "integer" }, "date": { "type": "string", "format": "date" },
+            "pain": { "type": ["integer", "null"], "minimum": 0, "maximum": 10 },
+            "exercises_done": { "type": "array", "items": { "type": "string" } },
+            "exercises_prescribed": { "type": "array", "items": { "type": "string" }, "description": "what the plan prescribed when the entry was sent" },
+            "notes": { "type": "string" }, "saved_at": { "type": "string", "format": "date-time" } }
+    }));
+    let exercise_ids: Vec<&str> = kb.exercises.iter().map(|e| e.id.as_str()).collect();
+    schemas.insert("NewDiaryEntry".into(), json!({
+        "type": "object", "required": ["date"], "additionalProperties": false,
+        "properties": {
+            "date": { "type": "string", "format": "date", "description": "the day, at the latest tomorrow (UTC)" },
+            "pain": { "type": ["integer", "null"], "minimum": 0, "maximum": 10, "description": "pain that day, 0 (none) to 10 (worst imaginable)" },
+            "exercises_done": { "type": "array", "uniqueItems": true, "items": { "type": "string", "enum": exercise_ids },
+                "description": "exercises done that day, from the diary's own list (GET /api/v1/diary)" },
+            "notes": { "type": "string", "maxLength": 1000, "pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$", "description": "no control characters but newline and tab" } }
+    }));
     let secured = json!([{ "bearer": [] }, {}]);
+    let diary_auth = json!([{ "diary": [] }]);
     let id_param = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
     let doc = json!({
         "openapi": "3.1.0",
@@ -279,6 +304,27 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
                         "saved_at": { "type": "string", "format": "date-time" }, "saved_by": { "type": "string" },
                         "case": case.clone(), "report": report.clone(), "outcomes": { "type": "object" } } } })),
                     "401": problem_response("token needed"), "404": problem_response("no such case") } } },
+            "/api/v1/cases/{id}/diary-links": {
+                "get": { "operationId": "listDiaryLinks", "summary": "A saved case's diary links, never their tokens (audited)", "security": secured, "parameters": id_param.clone(),
+                    "responses": { "200": json_response("the links", json!({ "type": "array", "items": r("DiaryLink") })), "401": problem_response("token needed"), "404": problem_response("no such case") } },
+                "post": { "operationId": "createDiaryLink", "summary": "A new diary link for the patient: opens this case's diary without an account; the token is in this answer only (audited)", "security": secured, "parameters": id_param.clone(),
+                    "responses": { "201": json_response("the link", json!({ "type": "object", "required": ["token", "path", "link"],
+                        "properties": { "token": { "type": "string" }, "path": { "type": "string", "description": "the web app's diary page for the token" }, "link": r("DiaryLink") } })),
+                        "401": problem_response("token needed"), "404": problem_response("no such case") } },
+                "delete": { "operationId": "revokeDiaryLinks", "summary": "Revoke every open diary link of the case; entries already sent stay (audited)", "security": secured, "parameters": id_param.clone(),
+                    "responses": { "200": json_response("how many were revoked", json!({ "type": "object", "required": ["revoked"], "properties": { "revoked": { "type": "integer", "minimum": 0 } } })),
+                        "401": problem_response("token needed"), "404": problem_response("no such case") } } },
+            "/api/v1/cases/{id}/diary": { "get": { "operationId": "listDiary", "summary": "A saved case's patient diary, by day (audited)", "security": secured, "parameters": id_param.clone(),
+                "responses": { "200": json_response("the entries", json!({ "type": "array", "items": r("DiaryEntry") })), "401": problem_response("token needed"), "404": problem_response("no such case") } } },
+            "/api/v1/diary": { "get": { "operationId": "openDiary", "summary": "The diary a patient's link opens: the exercises to tick and the entries so far (audited as the link)", "security": diary_auth.clone(),
+                "responses": { "200": json_response("the diary", json!({ "type": "object", "required": ["exercises", "entries"], "properties": {
+                    "exercises": { "type": "array", "items": { "type": "object", "required": ["id", "name"], "properties": { "id": { "type": "string" }, "name": { "type": "string" } } } },
+                    "entries": { "type": "array", "items": r("DiaryEntry") } } })),
+                    "401": problem_response("no diary link, or one not valid or withdrawn") } } },
+            "/api/v1/diary/entries": { "post": { "operationId": "addDiaryEntry", "summary": "Add a day's diary entry through the patient's link (audited as the link)", "security": diary_auth,
+                "requestBody": body(r("NewDiaryEntry")),
+                "responses": { "201": json_response("the entry", r("DiaryEntry")), "401": problem_response("no diary link, or one not valid or withdrawn"),
+                    "422": problem_response("invalid entry") } } },
             "/api/v1/audit": { "get": { "operationId": "audit", "summary": "The audit log, newest first", "security": secured,
                 "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }],
                 "responses": { "200": json_response("entries", json!({ "type": "array", "items": { "type": "object" } })), "400": problem_response("bad limit"), "401": problem_response("token needed") } } },
@@ -291,7 +337,8 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
         },
         "components": {
             "schemas": schemas,
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "a token from `cluneal token create`" } }
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "a token from `cluneal token create`" },
+                "diary": { "type": "apiKey", "in": "header", "name": "Authorization", "description": "`Diary <token>`: the token of a patient's diary link (POST /api/v1/cases/{id}/diary-links)" } }
         }
     });
     let mut doc = doc;

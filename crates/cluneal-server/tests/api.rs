@@ -725,3 +725,193 @@ async fn methods_headers_and_the_order_of_checks() {
     problem(res, 401).await;
     server.stop().await;
 }
+
+/// The patient diary on a server that needs clinician tokens: the clinician
+/// makes a link for a saved case; the patient, with no account, opens it,
+/// sees the plan's exercises and adds entries; bad entries are refused field by
+/// field; the clinician reads the diary; a withdrawn link opens nothing, the
+/// entries stay, and the diary routes never take a clinician's token for a
+/// diary link or a diary link for a clinician's token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_keeps_a_diary_through_a_link_the_clinician_can_withdraw() {
+    let db = temp_db("diary");
+    let setup = Store::open(&Location::Sqlite(db.clone())).await.expect("store");
+    let clinician = setup.create_token("dr-lee").await.expect("token");
+    setup.close().await;
+    let server = Server::start_with(
+        Location::Sqlite(db),
+        cluneal_server::Config::new("0.0.0.0:0".parse().expect("addr")),
+    )
+    .await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    let saved: Value = c
+        .post(format!("{b}/api/v1/cases"))
+        .bearer_auth(&clinician)
+        .json(&json!({"case": example("scne_typical.json")}))
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    let id = saved["id"].as_str().expect("id");
+    let prescribed: Vec<&str> = saved["report"]["plan"]["exercises"]
+        .as_array()
+        .expect("exercises")
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    assert!(!prescribed.is_empty(), "the typical SCNE plan has exercises");
+
+    // Only the clinician makes links.
+    problem(c.post(format!("{b}/api/v1/cases/{id}/diary-links")).send().await.expect("post"), 401).await;
+    problem(
+        c.post(format!("{b}/api/v1/cases/ffff/diary-links"))
+            .bearer_auth(&clinician)
+            .send()
+            .await
+            .expect("post"),
+        404,
+    )
+    .await;
+    let made = c
+        .post(format!("{b}/api/v1/cases/{id}/diary-links"))
+        .bearer_auth(&clinician)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(made.status().as_u16(), 201);
+    let made: Value = made.json().await.expect("json");
+    let token = made["token"].as_str().expect("token").to_string();
+    assert_eq!(made["path"], format!("/#/diary/{token}"));
+    let diary = format!("Diary {token}");
+
+    // The patient, without an account.
+    problem(c.get(format!("{b}/api/v1/diary")).send().await.expect("get"), 401).await;
+    problem(c.get(format!("{b}/api/v1/diary")).bearer_auth(&clinician).send().await.expect("get"), 401).await;
+    problem(
+        c.get(format!("{b}/api/v1/diary"))
+            .header("authorization", "Diary dry_nope")
+            .send()
+            .await
+            .expect("get"),
+        401,
+    )
+    .await;
+    let opened: Value = c
+        .get(format!("{b}/api/v1/diary"))
+        .header("authorization", &diary)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let ids: Vec<&str> =
+        opened["exercises"].as_array().expect("list").iter().filter_map(|e| e["id"].as_str()).collect();
+    assert_eq!(ids, prescribed, "the diary lists the plan's exercises");
+    assert!(opened["exercises"][0]["name"].as_str().is_some_and(|n| !n.is_empty()));
+    assert_eq!(opened["entries"], json!([]));
+
+    let add = |body: Value| {
+        let c = c.clone();
+        let diary = diary.clone();
+        let url = format!("{b}/api/v1/diary/entries");
+        async move { c.post(url).header("authorization", diary).json(&body).send().await.expect("post") }
+    };
+    let first =
+        add(json!({"date": "2026-11-01", "pain": 6, "exercises_done": [prescribed[0]], "notes": "stiff"}))
+            .await;
+    assert_eq!(first.status().as_u16(), 201);
+    let first: Value = first.json().await.expect("json");
+    assert_eq!(first["exercises_prescribed"], json!(prescribed));
+    assert_eq!(add(json!({"date": "2026-11-02", "pain": null})).await.status().as_u16(), 201);
+    let bad = problem(
+        add(json!({"date": "2026-02-30", "pain": 11, "exercises_done": ["no_such", prescribed[0], prescribed[0]],
+            "notes": "a\u{0007}b"}))
+        .await,
+        422,
+    )
+    .await;
+    let paths: Vec<&str> =
+        bad["errors"].as_array().expect("errors").iter().filter_map(|e| e["path"].as_str()).collect();
+    assert_eq!(paths, ["date", "pain", "exercises_done[0]", "exercises_done[2]", "notes"], "{bad}");
+    let future = problem(add(json!({"date": "2999-01-01"})).await, 422).await;
+    assert!(future["errors"][0]["message"].as_str().expect("message").contains("future"), "{future}");
+    problem(add(json!({"date": "2026-11-03", "mood": "fine"})).await, 422).await;
+
+    // The clinician reads the diary, by day.
+    problem(
+        c.get(format!("{b}/api/v1/cases/{id}/diary"))
+            .header("authorization", &diary)
+            .send()
+            .await
+            .expect("get"),
+        401,
+    )
+    .await;
+    let entries: Value = c
+        .get(format!("{b}/api/v1/cases/{id}/diary"))
+        .bearer_auth(&clinician)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(entries.as_array().map(Vec::len), Some(2));
+    assert_eq!(entries[0]["pain"], 6);
+    assert_eq!(entries[0]["notes"], "stiff");
+    assert_eq!(entries[1]["pain"], Value::Null);
+
+    // Withdrawn: the link opens nothing, the entries stay.
+    let revoked: Value = c
+        .delete(format!("{b}/api/v1/cases/{id}/diary-links"))
+        .bearer_auth(&clinician)
+        .send()
+        .await
+        .expect("delete")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(revoked, json!({"revoked": 1}));
+    problem(
+        c.get(format!("{b}/api/v1/diary")).header("authorization", &diary).send().await.expect("get"),
+        401,
+    )
+    .await;
+    problem(add(json!({"date": "2026-11-03", "pain": 2})).await, 401).await;
+    let links: Value = c
+        .get(format!("{b}/api/v1/cases/{id}/diary-links"))
+        .bearer_auth(&clinician)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert!(links[0]["revoked_at"].is_string());
+    assert!(!links.to_string().contains(&token), "the token is never shown again");
+    let kept: Value = c
+        .get(format!("{b}/api/v1/cases/{id}/diary"))
+        .bearer_auth(&clinician)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(kept.as_array().map(Vec::len), Some(2));
+    let audit: Value = c
+        .get(format!("{b}/api/v1/audit"))
+        .bearer_auth(&clinician)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert!(!audit.to_string().contains(&token), "the token is never logged");
+    server.stop().await;
+}

@@ -285,6 +285,91 @@ pub struct TokenInfo {
     pub created_at: String,
 }
 
+/// A diary link as listed: never the token, only a short id from its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiaryLink {
+    /// The first 12 hex digits of the token's SHA-256: names the link in the
+    /// audit log and the list without revealing it.
+    pub id: String,
+    /// When it was created (RFC 3339, UTC).
+    pub created_at: String,
+    /// Who created it.
+    pub created_by: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// A diary entry to add, as validated by the caller.
+#[derive(Debug, Clone)]
+pub struct NewDiaryEntry {
+    /// The day it is about (`YYYY-MM-DD`).
+    pub entry_date: String,
+    /// Pain that day, 0-10 (NRS), when given.
+    pub pain: Option<i64>,
+    /// Ids of the exercises done, as a JSON array.
+    pub exercises_done_json: String,
+    /// Ids of the exercises the plan prescribed then, as a JSON array.
+    pub exercises_prescribed_json: String,
+    /// The patient's notes.
+    pub notes: String,
+}
+
+/// One diary entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiaryEntry {
+    /// 1 for the first entry of the case, then 2, 3, ...
+    pub seq: i64,
+    /// The day it is about (`YYYY-MM-DD`).
+    pub entry_date: String,
+    /// Pain that day, 0-10, when given.
+    pub pain: Option<i64>,
+    /// Ids of the exercises done, as a JSON array.
+    pub exercises_done_json: String,
+    /// Ids of the exercises prescribed then, as a JSON array.
+    pub exercises_prescribed_json: String,
+    /// The patient's notes.
+    pub notes: String,
+    /// When it was sent (RFC 3339, UTC).
+    pub saved_at: String,
+    /// The link it came through (its short id).
+    pub link_id: String,
+}
+
+/// What an open diary link gives access to: its case and the case's latest
+/// report (for the exercises the plan prescribes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiaryAccess {
+    /// The case id.
+    pub case_id: String,
+    /// The link's short id.
+    pub link_id: String,
+    /// The case's latest report as JSON.
+    pub report_json: String,
+}
+
+type DiaryRow = (i64, String, Option<i64>, String, String, String, String, String);
+
+fn diary_entry(r: DiaryRow) -> DiaryEntry {
+    DiaryEntry {
+        seq: r.0,
+        entry_date: r.1,
+        pain: r.2,
+        exercises_done_json: r.3,
+        exercises_prescribed_json: r.4,
+        notes: r.5,
+        saved_at: r.6,
+        link_id: r.7,
+    }
+}
+
+const SELECT_DIARY: &str = "SELECT seq, entry_date, pain, exercises_done_json, exercises_prescribed_json, notes, saved_at, link_id \
+     FROM diary_entries WHERE case_id = $1 ORDER BY entry_date, seq";
+
+/// The actor a diary link acts as in the audit log.
+fn diary_actor(link_id: &str) -> String {
+    format!("diary-link:{link_id}")
+}
+
 type CaseRow = (String, String, String, String, String, String, String, String, String, String);
 
 fn record(r: CaseRow) -> CaseRecord {
@@ -513,6 +598,8 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             let n = sqlx::query("DELETE FROM cases WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
             sqlx::query("DELETE FROM visits WHERE case_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM diary_entries WHERE case_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM diary_links WHERE case_id = $1").bind(id).execute(&mut *tx).await?;
             if n > 0 {
                 audit!(tx, &at, actor, "delete", Some(id), "");
             }
@@ -562,6 +649,229 @@ impl Store {
                 })
                 .collect()
         }))
+    }
+
+    /// A new diary link for a case: the token is returned once and only its
+    /// hash is kept. `None` when there is no such case. Audited.
+    pub async fn create_diary_link(
+        &self,
+        case_id: &str,
+        actor: &str,
+    ) -> Result<Option<(String, DiaryLink)>, StoreError> {
+        let token = format!("dry_{}", random_hex(32)?);
+        let hash = digest(&token);
+        let link_id = hash.get(..12).unwrap_or(&hash).to_string();
+        let at = now();
+        let created = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let exists: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
+            if exists.is_some() {
+                sqlx::query("INSERT INTO diary_links (token_hash, case_id, created_at, created_by) VALUES ($1, $2, $3, $4)")
+                    .bind(&hash)
+                    .bind(case_id)
+                    .bind(&at)
+                    .bind(actor)
+                    .execute(&mut *tx)
+                    .await?;
+                audit!(tx, &at, actor, "diary_link_create", Some(case_id), &link_id);
+            }
+            tx.commit().await?;
+            exists.is_some()
+        });
+        Ok(created.then(|| {
+            (
+                token,
+                DiaryLink { id: link_id, created_at: at, created_by: actor.to_string(), revoked_at: None },
+            )
+        }))
+    }
+
+    /// A case's diary links, oldest first; `None` when there is no such case.
+    /// Audited.
+    pub async fn list_diary_links(
+        &self,
+        case_id: &str,
+        actor: &str,
+    ) -> Result<Option<Vec<DiaryLink>>, StoreError> {
+        type Row = (String, String, String, Option<String>);
+        let at = now();
+        let rows = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let exists: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
+            let rows: Option<Vec<Row>> = match exists {
+                None => None,
+                Some(_) => {
+                    let rows: Vec<Row> = sqlx::query_as(
+                        "SELECT token_hash, created_at, created_by, revoked_at FROM diary_links \
+                         WHERE case_id = $1 ORDER BY created_at, token_hash",
+                    )
+                    .bind(case_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    audit!(tx, &at, actor, "read_diary_links", Some(case_id), "");
+                    Some(rows)
+                }
+            };
+            tx.commit().await?;
+            rows
+        });
+        Ok(rows.map(|rows| {
+            rows.into_iter()
+                .map(|r| DiaryLink {
+                    id: r.0.get(..12).unwrap_or(&r.0).to_string(),
+                    created_at: r.1,
+                    created_by: r.2,
+                    revoked_at: r.3,
+                })
+                .collect()
+        }))
+    }
+
+    /// Revoke every open diary link of a case; the number revoked, or `None`
+    /// when there is no such case. Entries already sent stay. Audited.
+    pub async fn revoke_diary_links(&self, case_id: &str, actor: &str) -> Result<Option<u64>, StoreError> {
+        let at = now();
+        let n = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let exists: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
+            let n = match exists {
+                None => None,
+                Some(_) => {
+                    let n = sqlx::query("UPDATE diary_links SET revoked_at = $2 WHERE case_id = $1 AND revoked_at IS NULL")
+                        .bind(case_id)
+                        .bind(&at)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    audit!(tx, &at, actor, "diary_link_revoke", Some(case_id), format!("{n} link(s)"));
+                    Some(n)
+                }
+            };
+            tx.commit().await?;
+            n
+        });
+        Ok(n)
+    }
+
+    /// What an open diary link reaches, or `None` for a token that is unknown,
+    /// revoked, or whose case is gone. Opening is audited as the link.
+    pub async fn open_diary(
+        &self,
+        token: &str,
+    ) -> Result<Option<(DiaryAccess, Vec<DiaryEntry>)>, StoreError> {
+        let hash = digest(token);
+        let at = now();
+        let found = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<(String, String)> = sqlx::query_as(
+                "SELECT l.case_id, c.report_json FROM diary_links l JOIN cases c ON c.id = l.case_id \
+                 WHERE l.token_hash = $1 AND l.revoked_at IS NULL",
+            )
+            .bind(&hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let found = match row {
+                None => None,
+                Some((case_id, report_json)) => {
+                    let link_id = hash.get(..12).unwrap_or(&hash).to_string();
+                    let rows: Vec<DiaryRow> = sqlx::query_as(SELECT_DIARY).bind(&case_id).fetch_all(&mut *tx).await?;
+                    audit!(tx, &at, diary_actor(&link_id), "diary_open", Some(&case_id), "");
+                    Some((DiaryAccess { case_id, link_id, report_json }, rows))
+                }
+            };
+            tx.commit().await?;
+            found
+        });
+        Ok(found.map(|(a, rows)| (a, rows.into_iter().map(diary_entry).collect())))
+    }
+
+    /// Add an entry through an open link; `None` when the link is unknown,
+    /// revoked or its case gone. Audited as the link, in the same transaction.
+    pub async fn add_diary_entry(
+        &self,
+        token: &str,
+        entry: &NewDiaryEntry,
+    ) -> Result<Option<DiaryEntry>, StoreError> {
+        let hash = digest(token);
+        let link_id = hash.get(..12).unwrap_or(&hash).to_string();
+        let at = now();
+        let seq = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<(String,)> = sqlx::query_as(
+                "SELECT l.case_id FROM diary_links l JOIN cases c ON c.id = l.case_id \
+                 WHERE l.token_hash = $1 AND l.revoked_at IS NULL",
+            )
+            .bind(&hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let seq = match row {
+                None => None,
+                Some((case_id,)) => {
+                    let (last,): (i64,) =
+                        sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM diary_entries WHERE case_id = $1")
+                            .bind(&case_id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    sqlx::query(
+                        "INSERT INTO diary_entries (case_id, seq, entry_date, pain, exercises_done_json, \
+                         exercises_prescribed_json, notes, saved_at, link_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&case_id)
+                    .bind(last + 1)
+                    .bind(&entry.entry_date)
+                    .bind(entry.pain)
+                    .bind(&entry.exercises_done_json)
+                    .bind(&entry.exercises_prescribed_json)
+                    .bind(&entry.notes)
+                    .bind(&at)
+                    .bind(&link_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    audit!(tx, &at, diary_actor(&link_id), "diary_entry", Some(&case_id), &entry.entry_date);
+                    Some(last + 1)
+                }
+            };
+            tx.commit().await?;
+            seq
+        });
+        Ok(seq.map(|seq| DiaryEntry {
+            seq,
+            entry_date: entry.entry_date.clone(),
+            pain: entry.pain,
+            exercises_done_json: entry.exercises_done_json.clone(),
+            exercises_prescribed_json: entry.exercises_prescribed_json.clone(),
+            notes: entry.notes.clone(),
+            saved_at: at,
+            link_id,
+        }))
+    }
+
+    /// A case's diary, by day; `None` when there is no such case. Audited.
+    pub async fn list_diary(
+        &self,
+        case_id: &str,
+        actor: &str,
+    ) -> Result<Option<Vec<DiaryEntry>>, StoreError> {
+        let at = now();
+        let rows = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let exists: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
+            let rows: Option<Vec<DiaryRow>> = match exists {
+                None => None,
+                Some(_) => {
+                    let rows: Vec<DiaryRow> = sqlx::query_as(SELECT_DIARY).bind(case_id).fetch_all(&mut *tx).await?;
+                    audit!(tx, &at, actor, "read_diary", Some(case_id), "");
+                    Some(rows)
+                }
+            };
+            tx.commit().await?;
+            rows
+        });
+        Ok(rows.map(|rows| rows.into_iter().map(diary_entry).collect()))
     }
 
     /// The newest `limit` audit entries, newest first.
