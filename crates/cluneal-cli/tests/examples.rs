@@ -206,6 +206,35 @@ fn a_patient_who_presses_a_tender_spot_on_the_hip_rim_that_sets_off_the_pain_ran
 }
 
 #[test]
+fn a_man_is_never_asked_whether_he_is_pregnant() {
+    let ask = |sex: &str| {
+        engine()
+            .assess(&case(json!({ "age": 34, "sex": sex, "respondent": "patient", "answers": { "pain_low_back": "yes" } })))
+            .expect("valid")
+    };
+    let pregnancy = |f: &str| f.starts_with("pregnan") || f.starts_with("postpartum");
+    let man = ask("male");
+    assert!(!man.triage.unanswered.iter().any(|f| pregnancy(f)), "{:?}", man.triage.unanswered);
+    assert!(!man.next_questions.iter().any(|q| pregnancy(q.finding)));
+    let mut c = case(json!({ "age": 34, "sex": "male", "respondent": "patient", "answers": {} }));
+    for asked in 0..40 {
+        match engine().next_step(&c, asked).expect("valid").step {
+            cluneal_engine::Step::Ask { questions, .. } => {
+                for q in questions {
+                    assert!(!pregnancy(q.finding), "a man was asked `{}`", q.finding);
+                    c.answers.insert(q.finding.to_string(), cluneal_engine::Answer::Unknown);
+                }
+            }
+            cluneal_engine::Step::Done { .. } => break,
+        }
+    }
+    // A woman, or someone who did not say, is asked.
+    for sex in ["female", "other"] {
+        assert!(ask(sex).triage.unanswered.contains(&"pregnancy_status"), "{sex}");
+    }
+}
+
+#[test]
 fn a_pulsatile_abdominal_mass_with_back_pain_is_an_emergency_with_aaa_not_to_miss() {
     let r = engine()
         .assess(&case(json!({

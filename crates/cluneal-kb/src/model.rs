@@ -326,6 +326,11 @@ pub struct Finding {
     /// It stays askable on its own for case reports that give only the broad fact.
     #[serde(default)]
     pub implied_by: Vec<String>,
+    /// The sexes the question applies to (`female`, `male`, `other`); empty:
+    /// everyone. For a case of another, known sex it is "no" without asking
+    /// (a man is never asked whether he is pregnant).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sexes: Vec<String>,
     /// How often the finding is present among people seen for low back, buttock
     /// or hip pain whatever the cause: the comparison every condition's own
     /// frequency is set against. Required for findings used as evidence.
