@@ -192,6 +192,15 @@ test('a patient completes the self-check and gets a plain-language, printable re
   assert.match(await page.$eval('#exercises [data-testid=dosage]', (e) => e.textContent), /\d/);
   assert.ok(await page.$('#seek-care'), 'when to seek care');
   assert.ok(await page.$('#print-button'), 'printable report');
+  // A real PDF from the server: the two-page visit summary, and the exercise handout.
+  for (const audience of ['patient', 'exercises']) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#pdf-${audience}`)]);
+    const pdf = readFileSync(await download.path());
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-', `${audience}: a PDF`);
+    assert.match(download.suggestedFilename(), /\.pdf$/);
+    assert.ok(pdf.length > 5000, `${audience}: ${pdf.length} bytes`);
+  }
+  assert.match(await page.$eval('[data-testid=pdf-status]', (e) => e.textContent), /ready/);
   await shot(page, 'selfcheck-result');
   await accessible(page, 'self-check result');
   await page.emulateMedia({ media: 'print' });
@@ -298,6 +307,10 @@ test('a clinician assesses, saves, reopens, reassesses and deletes a case', asyn
   await page.click('#assess-button');
   await page.waitForSelector('#result #differential');
   const top = await page.$eval('#differential [data-condition]', (e) => e.dataset.condition);
+  // The clinician report as a PDF, for the case as assessed (nothing stored).
+  const [report] = await Promise.all([page.waitForEvent('download'), page.click('#pdf-clinician')]);
+  assert.equal(readFileSync(await report.path()).subarray(0, 5).toString(), '%PDF-');
+  assert.equal(report.suggestedFilename(), 'cluneal-clinician-report.pdf');
   assert.equal(top, 'scne');
   assert.ok(await page.$('#block-chart'), 'block chart of pain over time');
   assert.ok(await page.$('#criteria'), 'SCNE criteria checklist');

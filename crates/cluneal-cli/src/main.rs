@@ -8,7 +8,7 @@ mod learn;
 mod render;
 mod server;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -41,16 +41,40 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AssessFormat {
+    Text,
+    Json,
+    /// A PDF (see `--audience`), written to `--output` or to a redirected standard output.
+    Pdf,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PdfAudience {
+    /// The patient's visit summary (at most two pages).
+    Patient,
+    /// The clinician report: evidence, criteria, block chart, plan, references.
+    Clinician,
+    /// The exercise handout, one exercise per block with its picture and dose.
+    Exercises,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Assess a case (a JSON file, or - for standard input) and print the report.
     Assess {
         case: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = AssessFormat::Text)]
+        format: AssessFormat,
         /// The file is a clinical vignette (`vignettes/*.json`): assess its `case`.
         #[arg(long)]
         vignette: bool,
+        /// With `--format pdf`: who the document is for.
+        #[arg(long, value_enum, default_value_t = PdfAudience::Patient)]
+        audience: PdfAudience,
+        /// Write the output to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// The adaptive interview: one question at a time, then the report.
     Interview {
@@ -218,8 +242,12 @@ fn main() -> ExitCode {
 }
 
 fn print(text: &str) -> Result<()> {
+    print_bytes(text.as_bytes())
+}
+
+fn print_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         // A closed pipe (`| head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to standard output"),
@@ -239,14 +267,34 @@ fn file_kind(vignette: bool) -> input::FileKind {
 fn run(cli: Cli) -> Result<ExitCode> {
     let dir = cli.knowledge.as_deref();
     match cli.command {
-        Command::Assess { case, format, vignette } => {
+        Command::Assess { case, format, vignette, audience, output } => {
             let engine = Engine::new(knowledge::load(dir)?);
             let (name, text) = input::read_text(&case)?;
             let c = input::parse_case(&name, &text, file_kind(vignette))?;
             let report = engine.assess(&c).map_err(|e| input::case_error(&name, &e))?;
-            match format {
-                Format::Json => print(&json(&report)?)?,
-                Format::Text => print(&render::report(&report))?,
+            let bytes = match format {
+                AssessFormat::Json => json(&report)?.into_bytes(),
+                AssessFormat::Text => render::report(&report).into_bytes(),
+                AssessFormat::Pdf => {
+                    let a = match audience {
+                        PdfAudience::Patient => cluneal_pdf::Audience::Patient,
+                        PdfAudience::Clinician => cluneal_pdf::Audience::Clinician,
+                        PdfAudience::Exercises => cluneal_pdf::Audience::Exercises,
+                    };
+                    if output.is_none() && std::io::stdout().is_terminal() {
+                        bail!(
+                            "a PDF is not for a terminal: give `--output FILE` or redirect standard output"
+                        );
+                    }
+                    let figures = cluneal_server::exercise_figures().map_err(anyhow::Error::msg)?;
+                    cluneal_pdf::render(&report, engine.kb(), figures, a, &cluneal_pdf::Extras::default())?
+                        .pdf
+                }
+            };
+            match output {
+                Some(path) => std::fs::write(&path, &bytes)
+                    .with_context(|| format!("cannot write `{}`", path.display()))?,
+                None => print_bytes(&bytes)?,
             }
         }
         Command::Interview { answers, vignette, save, clinician, setting, format } => {

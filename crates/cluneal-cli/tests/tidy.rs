@@ -19,11 +19,12 @@ const ALLOWED_INTERNAL: &[(&str, &[&str])] = &[
     ("cluneal-eval", &["cluneal-kb", "cluneal-engine"]),
     ("cluneal-store", &[]),
     ("cluneal-fhir", &["cluneal-kb", "cluneal-engine"]),
-    ("cluneal-server", &["cluneal-kb", "cluneal-engine", "cluneal-store", "cluneal-fhir"]),
+    ("cluneal-pdf", &["cluneal-kb", "cluneal-engine"]),
+    ("cluneal-server", &["cluneal-kb", "cluneal-engine", "cluneal-store", "cluneal-fhir", "cluneal-pdf"]),
 ];
 
 /// The pure crates: no I/O, no clock, no randomness.
-const PURE: &[&str] = &["cluneal-kb", "cluneal-engine", "cluneal-eval", "cluneal-fhir"];
+const PURE: &[&str] = &["cluneal-kb", "cluneal-engine", "cluneal-eval", "cluneal-fhir", "cluneal-pdf"];
 
 /// Crates a pure crate must not depend on, directly or through another Cluneal
 /// crate: async runtimes and I/O, HTTP, storage, clocks and randomness.

@@ -15,9 +15,12 @@ mod fhir;
 mod host;
 mod listen;
 mod openapi;
+mod pdf;
 mod problem;
 pub mod strict;
 mod web;
+
+pub use pdf::figures as exercise_figures;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -186,6 +189,7 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
             get(diary::list_links).post(diary::create_link).delete(diary::revoke_links),
         )
         .route("/api/v1/cases/{id}/diary", get(diary::list_entries))
+        .route("/api/v1/cases/{id}/report.pdf", get(pdf::for_saved_case))
         .route("/api/v1/audit", get(api::audit))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), api::require_actor));
     // CDS Hooks: JWT-authenticated per call, CORS open (the JWT, not the origin, authenticates).
@@ -203,6 +207,7 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         .route("/healthz", get(api::healthz))
         .route("/api/openapi.json", get(openapi::serve))
         .route("/api/v1/assess", post(api::assess))
+        .route("/api/v1/report.pdf", post(pdf::for_case))
         .route("/api/v1/interview/next", post(api::interview_next))
         .route("/api/v1/session", get(api::session))
         // The patient diary: no account, the link's token authenticates.
@@ -247,8 +252,8 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         .layer(axum::middleware::from_fn_with_state(config.limits.request_timeout, listen::request_timeout))
 }
 
-/// Today's date (UTC), for FHIR `$assess`: the clock stays at the edge, out of
-/// the pure crates.
+/// Today's date (UTC), for FHIR `$assess` and the PDF headers: the clock stays
+/// at the edge, out of the pure crates.
 pub fn today_utc() -> cluneal_fhir::CalendarDate {
     let d = time::OffsetDateTime::now_utc().date();
     cluneal_fhir::CalendarDate::new(d.year(), u8::from(d.month()), d.day())

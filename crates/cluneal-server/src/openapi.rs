@@ -19,6 +19,10 @@ fn json_response(description: &str, schema: Value) -> Value {
     json!({ "description": description, "content": { "application/json": { "schema": schema } } })
 }
 
+fn pdf_response() -> Value {
+    json!({ "description": "the PDF", "content": { "application/pdf": { "schema": { "type": "string", "contentMediaType": "application/pdf" } } } })
+}
+
 fn body(schema: Value) -> Value {
     json!({ "required": true, "content": { "application/json": { "schema": schema } } })
 }
@@ -260,6 +264,9 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
             "notes": { "type": "string", "maxLength": 1000, "pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$", "description": "no control characters but newline and tab" } }
     }));
     let secured = json!([{ "bearer": [] }, {}]);
+    let audience_param = json!({ "name": "audience", "in": "query", "required": false,
+        "description": "who the document is for (default patient)",
+        "schema": { "type": "string", "enum": ["patient", "clinician", "exercises"] } });
     let diary_auth = json!([{ "diary": [] }]);
     let id_param = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
     let doc = json!({
@@ -276,6 +283,12 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
                 "operationId": "assess", "summary": "Assess a case; nothing is stored",
                 "requestBody": body(case.clone()),
                 "responses": { "200": json_response("the report", report.clone()), "400": problem_response("malformed JSON"),
+                    "413": problem_response("body too large"), "415": problem_response("not JSON"), "422": problem_response("invalid case") } } },
+            "/api/v1/report.pdf": { "post": {
+                "operationId": "reportPdf", "summary": "Assess a case and typeset it as a PDF: the patient's visit summary (at most two pages), the exercise handout, or the clinician report; nothing is stored",
+                "parameters": [audience_param.clone()],
+                "requestBody": body(case.clone()),
+                "responses": { "200": pdf_response(), "400": problem_response("malformed JSON, or an unknown audience"),
                     "413": problem_response("body too large"), "415": problem_response("not JSON"), "422": problem_response("invalid case") } } },
             "/api/v1/interview/next": { "post": {
                 "operationId": "interviewNext", "summary": "The adaptive interview's next question(s) for a partial case",
@@ -314,6 +327,8 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
                 "delete": { "operationId": "revokeDiaryLinks", "summary": "Revoke every open diary link of the case; entries already sent stay (audited)", "security": secured, "parameters": id_param.clone(),
                     "responses": { "200": json_response("how many were revoked", json!({ "type": "object", "required": ["revoked"], "properties": { "revoked": { "type": "integer", "minimum": 0 } } })),
                         "401": problem_response("token needed"), "404": problem_response("no such case") } } },
+            "/api/v1/cases/{id}/report.pdf": { "get": { "operationId": "savedReportPdf", "summary": "A saved case, assessed with the current knowledge base, as a PDF; the clinician report lists its visits with a pain chart (audited as a read)", "security": secured, "parameters": [id_param[0].clone(), audience_param],
+                "responses": { "200": pdf_response(), "400": problem_response("an unknown audience"), "401": problem_response("token needed"), "404": problem_response("no such case") } } },
             "/api/v1/cases/{id}/diary": { "get": { "operationId": "listDiary", "summary": "A saved case's patient diary, by day (audited)", "security": secured, "parameters": id_param.clone(),
                 "responses": { "200": json_response("the entries", json!({ "type": "array", "items": r("DiaryEntry") })), "401": problem_response("token needed"), "404": problem_response("no such case") } } },
             "/api/v1/diary": { "get": { "operationId": "openDiary", "summary": "The diary a patient's link opens: the exercises to tick and the entries so far (audited as the link)", "security": diary_auth.clone(),

@@ -915,3 +915,54 @@ async fn a_patient_keeps_a_diary_through_a_link_the_clinician_can_withdraw() {
     assert!(!audit.to_string().contains(&token), "the token is never logged");
     server.stop().await;
 }
+
+/// PDFs from the server: each audience for a case in the body, a saved case's
+/// clinician report, and clear errors for an unknown audience or a bad case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_come_as_pdf_for_each_reader() {
+    let server = Server::start(Location::Sqlite(temp_db("pdf"))).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    for audience in ["patient", "clinician", "exercises"] {
+        let res =
+            post(&c, &format!("{b}/api/v1/report.pdf?audience={audience}"), &example("scne_typical.json"))
+                .await;
+        assert_eq!(res.status().as_u16(), 200, "{audience}");
+        assert_eq!(res.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/pdf"));
+        assert!(
+            res.headers()
+                .get("content-disposition")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|d| d.contains(".pdf")),
+            "{audience}: a file name"
+        );
+        let body = res.bytes().await.expect("body");
+        assert!(body.starts_with(b"%PDF-"), "{audience}: a PDF");
+    }
+    let default = post(&c, &format!("{b}/api/v1/report.pdf"), &example("mcne.json")).await;
+    assert_eq!(default.status().as_u16(), 200, "the patient summary by default");
+    let bad = problem(
+        post(&c, &format!("{b}/api/v1/report.pdf?audience=family"), &example("mcne.json")).await,
+        400,
+    )
+    .await;
+    assert_eq!(bad["errors"][0]["path"], "audience");
+    problem(post(&c, &format!("{b}/api/v1/report.pdf"), &json!({"age": -4})).await, 422).await;
+
+    let saved: Value = post(
+        &c,
+        &format!("{b}/api/v1/cases"),
+        &json!({"case": example("scne_block_positive.json"), "label": "pdf"}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let id = saved["id"].as_str().expect("id");
+    let pdf =
+        c.get(format!("{b}/api/v1/cases/{id}/report.pdf?audience=clinician")).send().await.expect("get");
+    assert_eq!(pdf.status().as_u16(), 200);
+    assert!(pdf.bytes().await.expect("body").starts_with(b"%PDF-"));
+    problem(c.get(format!("{b}/api/v1/cases/ffff/report.pdf")).send().await.expect("get"), 404).await;
+    server.stop().await;
+}

@@ -1,44 +1,19 @@
-//! Every exercise has its own picture in the web app, and every picture drawn
-//! there belongs to an exercise. The knowledge base names the picture
-//! (`picture`, unique: `kb check` refuses a shared one) and gives its text
-//! (`picture_alt`); `web/pictures.js` draws it in its `FIGURES` table, one
-//! entry per key, written as `  key: {` on its own line.
+//! Every exercise has its own picture in the web app and the PDF handout, and
+//! every picture drawn there belongs to an exercise. The knowledge base names
+//! the picture (`picture`, unique: `kb check` refuses a shared one) and gives
+//! its text (`picture_alt`); `web/figures.json` holds its poses, which
+//! `web/pictures.js` and `cluneal-pdf` draw.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use cluneal_kb::KnowledgeBase;
 
-/// The entries of `FIGURES` in pictures.js: key -> the entry's text.
-fn figures() -> BTreeMap<String, String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("web/pictures.js");
-    let js = std::fs::read_to_string(&path).expect("web/pictures.js is readable");
-    let start = js.find("\nconst FIGURES = {\n").expect("pictures.js has `const FIGURES = {`");
-    let body = &js[start + "\nconst FIGURES = {\n".len()..];
-    let end = body.find("\n};\n").expect("the FIGURES table ends with `};`");
-    let mut out: BTreeMap<String, String> = BTreeMap::new();
-    let mut current: Option<String> = None;
-    for line in body[..end].lines() {
-        let key = line
-            .strip_prefix("  ")
-            .filter(|l| !l.starts_with(' '))
-            .and_then(|l| l.strip_suffix(": {"))
-            .filter(|k| {
-                !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            });
-        if let Some(k) = key {
-            assert!(
-                out.insert(k.to_string(), String::new()).is_none(),
-                "`{k}` is drawn twice in pictures.js"
-            );
-            current = Some(k.to_string());
-        } else if let Some(k) = &current {
-            let text = out.get_mut(k).expect("the current entry");
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    out
+/// The exercise poses in web/figures.json: key -> the figure.
+fn figures() -> BTreeMap<String, serde_json::Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("web/figures.json");
+    let text = std::fs::read_to_string(&path).expect("web/figures.json is readable");
+    serde_json::from_str(&text).expect("web/figures.json is a JSON object of figures")
 }
 
 #[test]
@@ -56,22 +31,24 @@ fn every_exercise_has_its_own_picture_and_every_picture_an_exercise() {
         }
         assert!(
             drawn.contains_key(&e.picture),
-            "exercise `{}`: its picture `{}` is not drawn in web/pictures.js",
+            "exercise `{}`: its picture `{}` is not in web/figures.json",
             e.id,
             e.picture
         );
     }
     let unused: Vec<&String> = drawn.keys().filter(|k| !used.contains_key(k.as_str())).collect();
-    assert!(unused.is_empty(), "pictures drawn in web/pictures.js but used by no exercise: {unused:?}");
+    assert!(unused.is_empty(), "pictures in web/figures.json but used by no exercise: {unused:?}");
 
-    for (key, text) in &drawn {
+    for (key, fig) in &drawn {
         // Two poses, and no text of its own: the words come from the knowledge base.
+        for pose in ["start", "end"] {
+            assert!(
+                fig[pose]["head"].is_array() && fig[pose]["lines"].as_array().is_some_and(|l| !l.is_empty()),
+                "picture `{key}` needs a {pose} pose with a head and body lines"
+            );
+        }
         assert!(
-            text.contains("start:") && text.contains("end:"),
-            "picture `{key}` needs a start and an end pose"
-        );
-        assert!(
-            !text.contains("alt:"),
+            fig.get("alt").is_none(),
             "picture `{key}` carries its own text; use the exercise's picture_alt"
         );
     }

@@ -114,6 +114,50 @@ async function api(method, path, body, { authorization } = {}) {
   return data;
 }
 
+/**
+ * Fetch a PDF from the server and hand it to the browser as a download.
+ * `body` is the case for `POST /api/v1/report.pdf`; without it, `path` is a GET.
+ */
+async function downloadPdf(path, body, fileName, status) {
+  const headers = { Accept: 'application/pdf, application/problem+json' };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (status) status.textContent = 'Preparing the PDF…';
+  try {
+    const res = await fetch(path, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) {
+      const p = await res.json().catch(() => ({}));
+      throw new ApiError(res.status, p);
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const a = h('a', { href: url, download: fileName, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    if (status) status.textContent = `${fileName} is ready in your downloads.`;
+  } catch (e) {
+    if (status) status.textContent = `The PDF could not be made: ${e.message || e}`;
+  }
+}
+
+const PDF_NAMES = { patient: 'cluneal-visit-summary.pdf', clinician: 'cluneal-clinician-report.pdf', exercises: 'cluneal-exercises.pdf' };
+
+/** Buttons that download the case's PDFs; `source` is a saved case id or the case itself. */
+function pdfButtons(audiences, { caseId, caseBody }) {
+  const status = h('p', { class: 'hint pdf-status', role: 'status', 'data-testid': 'pdf-status' });
+  const label = { patient: 'Visit summary (PDF)', clinician: 'Clinician report (PDF)', exercises: 'Exercise handout (PDF)' };
+  return h('div', { class: 'pdf-actions no-print' },
+    h('div', { class: 'actions' }, audiences.map((a) => h('button', {
+      type: 'button', class: 'btn btn-secondary btn-small', id: `pdf-${a}`, 'data-testid': `pdf-${a}`,
+      onclick: () => (caseId
+        ? downloadPdf(`/api/v1/cases/${encodeURIComponent(caseId)}/report.pdf?audience=${a}`, undefined, PDF_NAMES[a], status)
+        : downloadPdf(`/api/v1/report.pdf?audience=${a}`, caseBody, PDF_NAMES[a], status)),
+    }, label[a]))),
+    status);
+}
+
 // Knowledge base, fetched once per part.
 const kbCache = new Map();
 // Reports name findings by id; their labels come from the knowledge base.
@@ -863,8 +907,9 @@ async function scResult(body) {
       h('p', {}, 'Filled in by the patient before a visit, for discussion with a clinician.')),
     h('h2', { id: 'result-title', tabindex: '-1' }, 'Your summary'),
     h('p', { class: 'note' }, h('strong', {}, r.disclaimer || ''), ' Please take this summary to a doctor or physiotherapist.'),
+    pdfButtons(['patient', 'exercises'], { caseBody: clone(sc.case) }),
     h('div', { class: 'actions no-print' },
-      h('button', { type: 'button', class: 'btn', id: 'print-button', 'data-testid': 'print-button', onclick: () => window.print() }, 'Print or save as PDF'),
+      h('button', { type: 'button', class: 'btn', id: 'print-button', 'data-testid': 'print-button', onclick: () => window.print() }, 'Print this page'),
       sc.history.length ? h('button', { type: 'button', class: 'btn btn-secondary', id: 'back-button', onclick: scBack }, 'Change my answers') : null,
       h('button', { type: 'button', class: 'btn btn-ghost', id: 'restart-selfcheck', onclick: () => { scReset(); renderSelfCheckInto($('#view')); focusPhase(); } }, 'Start again')),
   );
@@ -1532,6 +1577,7 @@ const assessCase = withBusy(null, async () => {
   }
   try {
     const report = await api('POST', '/api/v1/assess', c);
+    cl.assessedCase = c;
     showClinicianReport(report, { note: 'Assessed now. Nothing was stored.' });
   } catch (e) {
     clearResult();
@@ -2064,6 +2110,7 @@ function clinicianReport(r, note, record) {
       h('h2', { id: 'result-title', tabindex: '-1' }, 'Assessment'),
       h('button', { type: 'button', class: 'btn btn-secondary btn-small no-print', id: 'print-button', 'data-testid': 'print-button', onclick: () => window.print() }, 'Print')),
     note ? h('p', { class: 'hint', id: 'result-note' }, note) : null,
+    pdfButtons(['clinician', 'patient', 'exercises'], record && record.id ? { caseId: record.id } : { caseBody: clone(cl.assessedCase) }),
     h('p', { class: 'note' }, h('strong', {}, r.disclaimer || '')),
     h('p', { class: 'hint' }, `Setting: ${SETTING_NAMES[r.setting] || human(r.setting || 'default')} · respondent: ${r.respondent || 'clinician'}`),
   ]);

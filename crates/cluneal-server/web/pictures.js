@@ -1,5 +1,8 @@
 // Inline SVG pictures: exercise pictograms and the clickable body map.
-// No external resources; everything is drawn here.
+// No external resources; everything is drawn here. The exercise poses are
+// data in figures.json, which the server's PDF handouts draw from too.
+
+import FIGURES from './figures.json' with { type: 'json' };
 
 const NS = 'http://www.w3.org/2000/svg';
 
@@ -21,136 +24,10 @@ function svgEl(tag, attrs = {}) {
 // optional hint arrow [from, to] showing a small movement. The text
 // alternative comes from the knowledge base (`picture_alt`), never from here.
 // crates/cluneal-server/tests/pictures.rs checks that every exercise's picture
-// is in FIGURES and that every entry of FIGURES is used: keep one key per line,
-// indented by two spaces, as `key: {`.
+// is in figures.json and that every entry there is used; cluneal-pdf draws the
+// same poses with the same rules for the PDF handouts.
 
 const END_X = 135;
-
-// Lying on the back, knees bent, feet flat (the start of several exercises).
-const SUPINE_BENT = {
-  head: [14, 64],
-  lines: [[[22, 67], [47, 67], [58, 55], [69, 68], [75, 68]], [[22, 67], [42, 69]]],
-};
-// On hands and knees, back flat (facing left).
-const QUADRUPED = {
-  head: [46, 47],
-  lines: [[[54, 49], [78, 51], [78, 68], [96, 68]], [[54, 49], [54, 68]]],
-};
-
-const FIGURES = {
-  bird_dog: {
-    start: QUADRUPED,
-    end: {
-      head: [47, 55],
-      lines: [[[54, 49], [78, 51], [78, 68], [96, 68]], [[54, 49], [54, 68]], [[78, 51], [95, 50], [112, 49]], [[54, 49], [33, 44]]],
-    },
-  },
-  cat_cow: {
-    arrow: 'both',
-    start: {
-      head: [47, 57],
-      lines: [[[54, 49], [59, 43], [66, 41], [73, 44], [78, 51], [78, 68], [96, 68]], [[54, 49], [54, 68]]],
-    },
-    end: {
-      head: [46, 43],
-      lines: [[[54, 49], [60, 53], [67, 55], [73, 54.5], [78, 51], [78, 68], [96, 68]], [[54, 49], [54, 68]]],
-    },
-  },
-  clamshell: {
-    start: {
-      head: [14, 59],
-      lines: [[[24, 65], [48, 66], [64, 61], [78, 67]], [[48, 63.5], [64, 58.5], [78, 64.5]]],
-      prop: [[4, 70], [4, 65.5], [24, 65.5], [24, 70], [4, 70]],
-    },
-    end: {
-      head: [14, 59],
-      lines: [[[24, 65], [48, 66], [64, 61], [78, 67]], [[48, 63.5], [58, 44], [78, 64.5]]],
-      prop: [[4, 70], [4, 65.5], [24, 65.5], [24, 70], [4, 70]],
-    },
-  },
-  core_strengthening: {
-    start: {
-      head: [14, 64],
-      lines: [[[22, 67], [47, 67], [84, 68], [86, 63]], [[47, 67], [58, 55], [69, 68], [75, 68]], [[22, 67], [38, 69.5]]],
-    },
-    end: {
-      head: [16, 58],
-      lines: [[[23.5, 61.5], [36, 67], [47, 67], [84, 68], [86, 63]], [[47, 67], [58, 55], [69, 68], [75, 68]], [[23.5, 61.5], [38, 69.5]]],
-    },
-  },
-  glute_bridge: {
-    start: SUPINE_BENT,
-    end: {
-      head: [14, 64],
-      lines: [[[22, 67], [44.5, 59], [60.5, 53], [69, 68], [75, 68]], [[22, 67], [42, 69]]],
-    },
-  },
-  hamstring_stretch: {
-    start: {
-      head: [14, 64],
-      lines: [[[22, 67], [47, 67], [58, 55], [69, 68], [75, 68]], [[47, 67], [47, 50], [63, 50], [64, 45]], [[22, 67], [27, 56], [34, 48]]],
-      prop: [[34, 48], [66, 45], [66, 51], [34, 49]],
-    },
-    end: {
-      head: [14, 64],
-      lines: [[[22, 67], [47, 67], [58, 55], [69, 68], [75, 68]], [[47, 67], [50, 50], [53, 34], [49, 31]], [[22, 67], [28, 56], [35, 49]]],
-      prop: [[35, 49], [50, 28], [56, 32], [36, 50]],
-    },
-  },
-  knee_to_chest: {
-    start: SUPINE_BENT,
-    end: {
-      head: [14, 64],
-      lines: [[[22, 67], [47, 67], [58, 55], [69, 68], [75, 68]], [[47, 67], [38, 50], [51, 57]], [[22, 67], [28, 57], [38, 54]]],
-    },
-  },
-  pelvic_tilt: {
-    start: {
-      head: [14, 64],
-      lines: [[[22, 67], [29, 67], [35, 62.5], [42, 63], [47, 67], [58, 55], [69, 68], [75, 68]]],
-    },
-    end: {
-      head: [14, 64],
-      lines: [[[22, 67], [47, 67], [58, 55], [69, 68], [75, 68]]],
-      hint: [[37, 50], [37, 60]],
-    },
-  },
-  piriformis_stretch: {
-    start: {
-      head: [14, 64],
-      lines: [[[22, 67], [47, 67], [51, 50], [62, 68], [68, 68]], [[47, 67], [70, 59], [51, 53]], [[22, 67], [42, 69]]],
-    },
-    end: {
-      head: [14, 64],
-      lines: [[[22, 67], [47, 67], [43, 50], [60, 50], [61, 45]], [[47, 67], [63, 60], [46, 53]], [[22, 67], [30, 57], [43, 56]]],
-    },
-  },
-  side_bridge: {
-    start: {
-      head: [17, 52],
-      lines: [[[24, 56], [45, 67], [62, 67], [72, 58]], [[24, 56], [24, 68], [12, 68]]],
-    },
-    end: {
-      head: [16, 54],
-      lines: [[[24, 56], [47, 62.5], [63, 67], [73, 58]], [[24, 56], [24, 68], [12, 68]]],
-    },
-  },
-  walking_program: {
-    start: {
-      head: [57, 8],
-      lines: [[[57, 16], [57, 38], [57, 53.5], [57, 69], [62, 69]], [[57, 16], [61, 27], [64, 37]]],
-    },
-    end: {
-      head: [60, 8],
-      lines: [
-        [[59, 16], [57, 38], [63, 52], [68, 67], [73, 67]],
-        [[57, 38], [52, 52], [45, 64], [49, 68]],
-        [[59, 16], [63, 26], [69, 32]],
-        [[59, 16], [54, 26], [50, 34]],
-      ],
-    },
-  },
-};
 
 const pts = (line) => line.map((p) => p.map((v) => Math.round(v * 10) / 10).join(',')).join(' ');
 
