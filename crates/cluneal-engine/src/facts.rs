@@ -285,7 +285,10 @@ fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
     // A question for other sexes only is "no" for this one, unless answered.
     if let Some(sex) = case.sex {
         for (i, f) in kb.findings.iter().enumerate() {
-            if !f.sexes.is_empty() && !f.sexes.iter().any(|s| s == sex.as_str()) && facts.origin[i] != Origin::Answer {
+            if !f.sexes.is_empty()
+                && !f.sexes.iter().any(|s| s == sex.as_str())
+                && facts.origin[i] != Origin::Answer
+            {
                 facts.state[i] = Tri::No;
                 facts.origin[i] = Origin::Derived;
             }

@@ -449,7 +449,11 @@ fn check(cx: &mut Cx, raw: &Raw) {
     for (file, f) in &raw.findings {
         for sex in &f.sexes {
             if !["female", "male", "other"].contains(&sex.as_str()) {
-                cx.problem(file, Some("sexes"), format!("unknown sex `{sex}` in `sexes`: use female, male or other"));
+                cx.problem(
+                    file,
+                    Some("sexes"),
+                    format!("unknown sex `{sex}` in `sexes`: use female, male or other"),
+                );
             }
         }
         nonempty(cx, file, "label", &f.label);
