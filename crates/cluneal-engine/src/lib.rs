@@ -612,7 +612,9 @@ impl Engine {
         let mut ranked = specific.clone();
         ranked.sort_unstable_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
         let mut in_play = likely.clone();
-        for &c in ranked.iter().take(3) {
+        // A whole number from 0 to 30 (checked at load).
+        let always = kb.meta.engine.always_in_play.value as usize;
+        for &c in ranked.iter().take(always) {
             if !in_play.contains(&c) {
                 in_play.push(c);
             }

@@ -162,7 +162,7 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
         results.push(r);
     }
 
-    let on_hold = input.level >= Urgency::Urgent;
+    let on_hold = input.level >= kb.meta.engine.exercises_on_hold_at.urgency;
     let (exercises, exercises_withheld) = exercises(input, on_hold);
     let pick = |kinds: &[SelfCareKind]| -> Vec<SelfCareItem<'k>> {
         kb.self_care

@@ -392,6 +392,11 @@ fn check(cx: &mut Cx, raw: &Raw) {
             );
         }
         sourced(cx, f, "open_picture_probability", &meta.engine.open_picture_probability, (0.0, 1.0), &refs);
+        sourced(cx, f, "always_in_play", &meta.engine.always_in_play, (0.0, 30.0), &refs);
+        if meta.engine.always_in_play.value.fract() != 0.0 {
+            cx.problem(f, Some("always_in_play"), "`always_in_play` must be a whole number of conditions");
+        }
+        expect(cx, f, "reference", &meta.engine.exercises_on_hold_at.source, &refs);
         sourced(cx, f, "pain_mic_points", &meta.outcomes.pain_mic_points, (0.0, 10.0), &refs);
         sourced(cx, f, "pain_mic_share", &meta.outcomes.pain_mic_share, (0.0, 1.0), &refs);
         sourced(
@@ -1293,6 +1298,26 @@ mod tests {
             p.iter().any(|m| m.starts_with("exercises/pelvic_tilt.toml") && m.contains("picture_alt")),
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn engine_rules_are_sourced_knowledge() {
+        let kb = load(&crate::embedded::files()).expect("the embedded knowledge base is valid");
+        assert_eq!(kb.meta.engine.always_in_play.value, 3.0);
+        assert_eq!(kb.meta.engine.exercises_on_hold_at.urgency, crate::Urgency::Urgent);
+        let half = edited("kb.toml", |t| {
+            t.replace("always_in_play = { value = 3,", "always_in_play = { value = 2.5,")
+        });
+        let p = problems(&half);
+        assert!(p.iter().any(|m| m.contains("`always_in_play` must be a whole number")), "{p:?}");
+        let unsourced = edited("kb.toml", |t| {
+            t.replace(
+                "exercises_on_hold_at = { urgency = \"urgent\", source = \"seed_article\"",
+                "exercises_on_hold_at = { urgency = \"urgent\", source = \"nobody_2099\"",
+            )
+        });
+        let p = problems(&unsourced);
+        assert!(p.iter().any(|m| m.contains("nobody_2099")), "{p:?}");
     }
 
     #[test]

@@ -51,6 +51,21 @@ pub struct Sourced {
     pub note: Option<String>,
 }
 
+/// An urgency level used as a rule, with its source like a number.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UrgencyRule {
+    /// The level.
+    pub urgency: Urgency,
+    /// The reference id of the source.
+    pub source: String,
+    /// How strong the evidence behind it is.
+    pub grade: Grade,
+    /// Why, where that needs saying (always for `expert_estimate`).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// Triage levels, ordered from least to most urgent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -157,6 +172,14 @@ pub struct EngineSettings {
     /// A serious condition with a supporting finding joins the must-not-miss
     /// list from this probability on (a red flag naming it always lists it).
     pub must_not_miss_probability: Sourced,
+    /// How many of the leading specific conditions are always in play for the
+    /// work-up, whatever their probability (besides those at
+    /// `relevant_probability`), so a sparse case still gets tests that separate
+    /// the leaders.
+    pub always_in_play: Sourced,
+    /// From this urgency on, exercises are put on hold until a clinician has
+    /// seen the warning signs.
+    pub exercises_on_hold_at: UrgencyRule,
 }
 
 /// The two differential models, built from the same knowledge.

@@ -99,6 +99,16 @@ macro_rules! audit {
     };
 }
 
+/// Whether the saved case `$id` exists, read in the transaction `$tx` (the
+/// reads and writes that follow are about that case).
+macro_rules! case_exists {
+    ($tx:expr, $id:expr) => {{
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind($id).fetch_optional(&mut *$tx).await?;
+        row.is_some()
+    }};
+}
+
 /// Add a visit row in the transaction `$tx` (a save of a case).
 macro_rules! insert_visit {
     ($tx:expr, $id:expr, $seq:expr, $new:expr, $at:expr, $actor:expr) => {
@@ -616,21 +626,19 @@ impl Store {
         let at = now();
         let rows = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let exists: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-            let rows: Option<Vec<Row>> = match exists {
-                None => None,
-                Some(_) => {
-                    let rows: Vec<Row> = sqlx::query_as(
-                        "SELECT seq, visit_date, case_json, report_json, kb_version, outcomes_json, saved_at, saved_by \
-                         FROM visits WHERE case_id = $1 ORDER BY seq",
-                    )
-                    .bind(id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    audit!(tx, &at, actor, "read_visits", Some(id), "");
-                    Some(rows)
-                }
+            let exists = case_exists!(tx, id);
+            let rows: Option<Vec<Row>> = if exists {
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT seq, visit_date, case_json, report_json, kb_version, outcomes_json, saved_at, saved_by \
+                     FROM visits WHERE case_id = $1 ORDER BY seq",
+                )
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+                audit!(tx, &at, actor, "read_visits", Some(id), "");
+                Some(rows)
+            } else {
+                None
             };
             tx.commit().await?;
             rows
@@ -664,9 +672,8 @@ impl Store {
         let at = now();
         let created = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let exists: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
-            if exists.is_some() {
+            let exists = case_exists!(tx, case_id);
+            if exists {
                 sqlx::query("INSERT INTO diary_links (token_hash, case_id, created_at, created_by) VALUES ($1, $2, $3, $4)")
                     .bind(&hash)
                     .bind(case_id)
@@ -677,7 +684,7 @@ impl Store {
                 audit!(tx, &at, actor, "diary_link_create", Some(case_id), &link_id);
             }
             tx.commit().await?;
-            exists.is_some()
+            exists
         });
         Ok(created.then(|| {
             (
@@ -698,21 +705,19 @@ impl Store {
         let at = now();
         let rows = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let exists: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
-            let rows: Option<Vec<Row>> = match exists {
-                None => None,
-                Some(_) => {
-                    let rows: Vec<Row> = sqlx::query_as(
-                        "SELECT token_hash, created_at, created_by, revoked_at FROM diary_links \
-                         WHERE case_id = $1 ORDER BY created_at, token_hash",
-                    )
-                    .bind(case_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    audit!(tx, &at, actor, "read_diary_links", Some(case_id), "");
-                    Some(rows)
-                }
+            let exists = case_exists!(tx, case_id);
+            let rows: Option<Vec<Row>> = if exists {
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT token_hash, created_at, created_by, revoked_at FROM diary_links \
+                     WHERE case_id = $1 ORDER BY created_at, token_hash",
+                )
+                .bind(case_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                audit!(tx, &at, actor, "read_diary_links", Some(case_id), "");
+                Some(rows)
+            } else {
+                None
             };
             tx.commit().await?;
             rows
@@ -735,20 +740,18 @@ impl Store {
         let at = now();
         let n = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let exists: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
-            let n = match exists {
-                None => None,
-                Some(_) => {
-                    let n = sqlx::query("UPDATE diary_links SET revoked_at = $2 WHERE case_id = $1 AND revoked_at IS NULL")
-                        .bind(case_id)
-                        .bind(&at)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    audit!(tx, &at, actor, "diary_link_revoke", Some(case_id), format!("{n} link(s)"));
-                    Some(n)
-                }
+            let exists = case_exists!(tx, case_id);
+            let n = if exists {
+                let n = sqlx::query("UPDATE diary_links SET revoked_at = $2 WHERE case_id = $1 AND revoked_at IS NULL")
+                    .bind(case_id)
+                    .bind(&at)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                audit!(tx, &at, actor, "diary_link_revoke", Some(case_id), format!("{n} link(s)"));
+                Some(n)
+            } else {
+                None
             };
             tx.commit().await?;
             n
@@ -858,15 +861,13 @@ impl Store {
         let at = now();
         let rows = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let exists: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
-            let rows: Option<Vec<DiaryRow>> = match exists {
-                None => None,
-                Some(_) => {
-                    let rows: Vec<DiaryRow> = sqlx::query_as(SELECT_DIARY).bind(case_id).fetch_all(&mut *tx).await?;
-                    audit!(tx, &at, actor, "read_diary", Some(case_id), "");
-                    Some(rows)
-                }
+            let exists = case_exists!(tx, case_id);
+            let rows: Option<Vec<DiaryRow>> = if exists {
+                let rows: Vec<DiaryRow> = sqlx::query_as(SELECT_DIARY).bind(case_id).fetch_all(&mut *tx).await?;
+                audit!(tx, &at, actor, "read_diary", Some(case_id), "");
+                Some(rows)
+            } else {
+                None
             };
             tx.commit().await?;
             rows
