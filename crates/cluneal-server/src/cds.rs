@@ -245,17 +245,27 @@ pub async fn discovery(State(s): State<AppState>, headers: HeaderMap) -> Respons
 }
 
 /// The body as JSON, or why not (answered with 400).
-fn read_json(body: Result<Bytes, BytesRejection>) -> Result<Value, String> {
-    let body = body.map_err(|r| r.body_text())?;
-    crate::strict::parse_body(&body).map_err(|e| match e {
-        BodyError::NotUtf8 => "the body is not UTF-8".to_string(),
-        BodyError::NotJson(why) => format!("the body is not JSON: {why}"),
-        BodyError::Repeated(d) => format!("the key `{}` appears more than once at `{}`", d.key, d.path),
+/// The request body as JSON. A body over the limit is 413 (as on every other
+/// route), one that cannot be read keeps the status the rejection gives, and
+/// one that is not strict JSON is 400.
+fn read_json(body: Result<Bytes, BytesRejection>) -> Result<Value, Problem> {
+    let body = body.map_err(|r| {
+        let status = r.status();
+        let (slug, title) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ("too-large", "The body is too large")
+        } else {
+            ("bad-request", "Bad request")
+        };
+        Problem::new(status, slug, title, r.body_text())
+    })?;
+    crate::strict::parse_body(&body).map_err(|e| {
+        let why = match e {
+            BodyError::NotUtf8 => "the body is not UTF-8".to_string(),
+            BodyError::NotJson(why) => format!("the body is not JSON: {why}"),
+            BodyError::Repeated(d) => format!("the key `{}` appears more than once at `{}`", d.key, d.path),
+        };
+        Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", why)
     })
-}
-
-fn bad_request(why: String) -> Response {
-    Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", why).into_response()
 }
 
 pub async fn call(
@@ -273,7 +283,7 @@ pub async fn call(
     };
     let mut request = match read_json(body) {
         Ok(v) => v,
-        Err(why) => return bad_request(why),
+        Err(p) => return p.into_response(),
     };
     let kb = s.engine.kb();
     let missing = match cds::missing_prefetch(kb, &request) {
@@ -392,7 +402,7 @@ pub async fn feedback(
     }
     let body = match read_json(body) {
         Ok(v) => v,
-        Err(why) => return bad_request(why),
+        Err(p) => return p.into_response(),
     };
     let items = match cds::parse_feedback(&body) {
         Ok(items) => items,

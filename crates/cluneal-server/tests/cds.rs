@@ -441,6 +441,29 @@ async fn cors_preflight_needs_no_token_and_unknown_services_are_404() {
 }
 
 #[tokio::test]
+async fn a_body_over_the_limit_is_413_and_a_broken_one_400() {
+    let f = fixture("limits").await;
+    let path = "/cds-services/cluneal-patient-view";
+    // 9 MiB of JSON, over the 8 MiB limit for records.
+    let big = json!({ "hook": "patient-view", "padding": "x".repeat(9 * 1024 * 1024) });
+    let (status, headers, body) =
+        call(&f.app, "POST", path, Some(&sign(&f.es, &claims(path))), Some(&big)).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+    assert!(body["type"].as_str().unwrap().ends_with("/too-large"), "{body}");
+    let req = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::HOST, "localhost")
+        .header(header::AUTHORIZATION, format!("Bearer {}", sign(&f.es, &claims(path))))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"hook\": "))
+        .unwrap();
+    let res = f.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+}
+
+#[tokio::test]
 async fn insecure_loopback_mode_takes_calls_without_a_token_and_never_listens_beyond_loopback() {
     let dir = std::env::temp_dir().join(format!("cluneal-cds-{}-insecure", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
