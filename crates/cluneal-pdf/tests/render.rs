@@ -79,6 +79,7 @@ fn every_patient_summary_fits_two_pages_and_says_what_matters() {
     assert!(scne.contains("Superior cluneal nerve entrapment"), "{scne}");
     let emergency = words(&typeset("cauda_equina.json", Audience::Patient, &Extras::default()).text);
     assert!(emergency.contains("Emergency: get help now"), "{emergency}");
+    assert!(!emergency.contains("Looking after yourself"), "no self-care in an emergency: {emergency}");
 }
 
 #[test]
