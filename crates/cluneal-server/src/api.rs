@@ -164,12 +164,20 @@ pub struct PsfsItem {
 /// A saved case as the API returns it. The stored case and report are parsed
 /// with serde_json's `float_roundtrip`, so every number reads back as it was
 /// returned; stored text that is not JSON is an error that says so, never `null`.
+/// JSON text the store kept, parsed; text that is not JSON is an error naming
+/// what it is (`whose`), never `null`.
+pub(crate) fn stored_json(whose: &str, text: &str) -> Result<Value, Problem> {
+    serde_json::from_str(text)
+        .map_err(|e| Problem::internal(format!("the stored {whose} is not valid JSON: {e}")))
+}
+
+/// The stored `what` (case, report, outcomes) of visit `seq` of case `id`.
+pub(crate) fn visit_json(id: &str, seq: i64, what: &str, text: &str) -> Result<Value, Problem> {
+    stored_json(&format!("{what} of visit {seq} of case `{id}`"), text)
+}
+
 fn saved_case(r: &CaseRecord) -> Result<Response, Problem> {
-    let parse = |what: &str, text: &str| {
-        serde_json::from_str::<Value>(text).map_err(|e| {
-            Problem::internal(format!("the stored {what} of saved case `{}` is not valid JSON: {e}", r.id))
-        })
-    };
+    let parse = |what: &str, text: &str| stored_json(&format!("{what} of saved case `{}`", r.id), text);
     Ok(ok_json(&json!({
         "id": r.id, "label": r.label, "kb_version": r.kb_version,
         "created_at": r.created_at, "updated_at": r.updated_at, "created_by": r.created_by,
@@ -276,14 +284,7 @@ pub async fn list_visits(
         };
         let mut out = Vec::new();
         for v in &visits {
-            let parse = |what: &str, text: &str| {
-                serde_json::from_str::<Value>(text).map_err(|e| {
-                    Problem::internal(format!(
-                        "the stored {what} of visit {} of case `{id}` is not valid JSON: {e}",
-                        v.seq
-                    ))
-                })
-            };
+            let parse = |what: &str, text: &str| visit_json(&id, v.seq, what, text);
             out.push(json!({
                 "seq": v.seq, "visit_date": v.visit_date, "kb_version": v.kb_version,
                 "saved_at": v.saved_at, "saved_by": v.saved_by,
@@ -317,8 +318,24 @@ pub async fn list_cases(State(s): State<AppState>, Extension(Actor(who)): Extens
     }
 }
 
-pub(crate) fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
+/// 404: no saved case with the id in the path.
+pub(crate) fn no_case() -> Problem {
+    Problem::not_found("saved case with that id")
+}
+
+/// The saved-case id from the path, or 404 when it cannot be one (ids are hex),
+/// before the store is asked.
+pub(crate) fn case_id(id: &str) -> Result<&str, Problem> {
+    if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(id)
+    } else {
+        Err(no_case())
+    }
+}
+
+/// A saved case, read for `who` (the read is audited); 404 when there is none.
+pub(crate) async fn saved_record(s: &AppState, id: &str, who: &str) -> Result<CaseRecord, Problem> {
+    s.store.get_case(case_id(id)?, who).await?.ok_or_else(no_case)
 }
 
 pub async fn get_case(
@@ -326,18 +343,7 @@ pub async fn get_case(
     Extension(Actor(who)): Extension<Actor>,
     Path(id): Path<String>,
 ) -> Response {
-    let result = async {
-        if !valid_id(&id) {
-            return Err(Problem::not_found("saved case with that id"));
-        }
-        let rec = s
-            .store
-            .get_case(&id, &who)
-            .await?
-            .ok_or_else(|| Problem::not_found("saved case with that id"))?;
-        saved_case(&rec)
-    }
-    .await;
+    let result = async { saved_case(&saved_record(&s, &id, &who).await?) }.await;
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
@@ -348,15 +354,9 @@ pub async fn update_case(
     ApiJson(req): ApiJson<SaveRequest>,
 ) -> Response {
     let result = async {
-        if !valid_id(&id) {
-            return Err(Problem::not_found("saved case with that id"));
-        }
+        let id = case_id(&id)?;
         let new = prepare(&s, &req)?;
-        let rec = s
-            .store
-            .update_case(&id, &new, &who)
-            .await?
-            .ok_or_else(|| Problem::not_found("saved case with that id"))?;
+        let rec = s.store.update_case(id, &new, &who).await?.ok_or_else(no_case)?;
         saved_case(&rec)
     }
     .await;
@@ -369,8 +369,8 @@ pub async fn delete_case(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        if !valid_id(&id) || !s.store.delete_case(&id, &who).await? {
-            return Err(Problem::not_found("saved case with that id"));
+        if !s.store.delete_case(case_id(&id)?, &who).await? {
+            return Err(no_case());
         }
         Ok(())
     }

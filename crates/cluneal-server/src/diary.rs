@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::{Actor, ok_json, valid_id};
+use crate::api::{Actor, case_id, no_case, ok_json, stored_json};
 use crate::problem::{ApiJson, FieldError, Problem};
 
 /// Longest note a patient can leave on one day.
@@ -26,11 +26,7 @@ fn link_json(l: &DiaryLink) -> Value {
 /// A stored entry as the API returns it; stored text that is not JSON is an
 /// error that says so.
 fn entry_json(e: &DiaryEntry) -> Result<Value, Problem> {
-    let parse = |what: &str, text: &str| {
-        serde_json::from_str::<Value>(text).map_err(|err| {
-            Problem::internal(format!("the stored {what} of diary entry {} is not valid JSON: {err}", e.seq))
-        })
-    };
+    let parse = |what: &str, text: &str| stored_json(&format!("{what} of diary entry {}", e.seq), text);
     Ok(json!({
         "seq": e.seq, "date": e.entry_date, "pain": e.pain,
         "exercises_done": parse("exercises done", &e.exercises_done_json)?,
@@ -43,10 +39,6 @@ fn entries_json(list: &[DiaryEntry]) -> Result<Value, Problem> {
     Ok(Value::Array(list.iter().map(entry_json).collect::<Result<_, _>>()?))
 }
 
-fn no_case() -> Problem {
-    Problem::not_found("saved case with that id")
-}
-
 /// `POST /api/v1/cases/{id}/diary-links`: a new link; the token is in this
 /// answer only.
 pub async fn create_link(
@@ -55,15 +47,13 @@ pub async fn create_link(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        if !valid_id(&id) {
-            return Err(no_case());
-        }
-        let (token, link) = s.store.create_diary_link(&id, &who).await?.ok_or_else(no_case)?;
+        let id = case_id(&id)?;
+        let (token, link) = s.store.create_diary_link(id, &who).await?.ok_or_else(no_case)?;
         let mut res = ok_json(
             &json!({ "token": token, "path": format!("/#/diary/{token}"), "link": link_json(&link) }),
         );
         *res.status_mut() = StatusCode::CREATED;
-        Ok(res)
+        Ok::<_, Problem>(res)
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
@@ -76,11 +66,9 @@ pub async fn list_links(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        if !valid_id(&id) {
-            return Err(no_case());
-        }
-        let links = s.store.list_diary_links(&id, &who).await?.ok_or_else(no_case)?;
-        Ok(ok_json(&links.iter().map(link_json).collect::<Vec<_>>()))
+        let id = case_id(&id)?;
+        let links = s.store.list_diary_links(id, &who).await?.ok_or_else(no_case)?;
+        Ok::<_, Problem>(ok_json(&links.iter().map(link_json).collect::<Vec<_>>()))
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
@@ -93,11 +81,9 @@ pub async fn revoke_links(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        if !valid_id(&id) {
-            return Err(no_case());
-        }
-        let n = s.store.revoke_diary_links(&id, &who).await?.ok_or_else(no_case)?;
-        Ok(ok_json(&json!({ "revoked": n })))
+        let id = case_id(&id)?;
+        let n = s.store.revoke_diary_links(id, &who).await?.ok_or_else(no_case)?;
+        Ok::<_, Problem>(ok_json(&json!({ "revoked": n })))
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
@@ -110,11 +96,9 @@ pub async fn list_entries(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        if !valid_id(&id) {
-            return Err(no_case());
-        }
-        let entries = s.store.list_diary(&id, &who).await?.ok_or_else(no_case)?;
-        Ok(ok_json(&entries_json(&entries)?))
+        let id = case_id(&id)?;
+        let entries = s.store.list_diary(id, &who).await?.ok_or_else(no_case)?;
+        Ok::<_, Problem>(ok_json(&entries_json(&entries)?))
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
@@ -211,7 +195,7 @@ pub async fn add_entry(
 ) -> Response {
     let result = async {
         let token = diary_token(&headers).ok_or_else(link_not_valid)?;
-        let (access, _) = s.store.open_diary(token).await?.ok_or_else(link_not_valid)?;
+        let access = s.store.diary_access(token).await?.ok_or_else(link_not_valid)?;
         let exercises = prescribed(&s, &access.report_json)?;
         let mut wrong: Vec<FieldError> = Vec::new();
         let mut bad = |path: String, message: String| wrong.push(FieldError { path, message });

@@ -13,7 +13,7 @@ use cluneal_pdf::{Audience, Extras, Figures, Visit};
 use serde_json::Value;
 
 use crate::AppState;
-use crate::api::{Actor, valid_id};
+use crate::api::{Actor, saved_record, visit_json};
 use crate::problem::{ApiJson, FieldError, Problem};
 
 /// The exercise poses the web app draws, for the handout's pictures.
@@ -99,12 +99,13 @@ pub async fn for_case(
 }
 
 /// A visit as the clinician report lists it: its date, pain, leading cause
-/// and urgency as they were saved.
-fn visit(v: &cluneal_store::VisitRecord) -> Visit {
-    let case: Value = serde_json::from_str(&v.case_json).unwrap_or(Value::Null);
-    let report: Value = serde_json::from_str(&v.report_json).unwrap_or(Value::Null);
+/// and urgency as they were saved. Stored text that is not JSON is an error
+/// that says so, never a blank row.
+fn visit(id: &str, v: &cluneal_store::VisitRecord) -> Result<Visit, Problem> {
+    let case = visit_json(id, v.seq, "case", &v.case_json)?;
+    let report = visit_json(id, v.seq, "report", &v.report_json)?;
     let top = report.pointer("/differential/0");
-    Visit {
+    Ok(Visit {
         date: v.visit_date.clone(),
         pain: case.pointer("/answers/pain_intensity").and_then(Value::as_f64),
         leading: top.map_or_else(String::new, |t| {
@@ -115,7 +116,7 @@ fn visit(v: &cluneal_store::VisitRecord) -> Visit {
             )
         }),
         urgency: report.pointer("/triage/level").and_then(Value::as_str).unwrap_or("").to_string(),
-    }
+    })
 }
 
 /// `GET /api/v1/cases/{id}/report.pdf?audience=…`: a saved case, assessed with
@@ -128,19 +129,13 @@ pub async fn for_saved_case(
 ) -> Response {
     let result = async {
         let a = audience(&q)?;
-        if !valid_id(&id) {
-            return Err(Problem::not_found("saved case with that id"));
-        }
-        let rec = s
-            .store
-            .get_case(&id, &who)
-            .await?
-            .ok_or_else(|| Problem::not_found("saved case with that id"))?;
+        let rec = saved_record(&s, &id, &who).await?;
         let case: Case = serde_json::from_str(&rec.case_json).map_err(|e| {
             Problem::internal(format!("the stored case of saved case `{id}` is not a valid case: {e}"))
         })?;
         let visits = if a == Audience::Clinician {
-            s.store.list_visits(&id, &who).await?.unwrap_or_default().iter().map(visit).collect()
+            let visits = s.store.list_visits(&rec.id, &who).await?.unwrap_or_default();
+            visits.iter().map(|v| visit(&rec.id, v)).collect::<Result<_, _>>()?
         } else {
             Vec::new()
         };

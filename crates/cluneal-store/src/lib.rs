@@ -109,6 +109,21 @@ macro_rules! case_exists {
     }};
 }
 
+/// The case and its current report that an open (not revoked) diary link
+/// reaches, by the digest of its token, read in the transaction `$tx`.
+macro_rules! open_link {
+    ($tx:expr, $hash:expr) => {{
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT l.case_id, c.report_json FROM diary_links l JOIN cases c ON c.id = l.case_id \
+             WHERE l.token_hash = $1 AND l.revoked_at IS NULL",
+        )
+        .bind($hash)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        row
+    }};
+}
+
 /// Add a visit row in the transaction `$tx` (a save of a case).
 macro_rules! insert_visit {
     ($tx:expr, $id:expr, $seq:expr, $new:expr, $at:expr, $actor:expr) => {
@@ -374,6 +389,12 @@ fn diary_entry(r: DiaryRow) -> DiaryEntry {
 
 const SELECT_DIARY: &str = "SELECT seq, entry_date, pain, exercises_done_json, exercises_prescribed_json, notes, saved_at, link_id \
      FROM diary_entries WHERE case_id = $1 ORDER BY entry_date, seq";
+
+/// A diary link's short id: the first 12 hex digits of its token's digest
+/// (names the link in lists and the audit log without revealing it).
+fn link_short_id(hash: &str) -> String {
+    hash.get(..12).unwrap_or(hash).to_string()
+}
 
 /// The actor a diary link acts as in the audit log.
 fn diary_actor(link_id: &str) -> String {
@@ -668,7 +689,7 @@ impl Store {
     ) -> Result<Option<(String, DiaryLink)>, StoreError> {
         let token = format!("dry_{}", random_hex(32)?);
         let hash = digest(&token);
-        let link_id = hash.get(..12).unwrap_or(&hash).to_string();
+        let link_id = link_short_id(&hash);
         let at = now();
         let created = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -725,7 +746,7 @@ impl Store {
         Ok(rows.map(|rows| {
             rows.into_iter()
                 .map(|r| DiaryLink {
-                    id: r.0.get(..12).unwrap_or(&r.0).to_string(),
+                    id: link_short_id(&r.0),
                     created_at: r.1,
                     created_by: r.2,
                     revoked_at: r.3,
@@ -759,6 +780,22 @@ impl Store {
         Ok(n)
     }
 
+    /// What an open diary link reaches (its case and the case's report), or
+    /// `None` for a token that is unknown, revoked, or whose case is gone. Not
+    /// audited: it checks an entry that `add_diary_entry` then writes and audits.
+    pub async fn diary_access(&self, token: &str) -> Result<Option<DiaryAccess>, StoreError> {
+        let hash = digest(token);
+        let row = on_pool!(self, pool => {
+            let mut conn = pool.acquire().await?;
+            open_link!(conn, &hash)
+        });
+        Ok(row.map(|(case_id, report_json)| DiaryAccess {
+            case_id,
+            link_id: link_short_id(&hash),
+            report_json,
+        }))
+    }
+
     /// What an open diary link reaches, or `None` for a token that is unknown,
     /// revoked, or whose case is gone. Opening is audited as the link.
     pub async fn open_diary(
@@ -769,17 +806,10 @@ impl Store {
         let at = now();
         let found = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let row: Option<(String, String)> = sqlx::query_as(
-                "SELECT l.case_id, c.report_json FROM diary_links l JOIN cases c ON c.id = l.case_id \
-                 WHERE l.token_hash = $1 AND l.revoked_at IS NULL",
-            )
-            .bind(&hash)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let found = match row {
+            let found = match open_link!(tx, &hash) {
                 None => None,
                 Some((case_id, report_json)) => {
-                    let link_id = hash.get(..12).unwrap_or(&hash).to_string();
+                    let link_id = link_short_id(&hash);
                     let rows: Vec<DiaryRow> = sqlx::query_as(SELECT_DIARY).bind(&case_id).fetch_all(&mut *tx).await?;
                     audit!(tx, &at, diary_actor(&link_id), "diary_open", Some(&case_id), "");
                     Some((DiaryAccess { case_id, link_id, report_json }, rows))
@@ -799,20 +829,13 @@ impl Store {
         entry: &NewDiaryEntry,
     ) -> Result<Option<DiaryEntry>, StoreError> {
         let hash = digest(token);
-        let link_id = hash.get(..12).unwrap_or(&hash).to_string();
+        let link_id = link_short_id(&hash);
         let at = now();
         let seq = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let row: Option<(String,)> = sqlx::query_as(
-                "SELECT l.case_id FROM diary_links l JOIN cases c ON c.id = l.case_id \
-                 WHERE l.token_hash = $1 AND l.revoked_at IS NULL",
-            )
-            .bind(&hash)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let seq = match row {
+            let seq = match open_link!(tx, &hash) {
                 None => None,
-                Some((case_id,)) => {
+                Some((case_id, _)) => {
                     let (last,): (i64,) =
                         sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM diary_entries WHERE case_id = $1")
                             .bind(&case_id)

@@ -42,6 +42,9 @@ async fn diary_works(store: Store) {
     assert!(access.report_json.contains("pelvic_tilt"));
     assert!(entries.is_empty());
     assert!(store.open_diary("dry_0000").await.expect("open").is_none(), "an unknown token opens nothing");
+    let reached = store.diary_access(&token).await.expect("access").expect("an open link");
+    assert_eq!((reached.case_id.as_str(), reached.link_id.as_str()), (c.id.as_str(), link.id.as_str()));
+    assert!(store.diary_access("dry_0000").await.expect("access").is_none());
 
     // Sent out of order: read back by day.
     store
@@ -65,6 +68,7 @@ async fn diary_works(store: Store) {
     // Revoked: the link opens nothing and adds nothing; the entries stay.
     assert_eq!(store.revoke_diary_links(&c.id, "ann").await.expect("revoke"), Some(1));
     assert!(store.open_diary(&token).await.expect("open").is_none());
+    assert!(store.diary_access(&token).await.expect("access").is_none(), "a revoked link reaches nothing");
     assert!(store.add_diary_entry(&token, &entry("2026-11-03", Some(2), "[]")).await.expect("add").is_none());
     assert_eq!(store.list_diary(&c.id, "bob").await.expect("list").expect("case").len(), 2);
     let links = store.list_diary_links(&c.id, "ann").await.expect("links").expect("case");
