@@ -125,6 +125,11 @@ fn collect(frame: &typst::layout::Frame, text: &mut String, images: &mut usize) 
     }
 }
 
+/// Typst's messages, one after the other.
+fn messages(errors: &[typst::diag::SourceDiagnostic]) -> String {
+    errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")
+}
+
 /// Typeset the document for `audience`.
 pub fn render(
     report: &Report<'_>,
@@ -141,17 +146,14 @@ pub fn render(
     let source = format!("{}\n{}", templates::COMMON, templates::body(audience));
     let world =
         world::DocWorld::new(&source, files).ok_or_else(|| typeset("a file name Typst refuses".into()))?;
-    let doc: typst_layout::PagedDocument = typst::compile(&world).output.map_err(|errors| {
-        typeset(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
-    })?;
+    let doc: typst_layout::PagedDocument =
+        typst::compile(&world).output.map_err(|errors| typeset(messages(&errors)))?;
     let options = typst_pdf::PdfOptions {
         ident: typst::foundations::Smart::Custom(format!("cluneal-{}", audience.as_str())),
         timestamp: None,
         ..Default::default()
     };
-    let pdf = typst_pdf::pdf(&doc, &options).map_err(|errors| {
-        typeset(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
-    })?;
+    let pdf = typst_pdf::pdf(&doc, &options).map_err(|errors| typeset(messages(&errors)))?;
     let (mut text, mut images) = (String::new(), 0);
     for page in doc.pages() {
         collect(&page.frame, &mut text, &mut images);

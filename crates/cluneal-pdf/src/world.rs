@@ -1,5 +1,6 @@
 //! The smallest Typst world: one main source, a few in-memory files (the
-//! report data and the pictures), Typst's own embedded fonts, and no clock
+//! report data and the pictures), Typst's own embedded fonts and standard
+//! library (each built once per process), and no clock
 //! (`datetime.today()` is refused, so the same input gives the same PDF).
 
 use typst::diag::{FileError, FileResult};
@@ -24,8 +25,13 @@ fn file_id(path: &str) -> Option<FileId> {
     VirtualPath::new(path).ok().map(|v| RootedPath::new(VirtualRoot::Project, v).intern())
 }
 
+/// Typst's standard library, built once per process (the same for every document).
+fn library() -> &'static LazyHash<Library> {
+    static LIBRARY: std::sync::OnceLock<LazyHash<Library>> = std::sync::OnceLock::new();
+    LIBRARY.get_or_init(|| LazyHash::new(Library::default()))
+}
+
 pub struct DocWorld {
-    library: LazyHash<Library>,
     main: Source,
     files: Vec<(FileId, Bytes)>,
 }
@@ -38,17 +44,13 @@ impl DocWorld {
             .into_iter()
             .map(|(p, b)| Some((file_id(&p)?, Bytes::new(b))))
             .collect::<Option<Vec<_>>>()?;
-        Some(DocWorld {
-            library: LazyHash::new(Library::default()),
-            main: Source::new(main_id, source.to_string()),
-            files,
-        })
+        Some(DocWorld { main: Source::new(main_id, source.to_string()), files })
     }
 }
 
 impl World for DocWorld {
     fn library(&self) -> &LazyHash<Library> {
-        &self.library
+        library()
     }
 
     fn book(&self) -> &LazyHash<FontBook> {

@@ -1791,7 +1791,8 @@ function diarySection(id, entries, links, fresh) {
     entries.length ? diaryTable(entries) : null);
 }
 
-function svgNode(tag, attrs, text) {
+/** An SVG element with its attributes and text: the charts are drawn with it. */
+function svgNode(tag, attrs = {}, text) {
   const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text != null) e.textContent = text;
@@ -2008,13 +2009,7 @@ function painChart(visits) {
   const n = Math.max(visits.length - 1, 1);
   const x = (i) => L + ((W - L - R) * i) / n;
   const y = (p) => B - ((B - T) * p) / 10;
-  const NS = 'http://www.w3.org/2000/svg';
-  const el = (tag, attrs, text) => {
-    const e = document.createElementNS(NS, tag);
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-    if (text != null) e.textContent = text;
-    return e;
-  };
+  const el = svgNode;
   const base = pts[0].pain;
   const target = Math.max(base - MIC_POINTS, base * (1 - MIC_SHARE));
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, class: 'pain-chart', role: 'img', 'data-testid': 'pain-chart',
@@ -2280,13 +2275,7 @@ function timeLabel(min) {
 
 /** Inline SVG chart: pain over time after a block, with the reading window and thresholds. */
 function blockChart(b, idx) {
-  const NS = 'http://www.w3.org/2000/svg';
-  const s = (tag, attrs = {}, text) => {
-    const el = document.createElementNS(NS, tag);
-    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-    if (text != null) el.textContent = text;
-    return el;
-  };
+  const s = svgNode;
   const W = window.innerWidth < 640 ? 340 : 560, H = window.innerWidth < 640 ? 240 : 260, L = 40, R = 36, T = 16, B = 44;
   const readings = b.readings || [];
   const maxT = Math.max(b.window_end_minutes || 0, ...readings.map((r) => r.minutes || 0), 60) * 1.08;
