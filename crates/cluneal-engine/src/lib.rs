@@ -40,10 +40,14 @@ pub struct Engine {
     flags: Vec<FlagModel>,
     /// Red-flag findings with the highest urgency each can lead to.
     screen: Vec<(usize, Urgency)>,
-    /// For each finding, the derived findings computed from it.
-    derived_from: Vec<Vec<usize>>,
-    /// Interview order of each finding's question group.
-    group_order: Vec<i64>,
+    /// For each finding, the yes/no findings its question settles (itself when
+    /// it is a yes/no question, then the findings derived from it).
+    asks: score::Rows<usize>,
+    /// Whether each finding's question is asked of a patient, and of a clinician.
+    askable_by: Vec<[bool; 2]>,
+    /// Every finding in interview order: by its question group's order, then
+    /// knowledge-base order (the order warning-sign questions are asked in).
+    interview_order: Vec<usize>,
     /// One-line citation of each reference, in knowledge-base order.
     citations: Vec<String>,
     /// Ids resolved once to indices, so a report compares no strings.
@@ -318,7 +322,12 @@ impl Engine {
         let index = Index::build(&kb);
         let model = Model::compile(&kb, &index.reference, kind);
         let flags = triage::compile(&kb);
-        let screen = triage::red_flag_findings(&kb, &flags);
+        let mut screen = triage::red_flag_findings(&kb, &flags);
+        // In the order the triage lists unanswered questions (by name), so it
+        // never sorts strings per case.
+        screen.sort_by(|a, b| {
+            triage::screen_name(&kb, a.0).cmp(triage::screen_name(&kb, b.0)).then(a.0.cmp(&b.0))
+        });
         let mut derived_from = vec![Vec::new(); kb.findings.len()];
         for (i, f) in kb.findings.iter().enumerate() {
             if let Some(from) = f
@@ -330,10 +339,39 @@ impl Engine {
                 from.push(i);
             }
         }
-        let group_order =
+        let group_order: Vec<i64> =
             kb.findings.iter().map(|f| kb.group(&f.group).map_or(i64::MAX, |g| g.order)).collect();
+        let mut interview_order: Vec<usize> = (0..kb.findings.len()).collect();
+        interview_order.sort_by_key(|&f| (group_order.get(f).copied().unwrap_or(i64::MAX), f));
         let citations = kb.references.iter().map(cluneal_kb::Reference::citation).collect();
-        Engine { kb, model, flags, screen, derived_from, group_order, citations, index }
+        let asks = score::Rows::from_lists(
+            (0..kb.findings.len())
+                .map(|f| {
+                    let own = kb.findings.get(f).is_some_and(|x| x.answer == AnswerType::YesNo);
+                    own.then_some(f)
+                        .into_iter()
+                        .chain(derived_from.get(f).into_iter().flatten().copied())
+                        .collect()
+                })
+                .collect(),
+        );
+        let askable_by = (0..kb.findings.len())
+            .map(|f| {
+                [
+                    questions::askable(&kb, f, Respondent::Patient),
+                    questions::askable(&kb, f, Respondent::Clinician),
+                ]
+            })
+            .collect();
+        Engine { kb, model, flags, screen, asks, askable_by, interview_order, citations, index }
+    }
+
+    /// Whether this respondent is asked finding `f`'s question.
+    fn askable(&self, f: usize, r: Respondent) -> bool {
+        self.askable_by.get(f).is_some_and(|[patient, clinician]| match r {
+            Respondent::Patient => *patient,
+            Respondent::Clinician => *clinician,
+        })
     }
 
     /// The knowledge base the engine was built from.
@@ -403,7 +441,7 @@ impl Engine {
             .filter(|&f| {
                 self.index.group_of[f] == self.index.group_of[lead.finding]
                     && self.kb.findings[f].answer == AnswerType::YesNo
-                    && questions::askable(&self.kb, f, case.respondent)
+                    && self.askable(f, case.respondent)
                     && !facts.settled(f)
             })
             .map(|f| {
@@ -529,23 +567,30 @@ impl Engine {
         let f = &self.kb.findings[c.finding];
         let reason = match c.red_flag {
             Some(u) => {
-                let names: Vec<&str> = self.index.flags_of_finding[c.finding]
-                    .iter()
-                    .map(|&k| self.kb.red_flags[k].name.as_str())
-                    .collect();
-                let shown = names.iter().take(2).copied().collect::<Vec<_>>().join("; ");
-                match names.len() {
-                    0..=2 => format!("warning-sign screen ({}): {shown}", u.as_str()),
-                    n => format!("warning-sign screen ({}): {shown}; and {} more", u.as_str(), n - 2),
+                let flags = &self.index.flags_of_finding[c.finding];
+                let mut reason = format!("warning-sign screen ({}): ", u.as_str());
+                for (k, &i) in flags.iter().take(2).enumerate() {
+                    if k > 0 {
+                        reason.push_str("; ");
+                    }
+                    reason.push_str(&self.kb.red_flags[i].name);
                 }
+                if flags.len() > 2 {
+                    reason.push_str(&format!("; and {} more", flags.len() - 2));
+                }
+                reason
             }
             None => {
-                let on: Vec<String> = questions::bears_on(self, scores, c.finding)
-                    .iter()
-                    .take(3)
-                    .map(|(ci, _)| self.kb.conditions[*ci].short_name.clone())
-                    .collect();
-                format!("would most change the likelihood of {}", on.join(", "))
+                // One string, no intermediate lists (eight of these per report).
+                let mut reason = String::with_capacity(96);
+                reason.push_str("would most change the likelihood of ");
+                for (k, (ci, _)) in questions::bears_on(self, scores, c.finding).iter().take(3).enumerate() {
+                    if k > 0 {
+                        reason.push_str(", ");
+                    }
+                    reason.push_str(&self.kb.conditions[*ci].short_name);
+                }
+                reason
             }
         };
         NextQuestion {
@@ -585,7 +630,11 @@ impl Engine {
     ) -> Report<'_> {
         let kb = &self.kb;
         let tri = triage::triage(kb, &self.flags, &self.screen, facts);
-        let mut differential = self.differential(facts, scores, applied);
+        // Conditions in ranked order (probability, then id = knowledge-base order),
+        // sorted once for the differential and the work-up.
+        let mut order: Vec<usize> = (0..kb.conditions.len()).collect();
+        order.sort_unstable_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
+        let mut differential = self.differential(facts, scores, applied, &order);
         // "No specific cause" is a conclusion apart from the ranked causes.
         let no_specific_cause =
             differential.iter().position(|r| r.model == "exclusion").map(|k| differential.remove(k));
@@ -600,17 +649,23 @@ impl Engine {
         let ranked = questions::rank(self, facts, scores, case.respondent);
         let interview = self.status(&tri, scores, &ranked, None);
         let n_next = kb.meta.engine.next_questions;
-        let mut next: Vec<&questions::Candidate> = ranked.urgent.iter().chain(&ranked.gain).collect();
-        next.extend(ranked.closing.iter().filter(|c| !ranked.gain.iter().any(|g| g.finding == c.finding)));
-        let next_questions: Vec<NextQuestion<'_>> =
-            next.into_iter().take(n_next).map(|c| self.question(c, scores, case.respondent)).collect();
+        // Lazily: the closing questions are only looked at when the first two
+        // lists are shorter than the report's list.
+        let next_questions: Vec<NextQuestion<'_>> = ranked
+            .urgent
+            .iter()
+            .chain(&ranked.gain)
+            .chain(ranked.closing.iter().filter(|c| !ranked.gain.iter().any(|g| g.finding == c.finding)))
+            .take(n_next)
+            .map(|c| self.question(c, scores, case.respondent))
+            .collect();
 
         let relevant = kb.meta.engine.relevant_probability.value;
-        let specific: Vec<usize> =
-            (0..kb.conditions.len()).filter(|&c| !self.model.conditions[c].exclusion).collect();
-        let likely: Vec<usize> = specific.iter().copied().filter(|&c| scores.p[c] >= relevant).collect();
-        let mut ranked = specific.clone();
-        ranked.sort_unstable_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
+        let likely: Vec<usize> = (0..kb.conditions.len())
+            .filter(|&c| !self.model.conditions[c].exclusion && scores.p[c] >= relevant)
+            .collect();
+        let ranked: Vec<usize> =
+            order.iter().copied().filter(|&c| !self.model.conditions[c].exclusion).collect();
         let mut in_play = likely.clone();
         // A whole number from 0 to 30 (checked at load).
         let always = kb.meta.engine.always_in_play.value as usize;
@@ -635,31 +690,42 @@ impl Engine {
         });
         let criteria = self.criteria(facts, case);
 
-        // Every reference the report cites, as indices, then in id order.
+        // Every reference the report cites, marked by index; reference files
+        // are sorted by id, so index order is id order.
         let setting = facts.setting;
-        let mut cited: Vec<usize> = Vec::new();
+        let mut cited = vec![false; kb.references.len()];
+        let mut cite = |k: usize| {
+            if let Some(c) = cited.get_mut(k) {
+                *c = true;
+            }
+        };
         for (ci, c) in self.model.conditions.iter().enumerate().take(self.model.n_conditions) {
-            cited.push(self.index.prior_ref[ci].get(setting).copied().unwrap_or(0));
-            cited.extend(applied.of(ci).iter().map(|a| c.evidence[a.ev].source_ref));
+            cite(self.index.prior_ref[ci].get(setting).copied().unwrap_or(0));
+            for a in applied.of(ci) {
+                cite(c.evidence[a.ev].source_ref);
+            }
         }
         for f in &tri.red_flags {
             if let Some(k) = kb.red_flags.iter().position(|r| std::ptr::eq(r.id.as_str(), f.id)) {
-                cited.push(self.index.flag_ref[k]);
+                cite(self.index.flag_ref[k]);
             }
         }
-        cited.extend(&self.index.criteria_ref);
-        cited.extend(workup_refs);
-        cited.extend(
-            blocks
-                .iter()
-                .flat_map(|b| b.sources.iter().filter_map(|s| self.index.reference.get(*s).copied())),
-        );
-        // Reference files are sorted by id, so index order is id order.
-        cited.sort_unstable();
-        cited.dedup();
-        let references = cited
-            .iter()
-            .map(|&k| {
+        for &k in &self.index.criteria_ref {
+            cite(k);
+        }
+        for k in workup_refs {
+            cite(k);
+        }
+        for b in &blocks {
+            for s in &b.sources {
+                if let Some(&k) = self.index.reference.get(*s) {
+                    cite(k);
+                }
+            }
+        }
+        let references = (0..kb.references.len())
+            .filter(|&k| cited[k])
+            .map(|k| {
                 let r = &kb.references[k];
                 ReferenceEntry { id: &r.id, citation: &self.citations[k], url: r.url.as_deref() }
             })
@@ -697,16 +763,14 @@ impl Engine {
         facts: &Facts,
         scores: &Scores,
         applied: &score::Applications,
+        order: &[usize],
     ) -> Vec<ConditionResult<'_>> {
         let kb = &self.kb;
         let s = facts.setting;
-        // Conditions in ranked order (probability, then id = knowledge-base order),
-        // so the results are built in place and never moved by a sort.
-        let mut order: Vec<usize> = (0..kb.conditions.len()).collect();
-        order.sort_unstable_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
+        // Built in ranked order, in place, never moved by a sort.
         let mut out: Vec<ConditionResult<'_>> = Vec::with_capacity(kb.conditions.len());
         let mut keys: Vec<(f64, usize)> = Vec::with_capacity(64);
-        for ci in order {
+        for &ci in order {
             let c = &kb.conditions[ci];
             let m = &self.model.conditions[ci];
             let prior = m.prior_p.get(s).copied().unwrap_or(0.0);
@@ -720,10 +784,7 @@ impl Engine {
             let own = applied.of(ci);
             let na = own.len();
             keys.clear();
-            let exclusion_delta = |cj: usize| {
-                let op = self.model.conditions[cj].prior_p.get(s).copied().unwrap_or(0.0);
-                score::ln_1m(scores.p[cj]) - (1.0 - op).ln()
-            };
+            let exclusion_delta = |cj: usize| scores.moves[cj];
             keys.extend(own.iter().enumerate().map(|(k, a)| (a.delta, k)));
             if m.exclusion {
                 for (cj, other) in self.model.conditions.iter().enumerate() {
@@ -734,8 +795,19 @@ impl Engine {
                     }
                 }
             }
-            let tie = |k: usize| if k < na { m.evidence[own[k].ev].finding } else { kb.findings.len() + k };
-            keys.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then_with(|| tie(a.1).cmp(&tie(b.1))));
+            // Ties by finding, then evidence position: a total order, whatever
+            // order the scoring recorded the entries in.
+            let tie = |k: usize| {
+                if k < na {
+                    let ev = own[k].ev;
+                    (m.evidence[ev].finding, ev)
+                } else {
+                    (kb.findings.len() + k, 0)
+                }
+            };
+            keys.sort_unstable_by(|a, b| {
+                b.0.abs().total_cmp(&a.0.abs()).then_with(|| tie(a.1).cmp(&tie(b.1)))
+            });
             let item = |k: usize| -> EvidenceItem<'_> {
                 if k >= na {
                     let cj = k - na;

@@ -2,7 +2,7 @@
 //! whose answer is expected to change the differential most (expected
 //! information gain, in bits, summed over the conditions it bears on).
 
-use cluneal_kb::{AnswerType, AskedBy, KnowledgeBase, Urgency};
+use cluneal_kb::{AskedBy, KnowledgeBase, Urgency};
 
 use crate::Engine;
 use crate::case::Respondent;
@@ -53,7 +53,7 @@ pub fn entropy(p: f64) -> f64 {
 )]
 fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnMut(usize, f64)) -> f64 {
     let mut total = 0.0;
-    for &(c, k) in &model.by_finding[f] {
+    for &(c, k) in model.by_finding.row(f) {
         let c = c as usize;
         let e = &model.conditions[c].evidence[k as usize];
         let p = scores.p[c];
@@ -83,38 +83,49 @@ fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnM
 const BOUND_SLACK: f64 = 1e-5;
 
 /// An upper bound on `gain_of` for finding `f`: per condition, the smaller of
-/// its entropy and the entry's capacity. Inside a correlation group that has
-/// already fired, the entry's effect depends on the group's lead, so only the
-/// entropy bounds it.
+/// its entropy and the entry's capacity, and with `tight` also the chi-square
+/// bound at the condition's probability (one division per entry, so it is
+/// only computed for questions the loose bound does not rule out). Inside a
+/// correlation group that has already fired, the entry's effect depends on
+/// the group's lead, so only the entropy bounds it.
 #[expect(
     clippy::indexing_slicing,
     reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
 )]
-fn bound_of(model: &Model, scores: &Scores, f: usize) -> f64 {
+fn bound_of(model: &Model, scores: &Scores, f: usize, tight: bool) -> f64 {
     let mut total = 0.0;
-    for it in &model.bound_items[f] {
-        let h = scores.entropy[it.condition as usize];
-        total += if scores.group_at(it.slot).any { h } else { h.min(it.capacity) };
+    for it in model.bound_items.row(f) {
+        let c = it.condition as usize;
+        let h = scores.entropy[c];
+        total += if scores.group_at(it.slot).any {
+            h
+        } else if tight && !it.chi.is_nan() {
+            h.min(it.capacity).min(it.chi_square_bound(scores.p[c]))
+        } else {
+            h.min(it.capacity)
+        };
     }
     total
 }
 
-/// The yes/no findings that asking finding `f` settles: itself when it is a
-/// yes/no question, and the findings derived from it (a scale, number or choice
-/// question is worth what its derived findings are worth).
-fn answered_by<'e>(engine: &'e Engine, f: usize) -> impl Iterator<Item = usize> + 'e {
-    let own = engine.kb.findings.get(f).is_some_and(|x| x.answer == AnswerType::YesNo);
-    own.then_some(f).into_iter().chain(engine.derived_from.get(f).into_iter().flatten().copied())
-}
-
-/// Expected information gain of asking finding `f`.
+/// Expected information gain of asking finding `f` (the sum over the yes/no
+/// findings its answer settles: itself, or what is derived from a scale,
+/// number or choice question).
 pub fn gain_of_question(engine: &Engine, scores: &Scores, f: usize) -> f64 {
-    answered_by(engine, f).map(|d| gain_of(&engine.model, scores, d, |_, _| {})).sum()
+    let mut total = 0.0;
+    for &d in engine.asks.row(f) {
+        total += gain_of(&engine.model, scores, d, |_, _| {});
+    }
+    total
 }
 
-/// An upper bound on `gain_of_question`.
-fn bound_of_question(engine: &Engine, scores: &Scores, f: usize) -> f64 {
-    answered_by(engine, f).map(|d| bound_of(&engine.model, scores, d)).sum()
+/// An upper bound on `gain_of_question` (see `bound_of`).
+fn bound_of_question(engine: &Engine, scores: &Scores, f: usize, tight: bool) -> f64 {
+    let mut total = 0.0;
+    for &d in engine.asks.row(f) {
+        total += bound_of(&engine.model, scores, d, tight);
+    }
+    total
 }
 
 /// A candidate question and its score.
@@ -155,25 +166,27 @@ pub struct Ranked {
 )]
 pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respondent) -> Ranked {
     let (kb, screen) = (&engine.kb, &engine.screen);
-    let (derived_from, group_order) = (&engine.derived_from, &engine.group_order);
     let mut urgent: Vec<Candidate> = Vec::new();
     let mut closing: Vec<Candidate> = Vec::new();
     // A derived red-flag finding (severe pain, from the pain score) is asked
     // through the question it is derived from, at the flag's urgency; the
     // triage names that question while it is open.
-    let mut screen_questions: Vec<(usize, Urgency)> = Vec::with_capacity(screen.len());
+    // One slot per finding (not a search per screen entry: the screen has about
+    // a hundred findings).
+    let mut asked_at: Vec<Option<Urgency>> = vec![None; kb.findings.len()];
     for &(f, u) in screen.iter() {
         if facts.settled(f) {
             continue;
         }
         let asked = engine.index.derived_source[f].unwrap_or(f);
-        match screen_questions.iter_mut().find(|(g, _)| *g == asked) {
-            Some(e) => e.1 = e.1.max(u),
-            None => screen_questions.push((asked, u)),
-        }
+        let slot = &mut asked_at[asked];
+        *slot = Some(slot.map_or(u, |v| v.max(u)));
     }
-    for &(f, u) in &screen_questions {
-        if !askable(kb, f, respondent) || facts.settled(f) {
+    // In interview order, then most urgent first (a stable sort keeps the
+    // interview order within each urgency).
+    for &f in &engine.interview_order {
+        let Some(u) = asked_at[f] else { continue };
+        if !engine.askable(f, respondent) || facts.settled(f) {
             continue;
         }
         let c = Candidate { finding: f, red_flag: Some(u), gain: 0.0 };
@@ -186,14 +199,8 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
             closing.push(c);
         }
     }
-    let by_flag = |a: &Candidate, b: &Candidate| {
-        b.red_flag
-            .cmp(&a.red_flag)
-            .then(group_order[a.finding].cmp(&group_order[b.finding]))
-            .then(a.finding.cmp(&b.finding))
-    };
-    urgent.sort_unstable_by(by_flag);
-    closing.sort_unstable_by(by_flag);
+    urgent.sort_by_key(|c| std::cmp::Reverse(c.red_flag));
+    closing.sort_by_key(|c| std::cmp::Reverse(c.red_flag));
     let mut in_urgent = vec![false; kb.findings.len()];
     for c in &urgent {
         in_urgent[c.finding] = true;
@@ -204,12 +211,12 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
     // (the head-th best gain so far); any other question whose bound lies
     // below the floor cannot enter the head, and only the head is ever read in
     // order, so it is not scored.
-    let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(derived_from.len());
+    let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(kb.findings.len());
     for (f, &urgent_already) in in_urgent.iter().enumerate() {
-        if urgent_already || facts.settled(f) || !askable(kb, f, respondent) {
+        if urgent_already || facts.settled(f) || !engine.askable(f, respondent) {
             continue;
         }
-        let bound = bound_of_question(engine, scores, f);
+        let bound = bound_of_question(engine, scores, f, false);
         if bound > 0.0 {
             bounded.push((bound, f));
         }
@@ -226,7 +233,10 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
     for &(bound, f) in &bounded {
         // The slack covers the fast logarithm's rounding, so a question whose
         // gain equals its bound is still scored.
-        if best.len() >= head && bound + BOUND_SLACK < best[head - 1] {
+        if let Some(&floor) = best.get(head - 1)
+            && (bound + BOUND_SLACK < floor
+                || bound_of_question(engine, scores, f, true) + BOUND_SLACK < floor)
+        {
             continue;
         }
         let gain = gain_of_question(engine, scores, f);
@@ -247,7 +257,7 @@ pub fn bears_on(engine: &Engine, scores: &Scores, f: usize) -> Vec<(usize, f64)>
         Some(e) => e.1 += g,
         None => by_condition.push((c, g)),
     };
-    for d in answered_by(engine, f) {
+    for &d in engine.asks.row(f) {
         gain_of(&engine.model, scores, d, &mut add);
     }
     by_condition.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -257,6 +267,94 @@ pub fn bears_on(engine: &Engine, scores: &Scores, f: usize) -> Vec<(usize, f64)>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::{Answer, Case};
+    use cluneal_kb::DifferentialModel;
+
+    /// Mutual information in bits of the yes/no channel with P(yes | condition)
+    /// = a and P(yes | not) = b at prior p, with the library's logarithms.
+    fn mutual_information(p: f64, a: f64, b: f64) -> f64 {
+        let h =
+            |x: f64| if x <= 0.0 || x >= 1.0 { 0.0 } else { -(x * x.log2() + (1.0 - x) * (1.0 - x).log2()) };
+        h(p * a + (1.0 - p) * b) - p * h(a) - (1.0 - p) * h(b)
+    }
+
+    #[test]
+    fn the_chi_square_bound_is_never_below_the_information_an_answer_gives() {
+        for &(lr_pos, lr_neg) in &[(9.0, 0.1), (1.2, 0.9), (30.0, 0.7), (2.0, 0.05), (0.2, 1.5), (0.01, 1.01)]
+        {
+            let (b, spread) = crate::score::channel(lr_pos, lr_neg);
+            assert!(!b.is_nan(), "({lr_pos}, {lr_neg}) defines a channel");
+            let it = crate::score::BoundItem {
+                condition: 0,
+                slot: 0,
+                capacity: f64::INFINITY,
+                b,
+                spread,
+                chi: spread * spread * std::f64::consts::LOG2_E,
+            };
+            for &p in &[1e-9, 1e-4, 0.01, 0.1, 0.3, 0.5, 0.7, 0.95, 0.999] {
+                let exact = mutual_information(p, b + spread, b);
+                let bound = it.chi_square_bound(p);
+                assert!(bound + 1e-12 >= exact, "lr ({lr_pos}, {lr_neg}) at {p}: bound {bound} < {exact}");
+            }
+        }
+    }
+
+    /// A deterministic spread of cases: every finding answered yes, no or not
+    /// at all by a fixed pseudo-random sequence, for each respondent.
+    fn cases(kb: &KnowledgeBase) -> Vec<Case> {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % 100
+        };
+        let mut out = Vec::new();
+        for density in [0, 5, 15, 30, 60] {
+            for respondent in [Respondent::Patient, Respondent::Clinician] {
+                for _ in 0..6 {
+                    let mut case = Case { respondent, ..Case::default() };
+                    for f in kb
+                        .findings
+                        .iter()
+                        .filter(|f| f.answer == cluneal_kb::AnswerType::YesNo && f.derived.is_none())
+                    {
+                        let r = next();
+                        if r < density {
+                            let answer = if r % 3 == 0 { Answer::Yes } else { Answer::No };
+                            case.answers.insert(f.id.clone(), answer);
+                        }
+                    }
+                    out.push(case);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn branch_and_bound_ranks_the_head_exactly_as_scoring_every_question_would() {
+        for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
+            let engine = Engine::with_model(KnowledgeBase::embedded().expect("valid"), model);
+            let head = engine.kb.meta.engine.next_questions.max(1);
+            for (k, case) in cases(&engine.kb).iter().enumerate() {
+                let Ok((facts, _)) = crate::facts::build(&engine, case) else { continue };
+                let scores = crate::score::score(&engine.model, &facts, None);
+                let ranked = rank(&engine, &facts, &scores, case.respondent);
+                let urgent: Vec<usize> = ranked.urgent.iter().map(|c| c.finding).collect();
+                let mut all: Vec<(f64, usize)> = (0..engine.kb.findings.len())
+                    .filter(|&f| {
+                        !urgent.contains(&f) && !facts.settled(f) && engine.askable(f, case.respondent)
+                    })
+                    .map(|f| (gain_of_question(&engine, &scores, f), f))
+                    .filter(|&(g, _)| g > 0.0)
+                    .collect();
+                all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                let want: Vec<usize> = all.iter().take(head).map(|&(_, f)| f).collect();
+                let got: Vec<usize> = ranked.gain.iter().take(head).map(|c| c.finding).collect();
+                assert_eq!(got, want, "{model:?} case {k}: the head differs from exhaustive scoring");
+            }
+        }
+    }
 
     #[test]
     fn fast_log2_matches_the_library_to_a_millionth() {

@@ -121,6 +121,8 @@ pub struct CondModel {
     /// Prior log-odds, one per care setting.
     pub prior_lo: Vec<f64>,
     pub prior_p: Vec<f64>,
+    /// ln(1 - prior), one per care setting (the exclusion conditions' arithmetic).
+    pub ln_not_prior: Vec<f64>,
     pub evidence: Vec<Ev>,
 }
 
@@ -138,11 +140,59 @@ pub struct Model {
     /// Residual weight of each correlation group.
     pub group_weight: Vec<f64>,
     /// For each finding, the (condition, evidence position) pairs that use it.
-    pub by_finding: Vec<Vec<(u32, u32)>>,
+    pub by_finding: Rows<(u32, u32)>,
     /// Number of (hypothesis, correlation group) pairs that occur in the evidence.
     pub n_slots: usize,
     /// `by_finding` with what the question ranking's bound reads, side by side.
-    pub bound_items: Vec<Vec<BoundItem>>,
+    pub bound_items: Rows<BoundItem>,
+    /// For each finding, every (hypothesis, evidence position) that uses it,
+    /// exclusion conditions and pairs included: scoring visits only the
+    /// answered findings' entries instead of every entry of every condition.
+    pub uses: Rows<(u32, u32)>,
+    /// Each hypothesis's group-state slots, as a range of `Scores::groups`.
+    pub slots_of: Vec<(u32, u32)>,
+}
+
+/// One list per index (finding), all in one allocation: the rows of a
+/// compressed sparse table. The question ranking and the scoring scan many of
+/// these lists per case, and one contiguous block stays in cache where
+/// hundreds of small vectors do not.
+#[derive(Debug, Clone)]
+pub struct Rows<T> {
+    start: Vec<u32>,
+    items: Vec<T>,
+}
+
+impl<T> Default for Rows<T> {
+    fn default() -> Rows<T> {
+        Rows { start: Vec::new(), items: Vec::new() }
+    }
+}
+
+impl<T> Rows<T> {
+    pub fn from_lists(lists: Vec<Vec<T>>) -> Rows<T> {
+        let mut start = Vec::with_capacity(lists.len() + 1);
+        let mut items = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        start.push(0);
+        for list in lists {
+            items.extend(list);
+            start.push(items.len() as u32);
+        }
+        Rows { start, items }
+    }
+
+    /// The list of index `i` (empty outside the table).
+    pub fn row(&self, i: usize) -> &[T] {
+        match (self.start.get(i), self.start.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.items.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Number of lists.
+    pub fn len(&self) -> usize {
+        self.start.len().saturating_sub(1)
+    }
 }
 
 /// One evidence entry as the question ranking's bound sees it.
@@ -153,6 +203,37 @@ pub struct BoundItem {
     pub slot: u32,
     /// `Ev::capacity`.
     pub capacity: f64,
+    /// The yes/no channel the two ratios define, P(yes | condition) = `b + spread`
+    /// and P(yes | not) = `b`, with `chi` = spread² log2(e); NaN when the ratios
+    /// define no channel.
+    pub b: f64,
+    pub spread: f64,
+    pub chi: f64,
+}
+
+impl BoundItem {
+    /// An upper bound, in bits, on what the answer tells about the condition at
+    /// probability `p` (outside a fired correlation group): the mutual
+    /// information p KL(a‖q) + (1 - p) KL(b‖q) is at most the same sum of
+    /// chi-square divergences, p (1 - p) (a - b)² / (q (1 - q)) nats, where
+    /// q = b + p (a - b) is the chance of a "yes".
+    pub fn chi_square_bound(&self, p: f64) -> f64 {
+        let q = self.b + p * self.spread;
+        let v = q * (1.0 - q);
+        if v > 0.0 { self.chi * p * (1.0 - p) / v } else { f64::INFINITY }
+    }
+}
+
+/// The channel (P(yes | not), P(yes | condition) - P(yes | not)) that two
+/// likelihood ratios define, or NaNs when they define none.
+pub(crate) fn channel(lr_pos: f64, lr_neg: f64) -> (f64, f64) {
+    let spread = lr_pos - lr_neg;
+    if !(spread.is_finite() && (lr_pos - 1.0) * (lr_neg - 1.0) < 0.0) {
+        return (f64::NAN, f64::NAN);
+    }
+    let b = (1.0 - lr_neg) / spread;
+    let a = lr_pos * b;
+    if a > 0.0 && a < 1.0 && b > 0.0 && b < 1.0 { (b, a - b) } else { (f64::NAN, f64::NAN) }
 }
 
 pub fn logit(p: f64) -> f64 {
@@ -242,6 +323,7 @@ impl Model {
                 CondModel {
                     exclusion: !competing && c.model == ConditionModel::Exclusion,
                     prior_lo: prior_p.iter().map(|p| if competing { ln(*p) } else { logit(*p) }).collect(),
+                    ln_not_prior: prior_p.iter().map(|p| (1.0 - p).ln()).collect(),
                     prior_p,
                     evidence,
                 }
@@ -254,9 +336,11 @@ impl Model {
             pairs: Vec::new(),
             n_conditions,
             group_weight,
-            by_finding,
+            by_finding: Rows::from_lists(by_finding),
             n_slots: 0,
-            bound_items: Vec::new(),
+            bound_items: Rows::default(),
+            uses: Rows::default(),
+            slots_of: Vec::new(),
         };
         if competing {
             model.add_pairs(kb, &group_of, &background);
@@ -273,9 +357,16 @@ impl Model {
     )]
     fn assign_slots(&mut self) {
         let mut next = 0u32;
-        for c in &mut self.conditions {
+        let n_findings = self.by_finding.len();
+        let mut uses: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n_findings];
+        self.slots_of = Vec::with_capacity(self.conditions.len());
+        for (ci, c) in self.conditions.iter_mut().enumerate() {
+            let first = next;
             let mut current = NO_GROUP;
-            for e in &mut c.evidence {
+            for (k, e) in c.evidence.iter_mut().enumerate() {
+                if let Some(u) = uses.get_mut(e.finding) {
+                    u.push((ci as u32, k as u32));
+                }
                 if e.group == NO_GROUP {
                     continue;
                 }
@@ -285,20 +376,31 @@ impl Model {
                 }
                 e.slot = next - 1;
             }
+            self.slots_of.push((first, next));
         }
         self.n_slots = next as usize;
-        self.bound_items = self
-            .by_finding
-            .iter()
-            .map(|uses| {
-                uses.iter()
+        self.uses = Rows::from_lists(uses);
+        let bound_items = (0..n_findings)
+            .map(|f| {
+                self.by_finding
+                    .row(f)
+                    .iter()
                     .map(|&(c, k)| {
                         let e = &self.conditions[c as usize].evidence[k as usize];
-                        BoundItem { condition: c, slot: e.slot, capacity: e.capacity }
+                        let (b, spread) = channel(e.lr_pos, e.lr_neg);
+                        BoundItem {
+                            condition: c,
+                            slot: e.slot,
+                            capacity: e.capacity,
+                            b,
+                            spread,
+                            chi: spread * spread * std::f64::consts::LOG2_E,
+                        }
                     })
                     .collect()
             })
             .collect();
+        self.bound_items = Rows::from_lists(bound_items);
     }
 
     /// Joint hypotheses for coexisting conditions (competing model). A pair
@@ -361,6 +463,7 @@ impl Model {
             self.conditions.push(CondModel {
                 exclusion: false,
                 prior_lo: prior_p.iter().map(|p| ln(*p)).collect(),
+                ln_not_prior: prior_p.iter().map(|p| (1.0 - p).ln()).collect(),
                 prior_p,
                 evidence,
             });
@@ -432,6 +535,10 @@ pub struct Scores {
     pub entropy: Vec<f64>,
     /// The state of each correlation group of each hypothesis (`Ev::slot`).
     pub groups: Vec<GroupState>,
+    /// Independent model: how far each specific condition moved the log-chance
+    /// that it is absent, ln(1 - p) - ln(1 - prior) (what moves "no specific
+    /// cause"); 0 otherwise.
+    pub moves: Vec<f64>,
 }
 
 impl Scores {
@@ -448,11 +555,17 @@ impl Scores {
 
 /// Score every condition; when `applied` is given, also record each applied
 /// piece of evidence per condition (for the report).
+///
+/// Only the answered findings are visited, each through the entries that use
+/// it. The sums come out exactly as a pass over every entry in evidence order
+/// would give them: a condition's evidence is sorted by (group, finding), so
+/// finding order is each group's own order, and the log-odds add the group
+/// totals first, then the ungrouped entries in finding order.
 #[expect(
     clippy::indexing_slicing,
     reason = "condition, evidence, finding and group indices are built by `Model::compile` from one knowledge base, and every table is sized by it"
 )]
-pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications>) -> Scores {
+pub fn score(model: &Model, facts: &Facts, applied: Option<&mut Applications>) -> Scores {
     let n = model.conditions.len();
     let mut s = Scores {
         lo: vec![0.0; n],
@@ -460,81 +573,76 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
         odds: vec![0.0; n],
         entropy: vec![0.0; n],
         groups: vec![GroupState::default(); model.n_slots],
+        moves: vec![0.0; n],
     };
-    if let Some(a) = applied.as_deref_mut() {
-        a.items.clear();
-        a.items.reserve(model.conditions.iter().map(|c| c.evidence.len()).sum::<usize>() / 2);
-        a.ranges.clear();
-        a.ranges.resize(n, (0, 0));
-    }
-    // Direct evidence of exclusion conditions (log likelihood ratios), applied after the others.
-    let mut direct = vec![0.0; n];
-    for (ci, c) in model.conditions.iter().enumerate() {
-        let start = applied.as_deref().map_or(0, |a| a.items.len());
-        let prior_lo = if c.exclusion { 0.0 } else { c.prior_lo.get(facts.setting).copied().unwrap_or(0.0) };
-        let mut lo = prior_lo;
-        // Evidence is sorted by group, so each group's entries are contiguous.
-        let mut k = 0;
-        while k < c.evidence.len() {
-            let e = &c.evidence[k];
-            if e.group == NO_GROUP {
-                let st = facts.state[e.finding];
-                if st != Tri::Unknown {
-                    let yes = st == Tri::Yes;
-                    let d = if yes { e.ln_pos } else { e.ln_neg };
-                    lo += d;
-                    if let Some(a) = applied.as_deref_mut() {
-                        a.items.push(Applied { ev: k, yes, weight: 1.0, delta: d });
-                    }
-                }
-                k += 1;
-                continue;
-            }
-            let g = e.group;
-            let w = model.group_weight[g as usize];
-            let end = c.evidence[k..].iter().position(|x| x.group != g).map_or(c.evidence.len(), |p| k + p);
-            let mut gs = GroupState::default();
-            let mut lead_at = usize::MAX;
-            for (j, x) in c.evidence[k..end].iter().enumerate() {
-                let st = facts.state[x.finding];
-                if st == Tri::Unknown {
-                    continue;
-                }
-                let d = if st == Tri::Yes { x.ln_pos } else { x.ln_neg };
+    // The entry leading each fired group (its evidence position).
+    let mut lead_at = vec![u32::MAX; model.n_slots];
+    // Pass 1: every answered entry, in finding order; group states as they go.
+    let mut found: Vec<(u32, Applied)> = Vec::with_capacity(128);
+    for f in 0..model.uses.len() {
+        let uses = model.uses.row(f);
+        let st = facts.state[f];
+        if st == Tri::Unknown {
+            continue;
+        }
+        let yes = st == Tri::Yes;
+        for &(c, k) in uses {
+            let e = &model.conditions[c as usize].evidence[k as usize];
+            let d = if yes { e.ln_pos } else { e.ln_neg };
+            if e.group != NO_GROUP {
+                let slot = e.slot as usize;
+                let gs = &mut s.groups[slot];
                 if !gs.any {
-                    gs = GroupState { lead: d, rest: 0.0, any: true, demote: 1.0 };
-                    lead_at = j;
+                    *gs = GroupState { lead: d, rest: 0.0, any: true, demote: 1.0 };
+                    lead_at[slot] = k;
                 } else if d.abs() > gs.lead.abs() {
                     gs.rest += gs.lead;
                     gs.lead = d;
-                    lead_at = j;
+                    lead_at[slot] = k;
                 } else {
                     gs.rest += d;
                 }
             }
-            lo += gs.total(w);
-            if gs.any {
-                gs.demote = ((w - 1.0) * gs.lead).exp();
-                s.groups[e.slot as usize] = gs;
-            }
-            if gs.any
-                && let Some(a) = applied.as_deref_mut()
-            {
-                for (j, x) in c.evidence[k..end].iter().enumerate() {
-                    let st = facts.state[x.finding];
-                    if st == Tri::Unknown {
-                        continue;
-                    }
-                    let yes = st == Tri::Yes;
-                    let d = if yes { x.ln_pos } else { x.ln_neg };
-                    let weight = if j == lead_at { 1.0 } else { w };
-                    a.items.push(Applied { ev: k + j, yes, weight, delta: d * weight });
-                }
-            }
-            k = end;
+            found.push((c, Applied { ev: k as usize, yes, weight: 1.0, delta: d }));
         }
-        if let Some(a) = applied.as_deref_mut() {
-            a.ranges[ci] = (start, a.items.len());
+    }
+    // The entries by hypothesis (a stable counting sort keeps finding order),
+    // group members weighted now that each group's lead is known.
+    let mut start = vec![0usize; n + 1];
+    for (c, _) in &found {
+        start[*c as usize + 1] += 1;
+    }
+    for c in 0..n {
+        start[c + 1] += start[c];
+    }
+    let mut at = start.clone();
+    let mut items = vec![Applied { ev: 0, yes: false, weight: 1.0, delta: 0.0 }; found.len()];
+    for &(c, mut a) in &found {
+        let e = &model.conditions[c as usize].evidence[a.ev];
+        if e.group != NO_GROUP && lead_at[e.slot as usize] != a.ev as u32 {
+            a.weight = e.weight;
+            a.delta *= e.weight;
+        }
+        items[at[c as usize]] = a;
+        at[c as usize] += 1;
+    }
+    // Direct evidence of exclusion conditions (log likelihood ratios), applied after the others.
+    let mut direct = vec![0.0; n];
+    for (ci, c) in model.conditions.iter().enumerate() {
+        let mut lo = if c.exclusion { 0.0 } else { c.prior_lo.get(facts.setting).copied().unwrap_or(0.0) };
+        let (first, end) = model.slots_of[ci];
+        let (first, end) = (first as usize, end as usize);
+        for (gs, &lead) in s.groups[first..end].iter_mut().zip(&lead_at[first..end]) {
+            if gs.any {
+                let w = model.group_weight[c.evidence[lead as usize].group as usize];
+                lo += gs.total(w);
+                gs.demote = ((w - 1.0) * gs.lead).exp();
+            }
+        }
+        for a in &items[start[ci]..start[ci + 1]] {
+            if c.evidence[a.ev].group == NO_GROUP {
+                lo += a.delta;
+            }
         }
         if c.exclusion {
             direct[ci] = lo;
@@ -550,6 +658,10 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
         s.p[ci] = if odds.is_finite() { odds / (1.0 + odds) } else { 1.0 };
         s.entropy[ci] = crate::questions::entropy(s.p[ci]);
     }
+    if let Some(a) = applied {
+        a.ranges = (0..n).map(|c| (start[c], start[c + 1])).collect();
+        a.items = items;
+    }
     if model.kind == DifferentialModel::Competing {
         normalise(model, &mut s);
         return s;
@@ -558,6 +670,13 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
     // chance that no specific condition applies moved from its prior value, then
     // moved by findings that by definition point to a specific cause, and never
     // above the chance that the most likely specific condition is absent.
+    if model.conditions.iter().any(|c| c.exclusion) {
+        for (cj, other) in model.conditions.iter().enumerate() {
+            if !other.exclusion {
+                s.moves[cj] = ln_1m(s.p[cj]) - other.ln_not_prior.get(facts.setting).copied().unwrap_or(0.0);
+            }
+        }
+    }
     for (ci, c) in model.conditions.iter().enumerate() {
         if !c.exclusion {
             continue;
@@ -569,8 +688,7 @@ pub fn score(model: &Model, facts: &Facts, mut applied: Option<&mut Applications
             if other.exclusion {
                 continue;
             }
-            let other_prior = other.prior_p.get(facts.setting).copied().unwrap_or(0.0);
-            ln_p += ln_1m(s.p[cj]) - (1.0 - other_prior).ln();
+            ln_p += s.moves[cj];
             ceiling = ceiling.min(1.0 - s.p[cj]);
         }
         let base = ln_p.exp().clamp(1e-12, 1.0 - 1e-12);

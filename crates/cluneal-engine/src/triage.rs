@@ -55,6 +55,15 @@ pub fn red_flag_findings(kb: &KnowledgeBase, flags: &[FlagModel]) -> Vec<(usize,
     best.iter().enumerate().filter_map(|(i, u)| u.map(|u| (i, u))).collect()
 }
 
+/// The name the triage gives an unanswered warning-sign question: the case
+/// field a derived finding is answered through, else the finding's id.
+pub fn screen_name(kb: &KnowledgeBase, f: usize) -> &str {
+    kb.findings.get(f).map_or("", |finding| match &finding.derived {
+        Some(d) => d.field.as_str(),
+        None => finding.id.as_str(),
+    })
+}
+
 #[expect(
     clippy::indexing_slicing,
     reason = "finding indices come from the compiled red flags, and `Facts` has one slot per finding of the same knowledge base"
@@ -79,20 +88,18 @@ pub fn triage<'k>(
     // closes it. A derived finding is answered through its source: name the
     // question to ask.
     let mut unanswered: Vec<&'k str> = Vec::new();
+    // The screen is in name order (`Engine::with_model`), so the names come out
+    // sorted; several derived findings share a case field (age): list it once.
     for (f, _) in screen {
         let finding = &kb.findings[*f];
         if finding.asked_by != cluneal_kb::AskedBy::Patient || !facts.is(*f, Tri::Unknown) {
             continue;
         }
-        let name = match &finding.derived {
-            Some(d) => d.field.as_str(),
-            None => finding.id.as_str(),
-        };
-        unanswered.push(name);
+        let name = screen_name(kb, *f);
+        if unanswered.last() != Some(&name) {
+            unanswered.push(name);
+        }
     }
-    // Several derived findings share a case field (age): list it once.
-    unanswered.sort_unstable();
-    unanswered.dedup();
     let screen_complete = unanswered.is_empty();
     let message = match fired.first() {
         Some((r, _)) => r.patient_action.as_str(),

@@ -38,7 +38,7 @@ pub fn workup<'k>(
         // Does an open finding of this step carry evidence for condition `c`?
         let bears = |c: usize| {
             d.findings.iter().any(|&f| {
-                !facts.settled(f) && engine.model.by_finding[f].iter().any(|&(ci, _)| ci as usize == c)
+                !facts.settled(f) && engine.model.by_finding.row(f).iter().any(|&(ci, _)| ci as usize == c)
             })
         };
         if d.findings.iter().all(|&f| facts.settled(f)) {
@@ -46,7 +46,7 @@ pub fn workup<'k>(
         }
         // Does an open finding of this step carry evidence for any condition in play?
         let bears_any =
-            |f: usize| engine.model.by_finding[f].iter().any(|&(ci, _)| in_play.contains(&(ci as usize)));
+            |f: usize| engine.model.by_finding.row(f).iter().any(|&(ci, _)| in_play.contains(&(ci as usize)));
         let relevant = |ids: &[usize], set: &[usize]| -> Vec<usize> {
             if !ids.iter().any(|c| set.contains(c)) {
                 return Vec::new();
