@@ -168,7 +168,7 @@ pub struct PsfsItem {
 /// what it is (`whose`), never `null`.
 pub(crate) fn stored_json(whose: &str, text: &str) -> Result<Value, Problem> {
     serde_json::from_str(text)
-        .map_err(|e| Problem::internal(format!("the stored {whose} is not valid JSON: {e}")))
+        .map_err(|e| crate::problem::corrupt_record(whose, format!("not valid JSON: {e}")))
 }
 
 /// The stored `what` (case, report, outcomes) of visit `seq` of case `id`.

@@ -127,8 +127,9 @@ fn diary_token(headers: &HeaderMap) -> Option<&str> {
 
 /// The exercises a saved report's plan prescribes: `(id, name)` in plan order.
 fn prescribed(s: &AppState, report_json: &str) -> Result<Vec<(String, String)>, Problem> {
-    let report: Value = serde_json::from_str(report_json)
-        .map_err(|e| Problem::internal(format!("a stored report is not valid JSON: {e}")))?;
+    let report: Value = serde_json::from_str(report_json).map_err(|e| {
+        crate::problem::corrupt_record("report of a saved case", format!("not valid JSON: {e}"))
+    })?;
     let kb = s.engine.kb();
     Ok(report
         .pointer("/plan/exercises")

@@ -364,10 +364,13 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
 /// The answers every operation can give whatever its own: a Host name the
 /// server does not answer for (421), and for operations with a body, JSON that
 /// does not parse (400), a body sent too slowly (408), too large (413) or not
-/// JSON (415). Added where an operation does not already name them.
+/// JSON (415); for operations on stored data, a busy database (503, retry)
+/// and a stored record that does not read back (500). Added where an
+/// operation does not already name them.
 fn add_common_responses(doc: &mut Value) {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
-    for item in paths.values_mut() {
+    for (path, item) in paths.iter_mut() {
+        let stored = ["/api/v1/cases", "/api/v1/diary", "/api/v1/audit"].iter().any(|p| path.starts_with(p));
         let Some(operations) = item.as_object_mut() else { continue };
         for op in operations.values_mut() {
             let has_body = op.get("requestBody").is_some();
@@ -376,6 +379,10 @@ fn add_common_responses(doc: &mut Value) {
                 responses.entry(status).or_insert_with(|| problem_response(what));
             };
             add("421", "the Host name is not one this server answers for (see `--allowed-host`)");
+            if stored {
+                add("500", "a stored record does not read back (`corrupt-record`), or an internal error");
+                add("503", "the database is busy: nothing was changed, try again (`Retry-After`)");
+            }
             if has_body {
                 add("400", "malformed JSON, or a key repeated in an object");
                 add("408", "the request body arrived too slowly");

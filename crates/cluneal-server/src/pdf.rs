@@ -131,7 +131,10 @@ pub async fn for_saved_case(
         let a = audience(&q)?;
         let rec = saved_record(&s, &id, &who).await?;
         let case: Case = serde_json::from_str(&rec.case_json).map_err(|e| {
-            Problem::internal(format!("the stored case of saved case `{id}` is not a valid case: {e}"))
+            crate::problem::corrupt_record(
+                &format!("case of saved case `{id}`"),
+                format!("not a valid case: {e}"),
+            )
         })?;
         let visits = if a == Audience::Clinician {
             let visits = s.store.list_visits(&rec.id, &who).await?.unwrap_or_default();

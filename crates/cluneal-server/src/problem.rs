@@ -92,14 +92,55 @@ impl IntoResponse for Problem {
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut res = (status, body).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         res
     }
 }
 
+/// A store error as the status a client can act on: a duplicate is 409, a
+/// missing row 404, a busy database 503 (try again), an invalid request 422;
+/// anything else is 500 with the detail in the log only.
 impl From<cluneal_store::StoreError> for Problem {
     fn from(e: cluneal_store::StoreError) -> Problem {
-        Problem::internal(e)
+        use cluneal_store::Failure;
+        match e.failure() {
+            Failure::Conflict => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "Already exists", e.to_string())
+            }
+            Failure::NotFound => Problem::not_found("such record"),
+            Failure::Busy => {
+                eprintln!("busy: {e}");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "The database is busy",
+                    "the database is busy; nothing was changed, try again in a moment",
+                )
+            }
+            Failure::Invalid => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-body",
+                "The request is not valid",
+                e.to_string(),
+            ),
+            Failure::Internal => Problem::internal(e),
+        }
     }
+}
+
+/// 500: a record the store kept does not read back (stored JSON that is not
+/// JSON, a stored case the engine refuses). The client learns which record;
+/// nothing else is exposed.
+pub fn corrupt_record(what: &str, why: impl std::fmt::Display) -> Problem {
+    eprintln!("error: the stored {what} does not read back: {why}");
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "corrupt-record",
+        "A stored record is damaged",
+        format!("the stored {what} does not read back; it was left as it is"),
+    )
 }
 
 /// A JSON body whose rejections (bad syntax, wrong types, too large, wrong

@@ -468,6 +468,43 @@ async fn a_saved_report_reads_back_exactly_as_returned() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn a_damaged_stored_report_is_named_and_left_in_place() {
+    let db = temp_db("damaged");
+    let server = Server::start(Location::Sqlite(db.clone())).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    let created: Value =
+        post(&c, &format!("{b}/api/v1/cases"), &json!({"case": example("scne_typical.json")}))
+            .await
+            .json()
+            .await
+            .expect("json");
+    let id = created["id"].as_str().expect("id").to_string();
+    // Damage the stored report behind the server's back, as a disk fault or a
+    // hand edit would.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.expect("open");
+    sqlx::query("UPDATE cases SET report_json = '{\"differential\": [' WHERE id = ?")
+        .bind(&id)
+        .execute(&pool)
+        .await
+        .expect("update");
+    let res = c.get(format!("{b}/api/v1/cases/{id}")).send().await.expect("get");
+    let p = problem(res, 500).await;
+    assert!(p["type"].as_str().is_some_and(|t| t.ends_with("/corrupt-record")), "{p}");
+    let detail = p["detail"].as_str().expect("detail");
+    assert!(detail.contains(&id) && detail.contains("report"), "the detail names the record: {detail}");
+    // Reading it did not repair or drop it: the damaged text is still there.
+    let (kept,): (String,) = sqlx::query_as("SELECT report_json FROM cases WHERE id = ?")
+        .bind(&id)
+        .fetch_one(&pool)
+        .await
+        .expect("row");
+    assert_eq!(kept, "{\"differential\": [");
+    pool.close().await;
+    server.stop().await;
+}
+
 /// Revoke `name` from another process's point of view: a second store on the
 /// same database, as `cluneal token revoke` would open.
 async fn revoke_elsewhere(db: &std::path::Path, name: &str) {

@@ -49,6 +49,69 @@ pub enum StoreError {
     Random(String),
 }
 
+/// What kind of failure a store error is, so that callers can answer with
+/// the right status without knowing the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The request would duplicate something that must be unique.
+    Conflict,
+    /// A row the request needs does not exist.
+    NotFound,
+    /// The database is busy (locked, timed out, a serialization conflict): the
+    /// same request may succeed if tried again.
+    Busy,
+    /// The request itself is invalid (a token name, for instance).
+    Invalid,
+    /// Anything else: the server's fault.
+    Internal,
+}
+
+impl StoreError {
+    /// What kind of failure this is.
+    pub fn failure(&self) -> Failure {
+        match self {
+            StoreError::TokenExists(_) => Failure::Conflict,
+            StoreError::InvalidTokenName(_) => Failure::Invalid,
+            StoreError::Database(e) => database_failure(e),
+            StoreError::Open { .. } | StoreError::Migrate(_) | StoreError::Random(_) => Failure::Internal,
+        }
+    }
+}
+
+fn database_failure(e: &sqlx::Error) -> Failure {
+    match e {
+        sqlx::Error::RowNotFound => Failure::NotFound,
+        sqlx::Error::PoolTimedOut => Failure::Busy,
+        sqlx::Error::Database(d) if d.is_unique_violation() => Failure::Conflict,
+        sqlx::Error::Database(d) => failure_of_code(d.code().as_deref()),
+        _ => Failure::Internal,
+    }
+}
+
+/// A database error code as a failure: SQLite's BUSY (5) and LOCKED (6) and
+/// their extended codes, and PostgreSQL's serialization failure (40001),
+/// deadlock (40P01) and lock timeout (55P03) are worth retrying; unique and
+/// foreign-key violations are conflicts.
+fn failure_of_code(code: Option<&str>) -> Failure {
+    let Some(code) = code else { return Failure::Internal };
+    // PostgreSQL's SQLSTATE codes have five characters; SQLite's (extended)
+    // result codes are numbers below 4096, whose low byte is the primary code.
+    if code.len() == 5 {
+        return match code {
+            "40001" | "40P01" | "55P03" => Failure::Busy,
+            "23505" | "23503" => Failure::Conflict,
+            _ => Failure::Internal,
+        };
+    }
+    match code.parse::<u32>() {
+        Ok(n) if matches!(n & 0xff, 5 | 6) => Failure::Busy,
+        // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY, _FOREIGNKEY (a NOT NULL or
+        // CHECK violation is the server's fault).
+        Ok(2067 | 1555 | 787) => Failure::Conflict,
+        _ => Failure::Internal,
+    }
+}
+
 /// Where the data lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -1100,5 +1163,43 @@ pub mod admin {
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&self.0).await?;
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod failure_tests {
+    use super::*;
+
+    #[test]
+    fn database_codes_map_to_the_failure_a_caller_can_act_on() {
+        for (code, want) in [
+            (Some("5"), Failure::Busy),
+            (Some("6"), Failure::Busy),
+            (Some("517"), Failure::Busy), // SQLITE_BUSY_SNAPSHOT
+            (Some("2067"), Failure::Conflict),
+            (Some("1555"), Failure::Conflict),
+            (Some("787"), Failure::Conflict),
+            (Some("1299"), Failure::Internal), // NOT NULL: our bug, not the client's
+            (Some("1"), Failure::Internal),
+            (Some("40001"), Failure::Busy),
+            (Some("40P01"), Failure::Busy),
+            (Some("55P03"), Failure::Busy),
+            (Some("23505"), Failure::Conflict),
+            (Some("23503"), Failure::Conflict),
+            (Some("23502"), Failure::Internal),
+            (Some("42601"), Failure::Internal),
+            (None, Failure::Internal),
+        ] {
+            assert_eq!(failure_of_code(code), want, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn store_errors_say_what_kind_of_failure_they_are() {
+        assert_eq!(StoreError::TokenExists("ci".into()).failure(), Failure::Conflict);
+        assert_eq!(StoreError::InvalidTokenName("a\nb".into()).failure(), Failure::Invalid);
+        assert_eq!(StoreError::Database(sqlx::Error::RowNotFound).failure(), Failure::NotFound);
+        assert_eq!(StoreError::Database(sqlx::Error::PoolTimedOut).failure(), Failure::Busy);
+        assert_eq!(StoreError::Random("no entropy".into()).failure(), Failure::Internal);
     }
 }
