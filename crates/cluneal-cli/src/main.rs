@@ -143,6 +143,12 @@ enum Command {
         /// CDS Hooks: accept calls without a JWT. Loopback only, for local trials.
         #[arg(long)]
         cds_insecure_loopback: bool,
+        /// How the request log on stderr is written: lines of text, or one JSON
+        /// object per line. Which events are logged follows `CLUNEAL_LOG`
+        /// (tracing's filter syntax, default `info`: one line per request with
+        /// its id, method, path, status and latency; never a body or a query).
+        #[arg(long, env = "CLUNEAL_LOG_FORMAT", value_enum, default_value_t = server::LogFormat::Text)]
+        log_format: server::LogFormat,
     },
     /// Bearer tokens that protect saved cases (stored as SHA-256 digests only).
     Token {
@@ -340,7 +346,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cds_issuers,
             cds_public_url,
             cds_insecure_loopback,
+            log_format,
         } => {
+            server::init_logging(log_format);
             let engine = Engine::new(knowledge::load(dir)?);
             let issuers = match cds_issuers {
                 Some(path) => {

@@ -79,6 +79,29 @@ async fn shutdown_signal() {
     }
 }
 
+/// How `cluneal serve` writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event.
+    Text,
+    /// One JSON object per event (for log collectors).
+    Json,
+}
+
+/// The server's log on stderr: events at the level `CLUNEAL_LOG` asks for
+/// (default `info`), as text or JSON lines.
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CLUNEAL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false);
+    // A second call (tests that serve twice in one process) keeps the first.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
 pub fn serve(engine: Engine, config: cluneal_server::Config, storage: &StorageArgs) -> Result<()> {
     runtime()?.block_on(async {
         let store = Arc::new(open(storage).await?);

@@ -250,6 +250,27 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(hosts, host::check))
         .layer(axum::middleware::from_fn_with_state(config.limits.request_timeout, listen::request_timeout))
+        // Outermost: every request gets an `x-request-id` (a client's own is
+        // kept), its span carries it, and the response echoes it, so a log line
+        // and a client's report of a failure can be matched.
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO))
+                .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::WARN)),
+        )
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            tower_http::request_id::MakeRequestUuid,
+        ))
+}
+
+/// The span of one request: method, path (never the query or the body, which
+/// may carry health data) and request id.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
 }
 
 /// Today's date (UTC), for FHIR `$assess` and the PDF headers: the clock stays

@@ -94,7 +94,7 @@ pub async fn run(
                 Ok((stream, _)) => stream,
                 Err(e) => {
                     // Out of file descriptors or an aborted handshake: wait a little, go on.
-                    eprintln!("warning: cannot accept a connection: {e}");
+                    tracing::warn!("cannot accept a connection: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }

@@ -75,8 +75,8 @@ impl Problem {
 
     /// 500: `detail` goes to the log, not to the client.
     pub fn internal(detail: impl std::fmt::Display) -> Problem {
-        // The detail goes to the log, not to the client.
-        eprintln!("error: {detail}");
+        // The detail goes to the log (in the request's span), not to the client.
+        tracing::error!("{detail}");
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -111,7 +111,7 @@ impl From<cluneal_store::StoreError> for Problem {
             }
             Failure::NotFound => Problem::not_found("such record"),
             Failure::Busy => {
-                eprintln!("busy: {e}");
+                tracing::warn!("database busy: {e}");
                 Problem::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "busy",
@@ -134,7 +134,7 @@ impl From<cluneal_store::StoreError> for Problem {
 /// JSON, a stored case the engine refuses). The client learns which record;
 /// nothing else is exposed.
 pub fn corrupt_record(what: &str, why: impl std::fmt::Display) -> Problem {
-    eprintln!("error: the stored {what} does not read back: {why}");
+    tracing::error!("the stored {what} does not read back: {why}");
     Problem::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         "corrupt-record",

@@ -469,6 +469,28 @@ async fn a_saved_report_reads_back_exactly_as_returned() {
 }
 
 #[tokio::test]
+async fn every_response_carries_a_request_id_and_keeps_the_clients_own() {
+    let server = Server::start(Location::Sqlite(temp_db("request-id"))).await;
+    let c = reqwest::Client::new();
+    let b = &server.base;
+    let mut seen = std::collections::BTreeSet::new();
+    for path in ["/healthz", "/api/v1/kb", "/api/v1/cases/no-such-case", "/api/nowhere"] {
+        let res = c.get(format!("{b}{path}")).send().await.expect("get");
+        let id = res.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(String::from);
+        let id = id.unwrap_or_else(|| panic!("{path}: no x-request-id"));
+        assert_eq!(id.len(), 36, "{path}: a UUID, not `{id}`");
+        assert!(seen.insert(id), "{path}: request ids repeat");
+    }
+    let res =
+        post(&c, &format!("{b}/api/v1/assess"), &json!({"answers": {"saddle_anaesthesia": "maybe"}})).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.headers().get("x-request-id").is_some(), "errors carry the id too");
+    let res = c.get(format!("{b}/healthz")).header("x-request-id", "ehr-call-42").send().await.expect("get");
+    assert_eq!(res.headers().get("x-request-id").and_then(|v| v.to_str().ok()), Some("ehr-call-42"));
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_damaged_stored_report_is_named_and_left_in_place() {
     let db = temp_db("damaged");
     let server = Server::start(Location::Sqlite(db.clone())).await;
