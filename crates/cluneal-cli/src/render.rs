@@ -78,9 +78,9 @@ pub fn report(r: &Report) -> String {
         );
         for it in &c.items {
             let mark = match it.status {
-                "met" => "[x]",
-                "unmet" => "[ ]",
-                _ => "[?]",
+                cluneal_engine::CriterionStatus::Met => "[x]",
+                cluneal_engine::CriterionStatus::Unmet => "[ ]",
+                cluneal_engine::CriterionStatus::Unknown => "[?]",
             };
             let _ = writeln!(o, "  {mark} {}", it.text);
         }
@@ -132,7 +132,7 @@ pub fn report(r: &Report) -> String {
         let _ = writeln!(
             o,
             "  [{}] {}. {}{}",
-            s.status,
+            s.status.as_str(),
             s.order,
             s.name,
             if s.reason.is_empty() { String::new() } else { format!(" ({})", s.reason) }

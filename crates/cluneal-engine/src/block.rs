@@ -5,7 +5,7 @@ use cluneal_kb::{BlockProtocol, KnowledgeBase};
 
 use crate::case::{BlockRecord, Case};
 use crate::facts::{CaseProblem, Facts, Origin, Tri};
-use crate::report::{BlockReadingResult, BlockResult};
+use crate::report::{BlockReadingResult, BlockResult, CriterionStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -232,7 +232,11 @@ pub fn results<'k>(kb: &'k KnowledgeBase, case: &Case) -> Vec<BlockResult<'k>> {
 /// a record of its protocol, with its guidance, has a reading near its time
 /// reaching its relief; `unmet` when such readings fall short or the guidance
 /// differs; otherwise `unknown`. With the reason, in words.
-pub fn criterion(kb: &KnowledgeBase, b: &cluneal_kb::CriterionBlock, case: &Case) -> (&'static str, String) {
+pub fn criterion(
+    kb: &KnowledgeBase,
+    b: &cluneal_kb::CriterionBlock,
+    case: &Case,
+) -> (CriterionStatus, String) {
     let pct = |v: f64| format!("{:.0}%", v * 100.0);
     let (lo, hi) = (b.at_minutes - b.tolerance_minutes, b.at_minutes + b.tolerance_minutes);
     let records: Vec<&BlockRecord> = case
@@ -242,7 +246,7 @@ pub fn criterion(kb: &KnowledgeBase, b: &cluneal_kb::CriterionBlock, case: &Case
         .filter(|r| r.protocol.as_deref().or(kb.meta.defaults.block.as_deref()) == Some(b.protocol.as_str()))
         .collect();
     if records.is_empty() {
-        return ("unknown", "no block of this kind is recorded".into());
+        return (CriterionStatus::Unknown, "no block of this kind is recorded".into());
     }
     let mut short = None;
     let mut unguided = false;
@@ -278,7 +282,7 @@ pub fn criterion(kb: &KnowledgeBase, b: &cluneal_kb::CriterionBlock, case: &Case
         if let Some((m, relief)) = near.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)) {
             if relief >= b.min_relief {
                 return (
-                    "met",
+                    CriterionStatus::Met,
                     format!("{} relief at {m:.0} minutes reaches {}", pct(relief), pct(b.min_relief)),
                 );
             }
@@ -287,7 +291,7 @@ pub fn criterion(kb: &KnowledgeBase, b: &cluneal_kb::CriterionBlock, case: &Case
     }
     if let Some((m, relief)) = short {
         return (
-            "unmet",
+            CriterionStatus::Unmet,
             format!(
                 "{} relief at {m:.0} minutes is below the {} the criterion asks",
                 pct(relief),
@@ -297,7 +301,7 @@ pub fn criterion(kb: &KnowledgeBase, b: &cluneal_kb::CriterionBlock, case: &Case
     }
     if let Some(g) = wrong_guidance {
         return (
-            "unmet",
+            CriterionStatus::Unmet,
             format!(
                 "the block was {g}-guided; the criterion asks for {}",
                 b.guidance.as_deref().unwrap_or("")
@@ -306,7 +310,7 @@ pub fn criterion(kb: &KnowledgeBase, b: &cluneal_kb::CriterionBlock, case: &Case
     }
     if unguided {
         return (
-            "unknown",
+            CriterionStatus::Unknown,
             format!(
                 "the needle guidance is not recorded; the criterion asks for {}",
                 b.guidance.as_deref().unwrap_or("")
@@ -315,9 +319,9 @@ pub fn criterion(kb: &KnowledgeBase, b: &cluneal_kb::CriterionBlock, case: &Case
     }
     if off_time {
         return (
-            "unknown",
+            CriterionStatus::Unknown,
             format!("no pain score was recorded {lo:.0}-{hi:.0} minutes after the injection"),
         );
     }
-    ("unknown", "no pain score before the block".into())
+    (CriterionStatus::Unknown, "no pain score before the block".into())
 }

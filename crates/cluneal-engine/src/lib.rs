@@ -971,23 +971,23 @@ impl Engine {
                             };
                         }
                         let status = if any_yes {
-                            "met"
+                            CriterionStatus::Met
                         } else if all_no {
-                            "unmet"
+                            CriterionStatus::Unmet
                         } else {
-                            "unknown"
+                            CriterionStatus::Unknown
                         };
                         CriterionResult { text: &it.text, status, findings: ids, reason: None }
                     })
                     .collect();
-                let count = |s: &str| items.iter().filter(|i| i.status == s).count();
+                let count = |s: CriterionStatus| items.iter().filter(|i| i.status == s).count();
                 CriteriaResult {
                     id: &c.id,
                     name: &c.name,
                     condition: &c.condition,
-                    met: count("met"),
-                    unmet: count("unmet"),
-                    unknown: count("unknown"),
+                    met: count(CriterionStatus::Met),
+                    unmet: count(CriterionStatus::Unmet),
+                    unknown: count(CriterionStatus::Unknown),
                     items,
                     source: &c.source,
                     grade: c.grade,

@@ -7,7 +7,9 @@ use cluneal_kb::{KnowledgeBase, PlanStep, SelfCareKind, Urgency};
 
 use crate::case::{Case, Response};
 use crate::facts::{Facts, Tri};
-use crate::report::{ExerciseItem, Plan, PlanStepResult, PlanTreatment, SelfCareItem, WithheldExercise};
+use crate::report::{
+    ExerciseItem, Plan, PlanStepResult, PlanTreatment, SelfCareItem, StepStatus, WithheldExercise,
+};
 
 pub struct PlanInput<'k, 'a> {
     pub engine: &'k crate::Engine,
@@ -52,7 +54,7 @@ fn step_result<'k>(input: &PlanInput<'k, '_>, si: usize, focus: usize) -> PlanSt
         id: &step.id,
         order: step.order,
         name: &step.name,
-        status: "",
+        status: StepStatus::Upcoming,
         reason: String::new(),
         patient_summary: &step.patient_summary,
         entry: &step.entry,
@@ -128,36 +130,40 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
                 && trial_weeks.is_some_and(|w| longest >= w);
 
         let (status, reason) = if let Some((f, Tri::No)) = required {
-            ("not_indicated", format!("only when `{f}` is positive, and it is negative"))
+            (StepStatus::NotIndicated, format!("only when `{f}` is positive, and it is negative"))
         } else if let (Some((f, _)), Some((lf, weeks))) = (required, lasting)
             && f == lf
             && !good
         {
             (
-                "not_indicated",
+                StepStatus::NotIndicated,
                 format!(
                     "the block's relief lasted {weeks:.0} weeks: it manages the pain on its own, so repeat the block when pain returns instead of stepping up"
                 ),
             )
         } else if good {
-            ("current", "a treatment of this step is helping: keep going".to_string())
+            (StepStatus::Current, "a treatment of this step is helping: keep going".to_string())
         } else if let Some((f, st)) = completed
             && st != Tri::Unknown
         {
-            ("done", format!("`{f}` is known"))
+            (StepStatus::Done, format!("`{f}` is known"))
         } else if all_failed || any_failed_long_enough {
-            ("done", "tried without enough relief".to_string())
+            (StepStatus::Done, "tried without enough relief".to_string())
         } else if current.is_some() {
-            ("upcoming", String::new())
+            (StepStatus::Upcoming, String::new())
         } else if let Some((f, Tri::Unknown)) = required {
-            ("upcoming", format!("only when `{f}` is positive"))
+            (StepStatus::Upcoming, format!("only when `{f}` is positive"))
         } else {
-            ("current", "the first step not yet completed".to_string())
+            (StepStatus::Current, "the first step not yet completed".to_string())
         };
-        if status == "current" && current.is_none() {
+        if status == StepStatus::Current && current.is_none() {
             current = Some(&step.id);
         }
-        r.status = if status == "current" && current != Some(step.id.as_str()) { "upcoming" } else { status };
+        r.status = if status == StepStatus::Current && current != Some(step.id.as_str()) {
+            StepStatus::Upcoming
+        } else {
+            status
+        };
         r.reason = reason;
         results.push(r);
     }
@@ -185,7 +191,7 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
     } else {
         match results.iter().find(|s| Some(s.id) == current) {
             Some(s) => Cow::Owned(format!("{}: {}", s.name, s.patient_summary)),
-            None if results.iter().any(|s| s.status == "not_indicated") => Cow::Borrowed(
+            None if results.iter().any(|s| s.status == StepStatus::NotIndicated) => Cow::Borrowed(
                 kb.blocks
                     .iter()
                     .find(|b| b.condition == focus.id)

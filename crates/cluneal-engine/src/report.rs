@@ -225,6 +225,57 @@ pub struct CriteriaResult<'k> {
     pub grade: Grade,
 }
 
+/// Whether a case meets one item of a set of criteria.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum CriterionStatus {
+    /// A finding that meets it is present (or the block record meets it).
+    Met,
+    /// Every finding that could meet it is absent (or the block record falls short).
+    Unmet,
+    /// Not known yet.
+    Unknown,
+}
+
+impl CriterionStatus {
+    /// The name used in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CriterionStatus::Met => "met",
+            CriterionStatus::Unmet => "unmet",
+            CriterionStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// Where a step of the treatment plan stands for this case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum StepStatus {
+    /// Completed: its deciding finding is known, or it was tried without enough relief.
+    Done,
+    /// The step to take now.
+    Current,
+    /// A later step.
+    Upcoming,
+    /// Not for this case (its condition for use is not met).
+    NotIndicated,
+}
+
+impl StepStatus {
+    /// The name used in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Done => "done",
+            StepStatus::Current => "current",
+            StepStatus::Upcoming => "upcoming",
+            StepStatus::NotIndicated => "not_indicated",
+        }
+    }
+}
+
 /// One criterion and whether the case meets it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -232,8 +283,8 @@ pub struct CriterionResult<'k> {
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
     pub text: &'k str,
-    /// `met`, `unmet` or `unknown`.
-    pub status: &'static str,
+    /// Whether the case meets it.
+    pub status: CriterionStatus,
     /// The findings that decide it.
     pub findings: Vec<&'k str>,
     /// Why, when the item reads a block record in its own terms (relief, time, guidance).
@@ -403,8 +454,8 @@ pub struct PlanStepResult<'k> {
     pub order: i64,
     /// Display name.
     pub name: &'k str,
-    /// `done`, `current`, `upcoming` or `not_indicated`.
-    pub status: &'static str,
+    /// Where the step stands.
+    pub status: StepStatus,
     /// Why it has that status.
     pub reason: String,
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).

@@ -18,7 +18,7 @@ fn kiral(block: serde_json::Value) -> (String, String) {
     let report = engine.assess(&case).unwrap();
     let c = report.criteria.iter().find(|c| c.id == "kiral_scne_definition").unwrap();
     let item = c.items.iter().find(|i| i.text.contains("70%")).unwrap();
-    (item.status.to_string(), item.reason.clone().unwrap_or_default())
+    (item.status.as_str().to_string(), item.reason.clone().unwrap_or_default())
 }
 
 #[test]

@@ -24,7 +24,12 @@ fn steps(extra: serde_json::Value) -> Vec<(String, String, String)> {
     let case: Case = serde_json::from_value(case).unwrap();
     let report = engine.assess(&case).unwrap();
     assert_eq!(report.plan.focus, "scne", "the plan is built around SCNE here");
-    report.plan.steps.iter().map(|s| (s.id.to_string(), s.status.to_string(), s.reason.clone())).collect()
+    report
+        .plan
+        .steps
+        .iter()
+        .map(|s| (s.id.to_string(), s.status.as_str().to_string(), s.reason.clone()))
+        .collect()
 }
 
 fn status<'a>(steps: &'a [(String, String, String)], id: &str) -> (&'a str, &'a str) {

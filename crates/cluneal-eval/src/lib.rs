@@ -483,7 +483,7 @@ pub fn evaluate(
             c.items
                 .iter()
                 .filter(|it| !it.findings.iter().any(|f| kb.blocks.iter().any(|b| b.result_finding == *f)))
-                .all(|it| it.status == "met")
+                .all(|it| it.status == cluneal_engine::CriterionStatus::Met)
         });
         let is_scne = reference == "scne";
         match (rule, is_scne) {

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use cluneal_engine::{Answer, Case, Engine, Report};
+use cluneal_engine::{Answer, Case, Engine, Report, StepStatus};
 use cluneal_kb::KnowledgeBase;
 use serde_json::{Map, Value, json};
 
@@ -454,10 +454,10 @@ fn bundle(
     let mut plan_notes = vec![disclaimer];
     for s in &plan.steps {
         let status = match s.status {
-            "done" => "completed",
-            "current" => "in-progress",
-            "upcoming" => "not-started",
-            _ => {
+            StepStatus::Done => "completed",
+            StepStatus::Current => "in-progress",
+            StepStatus::Upcoming => "not-started",
+            StepStatus::NotIndicated => {
                 plan_notes.push(json!({ "text": format!("{}: not indicated ({})", s.name, s.reason) }));
                 continue;
             }

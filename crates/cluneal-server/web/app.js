@@ -300,7 +300,10 @@ const URGENCY = {
 const urgencyOf = (lvl) => URGENCY[lvl] || { label: human(lvl), short: human(lvl), rank: 9 };
 const SETTING_NAMES = { primary_care: 'Primary care', spine_clinic: 'Spine clinic' };
 const RESPONSES = [['good', 'Good: clearly better'], ['partial', 'Partial: somewhat better'], ['none', 'None: no change'], ['worse', 'Worse']];
-const STATUS_NAMES = { done: 'Done', current: 'Now', upcoming: 'Later', skipped: 'Skipped', not_needed: 'Not needed' };
+// Labels for closed sets of the report. Their keys must be exactly the values
+// the report schema allows (crates/cluneal-server/tests/vocabulary.rs checks).
+const STATUS_NAMES = { done: 'Done', current: 'Now', upcoming: 'Later', not_indicated: 'Not needed' };
+const CRITERION_MARKS = { met: ['✓', 'Met'], unmet: ['✗', 'Not met'], unknown: ['?', 'Unknown'] };
 const GRADE_NAMES = { strong: 'strong', moderate: 'moderate', weak: 'weak', contested: 'contested', expert_estimate: 'expert estimate' };
 
 function badge(level, text) {
@@ -2155,8 +2158,8 @@ function clinicianReport(r, note, record) {
         h('h4', {}, c.name),
         h('p', { class: 'hint' }, `${c.met} met · ${c.unmet} not met · ${c.unknown} unknown · source: `, src(c.source), c.grade ? ` (${GRADE_NAMES[c.grade] || c.grade})` : ''),
         h('ul', { class: 'checklist' }, (c.items || []).map((it) => h('li', { class: `st-${it.status}` },
-          h('span', { class: 'st-mark', 'aria-hidden': 'true' }, it.status === 'met' ? '✓' : it.status === 'unmet' ? '✗' : '?'),
-          h('span', { class: 'visually-hidden' }, `${it.status === 'unknown' ? 'Unknown' : it.status === 'met' ? 'Met' : 'Not met'}: `),
+          h('span', { class: 'st-mark', 'aria-hidden': 'true' }, (CRITERION_MARKS[it.status] || CRITERION_MARKS.unknown)[0]),
+          h('span', { class: 'visually-hidden' }, `${(CRITERION_MARKS[it.status] || CRITERION_MARKS.unknown)[1]}: `),
           it.text, it.reason ? h('span', { class: 'hint crit-reason' }, ` — ${it.reason}`) : null)))))));
   }
 

@@ -1,0 +1,54 @@
+//! The web app's labels for the report's closed sets (plan-step status,
+//! criterion status) name exactly the values the report schema allows, so the
+//! two cannot drift: a value the engine emits always has a label, and no label
+//! waits for a value the engine never emits.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+fn root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The values a closed set allows in `schemas/report.schema.json`.
+fn schema_values(name: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(root().join("schemas/report.schema.json")).expect("report schema");
+    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+    let def = &schema["$defs"][name];
+    let values: BTreeSet<String> = def["oneOf"]
+        .as_array()
+        .map(|v| v.iter().filter_map(|x| x["const"].as_str().map(String::from)).collect())
+        .or_else(|| {
+            def["enum"].as_array().map(|v| v.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        })
+        .unwrap_or_default();
+    assert!(!values.is_empty(), "`{name}` is a closed set in the report schema");
+    values
+}
+
+/// The keys of `const NAME = { key: ..., ... };` in the web app.
+fn web_keys(name: &str) -> BTreeSet<String> {
+    let js = std::fs::read_to_string(root().join("crates/cluneal-server/web/app.js")).expect("app.js");
+    let start = js.find(&format!("const {name} = {{")).unwrap_or_else(|| panic!("app.js defines {name}"));
+    let body = &js[start..];
+    let body = &body[body.find('{').expect("{") + 1..body.find("};").expect("};")];
+    body.split(',')
+        .filter_map(|entry| {
+            let key = entry.split(':').next()?.trim();
+            let ok = !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            ok.then(|| key.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn plan_step_labels_match_the_statuses_the_engine_emits() {
+    assert_eq!(web_keys("STATUS_NAMES"), schema_values("StepStatus"));
+}
+
+#[test]
+fn criterion_marks_match_the_statuses_the_engine_emits() {
+    assert_eq!(web_keys("CRITERION_MARKS"), schema_values("CriterionStatus"));
+}
