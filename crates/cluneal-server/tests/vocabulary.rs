@@ -14,7 +14,12 @@ fn root() -> std::path::PathBuf {
 
 /// The values a closed set allows in `schemas/report.schema.json`.
 fn schema_values(name: &str) -> BTreeSet<String> {
-    let text = std::fs::read_to_string(root().join("schemas/report.schema.json")).expect("report schema");
+    values_in("schemas/report.schema.json", name)
+}
+
+/// The values closed set `name` allows in the JSON Schema at `file`.
+fn values_in(file: &str, name: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(root().join(file)).expect("schema");
     let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
     let def = &schema["$defs"][name];
     let values: BTreeSet<String> = def["oneOf"]
@@ -24,7 +29,7 @@ fn schema_values(name: &str) -> BTreeSet<String> {
             def["enum"].as_array().map(|v| v.iter().filter_map(|x| x.as_str().map(String::from)).collect())
         })
         .unwrap_or_default();
-    assert!(!values.is_empty(), "`{name}` is a closed set in the report schema");
+    assert!(!values.is_empty(), "`{name}` is a closed set in {file}");
     values
 }
 
@@ -51,4 +56,18 @@ fn plan_step_labels_match_the_statuses_the_engine_emits() {
 #[test]
 fn criterion_marks_match_the_statuses_the_engine_emits() {
     assert_eq!(web_keys("CRITERION_MARKS"), schema_values("CriterionStatus"));
+}
+
+/// The first element of each `['value', 'label']` pair of `const NAME = [...];`.
+fn web_pairs(name: &str) -> BTreeSet<String> {
+    let js = std::fs::read_to_string(root().join("crates/cluneal-server/web/app.js")).expect("app.js");
+    let start = js.find(&format!("const {name} = [")).unwrap_or_else(|| panic!("app.js defines {name}"));
+    let body = &js[start..];
+    let body = &body[..body.find("];").expect("];")];
+    body.split("['").skip(1).filter_map(|pair| pair.split('\'').next().map(String::from)).collect()
+}
+
+#[test]
+fn treatment_responses_offered_match_the_case_schema() {
+    assert_eq!(web_pairs("RESPONSES"), values_in("schemas/case.schema.json", "Response"));
 }
