@@ -87,7 +87,7 @@ pub fn report(r: &Report) -> String {
     }
 
     for b in &r.blocks {
-        let _ = writeln!(o, "\nNERVE BLOCK: {} -> {}", b.name, b.result.to_uppercase());
+        let _ = writeln!(o, "\nNERVE BLOCK: {} -> {}", b.name, b.result.as_str().to_uppercase());
         let _ = writeln!(o, "  pain before {}/10", b.pain_before);
         for x in &b.readings {
             let _ = writeln!(

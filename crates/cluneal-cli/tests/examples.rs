@@ -92,7 +92,7 @@ fn bilateral_scne_ranks_scne_first_despite_the_bilateral_stenosis_cue() {
 fn positive_block_ranks_scne_first_and_reads_positive() {
     let r = engine().assess(&load("scne_block_positive.json")).expect("valid");
     assert_eq!(top(&r), "scne");
-    assert_eq!(r.blocks[0].result, "positive");
+    assert_eq!(r.blocks[0].result, cluneal_engine::BlockOutcome::Positive);
 }
 
 #[test]

@@ -7,22 +7,8 @@ use crate::case::{BlockRecord, Case};
 use crate::facts::{CaseProblem, Facts, Origin, Tri};
 use crate::report::{BlockReadingResult, BlockResult, CriterionStatus};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Positive,
-    Negative,
-    Inconclusive,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Positive => "positive",
-            Outcome::Negative => "negative",
-            Outcome::Inconclusive => "inconclusive",
-        }
-    }
-}
+// The block's reading, as the report names it.
+use crate::report::BlockOutcome as Outcome;
 
 fn path(k: usize, single: bool) -> String {
     if single { "block".into() } else { format!("blocks[{k}]") }
@@ -175,7 +161,7 @@ pub fn interpret<'k>(p: &'k BlockProtocol, r: &BlockRecord) -> (Outcome, BlockRe
         window_end_minutes: end,
         positive_threshold: pos,
         inconclusive_threshold: inc,
-        result: outcome.as_str(),
+        result: outcome,
         reason,
         next,
         patient_expectations: &p.patient_expectations,

@@ -225,6 +225,30 @@ pub struct CriteriaResult<'k> {
     pub grade: Grade,
 }
 
+/// What a diagnostic nerve block shows, read against its protocol's thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum BlockOutcome {
+    /// Relief reached the positive threshold within the reading window.
+    Positive,
+    /// Relief stayed below the inconclusive threshold.
+    Negative,
+    /// In between, or not read within the window.
+    Inconclusive,
+}
+
+impl BlockOutcome {
+    /// The name used in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockOutcome::Positive => "positive",
+            BlockOutcome::Negative => "negative",
+            BlockOutcome::Inconclusive => "inconclusive",
+        }
+    }
+}
+
 /// Whether a case meets one item of a set of criteria.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -381,8 +405,8 @@ pub struct BlockResult<'k> {
     pub positive_threshold: f64,
     /// Relief (0-1) from which it counts as inconclusive rather than negative.
     pub inconclusive_threshold: f64,
-    /// `positive`, `negative` or `inconclusive`.
-    pub result: &'static str,
+    /// What the block shows, read against the protocol's thresholds.
+    pub result: BlockOutcome,
     /// Why, in words.
     pub reason: String,
     /// What follows from this result.

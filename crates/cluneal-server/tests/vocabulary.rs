@@ -54,6 +54,11 @@ fn plan_step_labels_match_the_statuses_the_engine_emits() {
 }
 
 #[test]
+fn block_result_labels_match_the_results_the_engine_emits() {
+    assert_eq!(web_keys("BLOCK_RESULTS"), schema_values("BlockOutcome"));
+}
+
+#[test]
 fn criterion_marks_match_the_statuses_the_engine_emits() {
     assert_eq!(web_keys("CRITERION_MARKS"), schema_values("CriterionStatus"));
 }

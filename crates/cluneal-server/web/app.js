@@ -304,6 +304,7 @@ const RESPONSES = [['good', 'Good: clearly better'], ['partial', 'Partial: somew
 // the report schema allows (crates/cluneal-server/tests/vocabulary.rs checks).
 const STATUS_NAMES = { done: 'Done', current: 'Now', upcoming: 'Later', not_indicated: 'Not needed' };
 const CRITERION_MARKS = { met: ['✓', 'Met'], unmet: ['✗', 'Not met'], unknown: ['?', 'Unknown'] };
+const BLOCK_RESULTS = { positive: 'Positive', inconclusive: 'Inconclusive', negative: 'Negative' };
 const GRADE_NAMES = { strong: 'strong', moderate: 'moderate', weak: 'weak', contested: 'contested', expert_estimate: 'expert estimate' };
 
 function badge(level, text) {
@@ -2190,7 +2191,7 @@ function clinicianReport(r, note, record) {
     res.append(h('section', { id: 'blocks', 'data-testid': 'blocks', 'aria-labelledby': 'bl-h' },
       h('h3', { id: 'bl-h' }, 'Nerve block interpretation'),
       r.blocks.map((b, i) => h('div', { class: 'block-result', 'data-result': b.result },
-        h('h4', {}, b.name, ': ', h('span', { class: `result-tag result-${b.result}` }, human(b.result))),
+        h('h4', {}, b.name, ': ', h('span', { class: `result-tag result-${b.result}` }, BLOCK_RESULTS[b.result] || human(b.result))),
         blockChart(b, i),
         h('p', {}, b.reason),
         h('p', {}, b.next),
