@@ -8,6 +8,8 @@
     reason = "test helpers outside `#[test]` functions: a broken fixture must fail the test"
 )]
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -22,7 +24,6 @@ use cluneal_server::{CdsConfig, Issuer};
 use cluneal_store::{Location, Store};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const ISS: &str = "https://ehr.example.org";
 const BASE: &str = "https://cds.example.org";
@@ -143,22 +144,9 @@ async fn call(
     jwt: Option<&str>,
     body: Option<&Value>,
 ) -> (u16, header::HeaderMap, Value) {
-    let mut req = Request::builder().method(method).uri(path).header(header::HOST, "localhost");
-    if let Some(t) = jwt {
-        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    let body = match body {
-        Some(b) => {
-            req = req.header(header::CONTENT_TYPE, "application/json");
-            Body::from(b.to_string())
-        }
-        None => Body::empty(),
-    };
-    let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    (status, headers, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let bearer = jwt.map(|t| format!("Bearer {t}"));
+    common::oneshot(app, method, path, bearer.as_deref(), body.map(|b| ("application/json", b.to_string())))
+        .await
 }
 
 #[tokio::test]
@@ -451,16 +439,17 @@ async fn a_body_over_the_limit_is_413_and_a_broken_one_400() {
     assert_eq!(status, 413, "{body}");
     assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
     assert!(body["type"].as_str().unwrap().ends_with("/too-large"), "{body}");
-    let req = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::HOST, "localhost")
-        .header(header::AUTHORIZATION, format!("Bearer {}", sign(&f.es, &claims(path))))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from("{\"hook\": "))
-        .unwrap();
-    let res = f.app.clone().oneshot(req).await.unwrap();
-    assert_eq!(res.status().as_u16(), 400);
+    // A broken body (not JSON) stays 400.
+    let bearer = format!("Bearer {}", sign(&f.es, &claims(path)));
+    let (status, _, _) = common::oneshot(
+        &f.app,
+        "POST",
+        path,
+        Some(&bearer),
+        Some(("application/json", "{\"hook\": ".into())),
+    )
+    .await;
+    assert_eq!(status, 400);
 }
 
 #[tokio::test]

@@ -2,17 +2,17 @@
 //! questionnaires, and `$next-question` driven through whole interviews as an
 //! SDC renderer drives it, answering from the cases of `examples/`.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, header};
+use axum::http::header;
 use cluneal_engine::{Answer, Case, Engine, Respondent};
 use cluneal_kb::KnowledgeBase;
 use cluneal_store::{Location, Store};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const FHIR_JSON: &str = "application/fhir+json";
 
@@ -34,19 +34,9 @@ async fn app(name: &str) -> Router {
 
 /// Status, content type and JSON body of one request.
 async fn call(app: &Router, method: &str, path: &str, body: Option<(&str, String)>) -> (u16, String, Value) {
-    let mut req = Request::builder().method(method).uri(path).header(header::HOST, "localhost");
-    let body = match body {
-        Some((content_type, text)) => {
-            req = req.header(header::CONTENT_TYPE, content_type);
-            Body::from(text)
-        }
-        None => Body::empty(),
-    };
-    let res = app.clone().oneshot(req.body(body).expect("request")).await.expect("response");
-    let status = res.status().as_u16();
-    let ct = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
-    (status, ct, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let (status, headers, v) = common::oneshot(app, method, path, None, body).await;
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    (status, ct, v)
 }
 
 async fn next(app: &Router, body: &Value) -> (u16, Value) {

@@ -5,18 +5,17 @@
 //! The end-to-end suite (`tests/api.rs`) covers the same routes over TCP, with
 //! tokens, limits and restarts.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, header};
 use cluneal_engine::Engine;
 use cluneal_kb::KnowledgeBase;
 use cluneal_store::{Location, Store};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 async fn app() -> Router {
     let dir = std::env::temp_dir().join(format!("cluneal-routes-{}", std::process::id()));
@@ -40,21 +39,9 @@ async fn call(
     body: Option<&Value>,
     auth: Option<&str>,
 ) -> (u16, Value) {
-    let mut req = Request::builder().method(method).uri(path).header(header::HOST, "localhost");
-    if let Some(a) = auth {
-        req = req.header(header::AUTHORIZATION, a);
-    }
-    let body = match body {
-        Some(v) => {
-            req = req.header(header::CONTENT_TYPE, "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    let res = app.clone().oneshot(req.body(body).expect("request")).await.expect("response");
-    let status = res.status().as_u16();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let (status, _, v) =
+        common::oneshot(app, method, path, auth, body.map(|b| ("application/json", b.to_string()))).await;
+    (status, v)
 }
 
 /// The operations the OpenAPI document lists, as (METHOD, path template), with
