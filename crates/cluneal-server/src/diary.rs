@@ -127,9 +127,7 @@ fn diary_token(headers: &HeaderMap) -> Option<&str> {
 
 /// The exercises a saved report's plan prescribes: `(id, name)` in plan order.
 fn prescribed(s: &AppState, report_json: &str) -> Result<Vec<(String, String)>, Problem> {
-    let report: Value = serde_json::from_str(report_json).map_err(|e| {
-        crate::problem::corrupt_record("report of a saved case", format!("not valid JSON: {e}"))
-    })?;
+    let report = crate::api::stored_json("report of a saved case", report_json)?;
     let kb = s.engine.kb();
     Ok(report
         .pointer("/plan/exercises")

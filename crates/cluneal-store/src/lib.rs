@@ -172,6 +172,21 @@ macro_rules! case_exists {
     }};
 }
 
+/// The rows `$query` returns for saved case `$id` (its one parameter), with a
+/// `$action` audit entry, or `None` when there is no such case; all in the
+/// transaction `$tx`, so a read is audited exactly when it happened.
+macro_rules! audited_case_rows {
+    ($tx:expr, $id:expr, $at:expr, $actor:expr, $action:literal, $query:expr) => {{
+        if case_exists!($tx, $id) {
+            let rows = sqlx::query_as($query).bind($id).fetch_all(&mut *$tx).await?;
+            audit!($tx, $at, $actor, $action, Some($id), "");
+            Some(rows)
+        } else {
+            None
+        }
+    }};
+}
+
 /// The case and its current report that an open (not revoked) diary link
 /// reaches, by the digest of its token, read in the transaction `$tx`.
 macro_rules! open_link {
@@ -710,20 +725,15 @@ impl Store {
         let at = now();
         let rows = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let exists = case_exists!(tx, id);
-            let rows: Option<Vec<Row>> = if exists {
-                let rows: Vec<Row> = sqlx::query_as(
-                    "SELECT seq, visit_date, case_json, report_json, kb_version, outcomes_json, saved_at, saved_by \
-                     FROM visits WHERE case_id = $1 ORDER BY seq",
-                )
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await?;
-                audit!(tx, &at, actor, "read_visits", Some(id), "");
-                Some(rows)
-            } else {
-                None
-            };
+            let rows: Option<Vec<Row>> = audited_case_rows!(
+                tx,
+                id,
+                &at,
+                actor,
+                "read_visits",
+                "SELECT seq, visit_date, case_json, report_json, kb_version, outcomes_json, saved_at, saved_by \
+                 FROM visits WHERE case_id = $1 ORDER BY seq"
+            );
             tx.commit().await?;
             rows
         });
@@ -789,20 +799,15 @@ impl Store {
         let at = now();
         let rows = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let exists = case_exists!(tx, case_id);
-            let rows: Option<Vec<Row>> = if exists {
-                let rows: Vec<Row> = sqlx::query_as(
-                    "SELECT token_hash, created_at, created_by, revoked_at FROM diary_links \
-                     WHERE case_id = $1 ORDER BY created_at, token_hash",
-                )
-                .bind(case_id)
-                .fetch_all(&mut *tx)
-                .await?;
-                audit!(tx, &at, actor, "read_diary_links", Some(case_id), "");
-                Some(rows)
-            } else {
-                None
-            };
+            let rows: Option<Vec<Row>> = audited_case_rows!(
+                tx,
+                case_id,
+                &at,
+                actor,
+                "read_diary_links",
+                "SELECT token_hash, created_at, created_by, revoked_at FROM diary_links \
+                 WHERE case_id = $1 ORDER BY created_at, token_hash"
+            );
             tx.commit().await?;
             rows
         });
@@ -947,14 +952,8 @@ impl Store {
         let at = now();
         let rows = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let exists = case_exists!(tx, case_id);
-            let rows: Option<Vec<DiaryRow>> = if exists {
-                let rows: Vec<DiaryRow> = sqlx::query_as(SELECT_DIARY).bind(case_id).fetch_all(&mut *tx).await?;
-                audit!(tx, &at, actor, "read_diary", Some(case_id), "");
-                Some(rows)
-            } else {
-                None
-            };
+            let rows: Option<Vec<DiaryRow>> =
+                audited_case_rows!(tx, case_id, &at, actor, "read_diary", SELECT_DIARY);
             tx.commit().await?;
             rows
         });
