@@ -88,14 +88,9 @@ fn h2(p: f64) -> f64 {
 /// ratios. The mutual information H(q) - p h(a) - (1 - p) h(b) is concave in
 /// the prior p; it peaks where log2((1 - q) / q) = (h(a) - h(b)) / (a - b).
 fn capacity(lr_pos: f64, lr_neg: f64) -> f64 {
-    let spread = lr_pos - lr_neg;
-    // Ratios on the same side of 1 (or equal) describe no channel: no bound.
-    if !(spread.is_finite() && (lr_pos - 1.0) * (lr_neg - 1.0) < 0.0) {
-        return f64::INFINITY;
-    }
-    let b = (1.0 - lr_neg) / spread;
-    let a = lr_pos * b;
-    if !(a > 0.0 && a < 1.0 && b > 0.0 && b < 1.0) {
+    // Ratios that define no channel: no bound.
+    let (b, a) = channel(lr_pos, lr_neg);
+    if b.is_nan() {
         return f64::INFINITY;
     }
     let t = (h2(a) - h2(b)) / (a - b);
@@ -224,8 +219,9 @@ impl BoundItem {
     }
 }
 
-/// The channel (P(yes | not), P(yes | condition) - P(yes | not)) that two
-/// likelihood ratios define, or NaNs when they define none.
+/// The yes/no channel (P(yes | not), P(yes | condition)) that two likelihood
+/// ratios define, or NaNs when they define none: ratios on the same side of 1
+/// (or equal), or probabilities outside (0, 1).
 pub(crate) fn channel(lr_pos: f64, lr_neg: f64) -> (f64, f64) {
     let spread = lr_pos - lr_neg;
     if !(spread.is_finite() && (lr_pos - 1.0) * (lr_neg - 1.0) < 0.0) {
@@ -233,7 +229,7 @@ pub(crate) fn channel(lr_pos: f64, lr_neg: f64) -> (f64, f64) {
     }
     let b = (1.0 - lr_neg) / spread;
     let a = lr_pos * b;
-    if a > 0.0 && a < 1.0 && b > 0.0 && b < 1.0 { (b, a - b) } else { (f64::NAN, f64::NAN) }
+    if a > 0.0 && a < 1.0 && b > 0.0 && b < 1.0 { (b, a) } else { (f64::NAN, f64::NAN) }
 }
 
 pub fn logit(p: f64) -> f64 {
@@ -387,7 +383,8 @@ impl Model {
                     .iter()
                     .map(|&(c, k)| {
                         let e = &self.conditions[c as usize].evidence[k as usize];
-                        let (b, spread) = channel(e.lr_pos, e.lr_neg);
+                        let (b, a) = channel(e.lr_pos, e.lr_neg);
+                        let spread = a - b;
                         BoundItem {
                             condition: c,
                             slot: e.slot,
