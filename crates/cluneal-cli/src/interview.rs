@@ -6,7 +6,7 @@ use std::io::{BufRead, Write};
 
 use anyhow::{Context, Result};
 use cluneal_engine::{Answer, Case, Engine, NextQuestion, Respondent, Sex, Sides, Step};
-use cluneal_kb::Urgency;
+use cluneal_kb::{AnswerType, Urgency};
 
 /// Where answers come from.
 pub enum Source<'a> {
@@ -111,12 +111,12 @@ fn parse_single(q: &NextQuestion, s: &str) -> std::result::Result<Answer, String
         return Ok(Answer::Unknown);
     }
     match q.answer_type {
-        "yes_no" => match s {
+        AnswerType::YesNo => match s {
             "y" | "yes" => Ok(Answer::Yes),
             "n" | "no" => Ok(Answer::No),
             _ => Err("please type y, n or ?".into()),
         },
-        "scale" | "number" => {
+        AnswerType::Scale | AnswerType::Number => {
             let (lo, hi) = (q.min.unwrap_or(f64::MIN), q.max.unwrap_or(f64::MAX));
             s.parse::<f64>()
                 .ok()
@@ -124,7 +124,7 @@ fn parse_single(q: &NextQuestion, s: &str) -> std::result::Result<Answer, String
                 .map(Answer::Number)
                 .ok_or_else(|| format!("please give a number from {lo} to {hi}"))
         }
-        _ => {
+        AnswerType::Choice => {
             if let Ok(k) = s.parse::<usize>()
                 && k >= 1
                 && k <= q.options.len()
@@ -224,12 +224,12 @@ pub fn run(engine: &Engine, mut case: Case, source: Source, out: &mut dyn Write)
                 singles += 1;
                 for q in questions {
                     let hint = match q.answer_type {
-                        "yes_no" => "[y/n/?]".to_string(),
-                        "scale" => "[0-10, ?]".to_string(),
-                        "number" => {
+                        AnswerType::YesNo => "[y/n/?]".to_string(),
+                        AnswerType::Scale => "[0-10, ?]".to_string(),
+                        AnswerType::Number => {
                             format!("[{}-{}, ?]", q.min.unwrap_or(0.0), q.max.unwrap_or(0.0))
                         }
-                        _ => {
+                        AnswerType::Choice => {
                             let opts: Vec<String> =
                                 q.options.iter().enumerate().map(|(k, o)| format!("{}={o}", k + 1)).collect();
                             format!("[{}, ?]", opts.join(" "))

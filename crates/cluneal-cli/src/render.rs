@@ -142,7 +142,7 @@ pub fn report(r: &Report) -> String {
                 o,
                 "        - {}{}",
                 t.name,
-                t.tried.as_ref().map(|x| format!(" (tried: {x})")).unwrap_or_default()
+                t.tried.map(|x| format!(" (tried: {})", x.as_str())).unwrap_or_default()
             );
         }
     }

@@ -266,10 +266,7 @@ fn a_specific_pain_site_implies_the_broad_one_which_is_then_not_asked() {
         .expect("valid");
     assert!(r.next_questions.iter().all(|q| q.finding != "pain_low_back"));
     let scne = r.differential.iter().find(|c| c.condition == "scne").expect("scne");
-    assert!(
-        scne.evidence_for
-            .iter()
-            .chain(&scne.evidence_against)
-            .any(|e| e.finding == "pain_low_back" && e.answer == "yes" && e.origin == "derived")
-    );
+    assert!(scne.evidence_for.iter().chain(&scne.evidence_against).any(|e| e.finding == "pain_low_back"
+        && e.answer == cluneal_engine::EvidenceAnswer::Yes
+        && e.origin == cluneal_engine::EvidenceOrigin::Derived));
 }

@@ -3,8 +3,8 @@
 
 use cluneal_kb::{BlockProtocol, KnowledgeBase};
 
-use crate::case::{BlockRecord, Case};
-use crate::facts::{CaseProblem, Facts, Origin, Tri};
+use crate::case::{BLOCK_HOURS, BLOCK_MINUTES, BlockRecord, Case, PAIN};
+use crate::facts::{CaseProblem, Facts, Origin, Tri, range};
 use crate::report::{BlockReadingResult, BlockResult, CriterionStatus};
 
 // The block's reading, as the report names it.
@@ -41,34 +41,17 @@ pub fn check_records(kb: &KnowledgeBase, case: &Case, problems: &mut Vec<CasePro
             }
             Some(_) => {}
         }
-        if !(0.0..=10.0).contains(&r.pain_before) {
-            problems.push(CaseProblem {
-                path: format!("{p}.pain_before"),
-                message: format!("{} is out of range: allowed 0 to 10", r.pain_before),
-            });
-        }
+        range(problems, &format!("{p}.pain_before"), r.pain_before, PAIN);
         for (k, reading) in r.readings.iter().enumerate() {
             let rp = format!("{p}.readings[{k}]");
-            if !(0.0..=10.0).contains(&reading.pain) {
-                problems.push(CaseProblem {
-                    path: format!("{rp}.pain"),
-                    message: format!("{} is out of range: allowed 0 to 10", reading.pain),
-                });
-            }
+            range(problems, &format!("{rp}.pain"), reading.pain, PAIN);
             match (reading.minutes, reading.hours) {
                 (Some(_), Some(_)) | (None, None) => problems.push(CaseProblem {
                     path: rp,
                     message: "give exactly one of `minutes` or `hours`".into(),
                 }),
-                (Some(m), None) if !(0.0..=100_000.0).contains(&m) => problems.push(CaseProblem {
-                    path: format!("{rp}.minutes"),
-                    message: format!("{m} is out of range: allowed 0 to 100000"),
-                }),
-                (None, Some(h)) if !(0.0..=2_000.0).contains(&h) => problems.push(CaseProblem {
-                    path: format!("{rp}.hours"),
-                    message: format!("{h} is out of range: allowed 0 to 2000"),
-                }),
-                _ => {}
+                (Some(m), None) => range(problems, &format!("{rp}.minutes"), m, BLOCK_MINUTES),
+                (None, Some(h)) => range(problems, &format!("{rp}.hours"), h, BLOCK_HOURS),
             }
         }
     }

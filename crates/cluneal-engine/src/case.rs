@@ -7,6 +7,35 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// The allowed range of one of the case's numbers, both ends included. Each
+/// range below is both checked by [`crate::Engine::check`] and written into
+/// the case's JSON Schema, so the check and the schema cannot disagree.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// The smallest allowed value.
+    pub min: f64,
+    /// The largest allowed value.
+    pub max: f64,
+}
+
+impl Bounds {
+    /// Whether `v` is a finite number inside the range.
+    pub fn contains(self, v: f64) -> bool {
+        v.is_finite() && v >= self.min && v <= self.max
+    }
+}
+
+/// Age in years.
+pub const AGE_YEARS: Bounds = Bounds { min: 0.0, max: 120.0 };
+/// A duration in weeks (how long the pain has lasted, how long a treatment was tried): up to 100 years.
+pub const WEEKS: Bounds = Bounds { min: 0.0, max: 5200.0 };
+/// A pain score on the 0-10 numeric rating scale.
+pub const PAIN: Bounds = Bounds { min: 0.0, max: 10.0 };
+/// Minutes from a block injection to a pain reading.
+pub const BLOCK_MINUTES: Bounds = Bounds { min: 0.0, max: 100_000.0 };
+/// Hours from a block injection to a pain reading.
+pub const BLOCK_HOURS: Bounds = Bounds { min: 0.0, max: 2_000.0 };
+
 /// One patient's presentation, as entered by a patient or a clinician.
 // `remote = "Self"` makes the derives inherent functions, so that the trait
 // impls below can insist on a JSON object: serde's derive would also read a
@@ -20,6 +49,7 @@ pub struct Case {
     pub label: Option<String>,
     /// Age in years.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = AGE_YEARS.min, max = AGE_YEARS.max)))]
     pub age: Option<f64>,
     /// Sex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,6 +60,7 @@ pub struct Case {
     pub setting: Option<String>,
     /// How long the pain has lasted, in weeks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = WEEKS.min, max = WEEKS.max)))]
     pub duration_weeks: Option<f64>,
     /// Which side hurts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -247,6 +278,7 @@ pub struct BlockRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     /// Pain (0-10) just before the block.
+    #[cfg_attr(feature = "schema", schemars(range(min = PAIN.min, max = PAIN.max)))]
     pub pain_before: f64,
     /// Pain scores after the block.
     #[serde(default)]
@@ -293,11 +325,14 @@ impl Guidance {
 pub struct BlockReading {
     /// Minutes after the injection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = BLOCK_MINUTES.min, max = BLOCK_MINUTES.max)))]
     pub minutes: Option<f64>,
     /// Hours after the injection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = BLOCK_HOURS.min, max = BLOCK_HOURS.max)))]
     pub hours: Option<f64>,
     /// Pain (0-10) at that time.
+    #[cfg_attr(feature = "schema", schemars(range(min = PAIN.min, max = PAIN.max)))]
     pub pain: f64,
 }
 
@@ -323,6 +358,7 @@ pub struct TreatmentTried {
     pub response: Response,
     /// For how many weeks it was tried.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = WEEKS.min, max = WEEKS.max)))]
     pub weeks: Option<f64>,
 }
 

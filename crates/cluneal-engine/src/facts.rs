@@ -7,7 +7,7 @@ use cluneal_kb::{AnswerType, KnowledgeBase};
 
 use crate::Engine;
 use crate::block;
-use crate::case::{Answer, Case};
+use crate::case::{AGE_YEARS, Answer, Bounds, Case, PAIN, WEEKS};
 
 /// The state of a yes/no finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,11 +80,12 @@ fn hint(unknown: &str, known: impl Iterator<Item = impl AsRef<str>>) -> String {
     KnowledgeBase::did_you_mean(unknown, known.iter().map(String::as_str))
 }
 
-fn range(problems: &mut Vec<CaseProblem>, path: &str, v: f64, lo: f64, hi: f64) {
-    if !v.is_finite() || v < lo || v > hi {
+/// Adds a problem at `path` when `v` lies outside `bounds`.
+pub(crate) fn range(problems: &mut Vec<CaseProblem>, path: &str, v: f64, bounds: Bounds) {
+    if !bounds.contains(v) {
         problems.push(CaseProblem {
             path: path.into(),
-            message: format!("{v} is out of range: allowed {lo} to {hi}"),
+            message: format!("{v} is out of range: allowed {} to {}", bounds.min, bounds.max),
         });
     }
 }
@@ -122,10 +123,10 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
         None => facts.setting = 0,
     }
     if let Some(a) = case.age {
-        range(&mut problems, "age", a, 0.0, 120.0);
+        range(&mut problems, "age", a, AGE_YEARS);
     }
     if let Some(d) = case.duration_weeks {
-        range(&mut problems, "duration_weeks", d, 0.0, 5200.0);
+        range(&mut problems, "duration_weeks", d, WEEKS);
     }
 
     for (id, answer) in &case.answers {
@@ -152,18 +153,18 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
                 message: format!("`{id}` takes \"yes\", \"no\" or \"unknown\", not `{}`", other.describe()),
             }),
             (AnswerType::Scale, Answer::Number(v)) => {
-                if (0.0..=10.0).contains(v) {
+                if PAIN.contains(*v) {
                     facts.value[i] = Some(Value::Number(*v));
                 } else {
-                    range(&mut problems, &path(), *v, 0.0, 10.0);
+                    range(&mut problems, &path(), *v, PAIN);
                 }
             }
             (AnswerType::Number, Answer::Number(v)) => {
-                let (lo, hi) = (f.min.unwrap_or(f64::MIN), f.max.unwrap_or(f64::MAX));
-                if (lo..=hi).contains(v) {
+                let bounds = Bounds { min: f.min.unwrap_or(f64::MIN), max: f.max.unwrap_or(f64::MAX) };
+                if bounds.contains(*v) {
                     facts.value[i] = Some(Value::Number(*v));
                 } else {
-                    range(&mut problems, &path(), *v, lo, hi);
+                    range(&mut problems, &path(), *v, bounds);
                 }
             }
             (AnswerType::Scale | AnswerType::Number, other) => problems.push(CaseProblem {
@@ -200,7 +201,7 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
             });
         }
         if let Some(w) = t.weeks {
-            range(&mut problems, &format!("treatments_tried[{k}].weeks"), w, 0.0, 5200.0);
+            range(&mut problems, &format!("treatments_tried[{k}].weeks"), w, WEEKS);
         }
     }
 

@@ -23,7 +23,8 @@ use std::collections::BTreeMap;
 use cluneal_kb::{AnswerType, ConditionModel, KnowledgeBase, Urgency};
 
 pub use case::{
-    Answer, BlockReading, BlockRecord, Case, Guidance, Respondent, Response, Sex, Sides, TreatmentTried,
+    AGE_YEARS, Answer, BLOCK_HOURS, BLOCK_MINUTES, BlockReading, BlockRecord, Bounds, Case, Guidance, PAIN,
+    Respondent, Response, Sex, Sides, TreatmentTried, WEEKS,
 };
 pub use facts::{CaseError, CaseProblem};
 pub use report::*;
@@ -600,7 +601,7 @@ impl Engine {
                 Respondent::Clinician => &f.clinician,
             },
             group: &f.group,
-            answer_type: f.answer.as_str(),
+            answer_type: f.answer,
             options: &f.options,
             min: match f.answer {
                 AnswerType::Scale => Some(0.0),
@@ -636,8 +637,10 @@ impl Engine {
         order.sort_unstable_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
         let mut differential = self.differential(facts, scores, applied, &order);
         // "No specific cause" is a conclusion apart from the ranked causes.
-        let no_specific_cause =
-            differential.iter().position(|r| r.model == "exclusion").map(|k| differential.remove(k));
+        let no_specific_cause = differential
+            .iter()
+            .position(|r| r.model == ConditionModel::Exclusion)
+            .map(|k| differential.remove(k));
         let must_not_miss = self.must_not_miss(&differential, &tri);
         let ask_about = self.ask_about(&differential, facts);
         let leading = differential.first().map_or(0.0, |r| r.probability);
@@ -815,11 +818,15 @@ impl Engine {
                     return EvidenceItem {
                         finding: &kb.conditions[cj].id,
                         label: &kb.conditions[cj].name,
-                        answer: if ratio < 1.0 { "more likely" } else { "less likely" },
+                        answer: if ratio < 1.0 {
+                            EvidenceAnswer::MoreLikely
+                        } else {
+                            EvidenceAnswer::LessLikely
+                        },
                         likelihood_ratio: ratio,
                         weight: None,
                         effective_ratio: None,
-                        origin: "exclusion",
+                        origin: EvidenceOrigin::Exclusion,
                         source: prior_source,
                         grade: prior_grade,
                     };
@@ -832,15 +839,15 @@ impl Engine {
                 EvidenceItem {
                     finding: &f.id,
                     label: &f.label,
-                    answer: if a.yes { "yes" } else { "no" },
+                    answer: if a.yes { EvidenceAnswer::Yes } else { EvidenceAnswer::No },
                     likelihood_ratio: lr,
                     // The lead of a correlation group counts in full, the rest at the residual weight.
                     weight: (a.weight != 1.0).then_some(a.weight),
                     effective_ratio: (a.weight != 1.0).then_some(lr_w),
                     origin: match facts.origin[ev.finding] {
-                        Origin::Answer | Origin::None => "answer",
-                        Origin::Derived => "derived",
-                        Origin::Block(b) => &kb.blocks[b].id,
+                        Origin::Answer | Origin::None => EvidenceOrigin::Answer,
+                        Origin::Derived => EvidenceOrigin::Derived,
+                        Origin::Block(b) => EvidenceOrigin::Block(&kb.blocks[b].id),
                     },
                     source: &e.source,
                     grade: e.grade,
@@ -863,10 +870,7 @@ impl Engine {
                 prior,
                 prior_source,
                 serious: c.serious,
-                model: match c.model {
-                    ConditionModel::Bayes => "bayes",
-                    ConditionModel::Exclusion => "exclusion",
-                },
+                model: c.model,
                 band: band(kb, scores.p[ci]),
                 evidence_for,
                 evidence_against,
@@ -890,7 +894,11 @@ impl Engine {
             .enumerate()
             .filter_map(|(k, r)| {
                 let findings: Vec<&'k str> = if r.serious {
-                    r.evidence_for.iter().filter(|e| e.answer == "yes").map(|e| e.finding).collect()
+                    r.evidence_for
+                        .iter()
+                        .filter(|e| e.answer == EvidenceAnswer::Yes)
+                        .map(|e| e.finding)
+                        .collect()
                 } else {
                     Vec::new()
                 };
@@ -998,13 +1006,13 @@ impl Engine {
 }
 
 /// A probability in words, by the knowledge base's bands.
-fn band(kb: &KnowledgeBase, p: f64) -> &'static str {
+fn band(kb: &KnowledgeBase, p: f64) -> Band {
     if p >= kb.meta.engine.fits_well_probability.value {
-        "fits_well"
+        Band::FitsWell
     } else if p >= kb.meta.engine.relevant_probability.value {
-        "possible"
+        Band::Possible
     } else {
-        "less_likely"
+        Band::LessLikely
     }
 }
 

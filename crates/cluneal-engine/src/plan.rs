@@ -47,7 +47,7 @@ fn step_result<'k>(input: &PlanInput<'k, '_>, si: usize, focus: usize) -> PlanSt
             id: &t.id,
             name: &t.name,
             category: &t.category,
-            tried: tried(input.case, &t.id).map(|x| x.response.as_str()),
+            tried: tried(input.case, &t.id).map(|x| x.response),
         })
         .collect();
     PlanStepResult {
@@ -116,9 +116,9 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
         }
         let required = step.requires_finding.as_deref().map(|f| (f, finding_state(kb, input.facts, f)));
         let completed = step.completed_by_finding.as_deref().map(|f| (f, finding_state(kb, input.facts, f)));
-        let good = r.treatments.iter().any(|t| t.tried == Some(Response::Good.as_str()));
+        let good = r.treatments.iter().any(|t| t.tried == Some(Response::Good));
         let all_failed = !r.treatments.is_empty()
-            && r.treatments.iter().all(|t| t.tried.is_some_and(|x| x != Response::Good.as_str()));
+            && r.treatments.iter().all(|t| t.tried.is_some_and(|x| x != Response::Good));
         let trial_weeks = step.typical_duration_weeks.as_ref().map(|q| q.value);
         let longest = r
             .treatments
@@ -126,7 +126,7 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
             .filter_map(|t| tried(input.case, t.id).and_then(|x| x.weeks))
             .fold(0.0_f64, f64::max);
         let any_failed_long_enough =
-            r.treatments.iter().any(|t| t.tried.is_some_and(|x| x != Response::Good.as_str()))
+            r.treatments.iter().any(|t| t.tried.is_some_and(|x| x != Response::Good))
                 && trial_weeks.is_some_and(|w| longest >= w);
 
         let (status, reason) = if let Some((f, Tri::No)) = required {

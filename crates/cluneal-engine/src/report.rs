@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 
-use cluneal_kb::{Grade, Urgency};
+use cluneal_kb::{AnswerType, ConditionModel, Grade, Urgency};
+
+use crate::case::Response;
 use serde::Serialize;
 
 /// Everything the engine concludes about one case (JSON Schema: `schemas/report.schema.json`).
@@ -158,11 +160,10 @@ pub struct ConditionResult<'k> {
     pub prior_source: &'k str,
     /// Serious: a must-not-miss candidate.
     pub serious: bool,
-    /// How the probability was computed: `bayes` or `exclusion`.
-    pub model: &'static str,
-    /// The probability in words, by the knowledge base's bands: `fits_well`,
-    /// `possible` or `less_likely`.
-    pub band: &'static str,
+    /// How the probability was computed.
+    pub model: ConditionModel,
+    /// The probability in words, by the knowledge base's bands.
+    pub band: Band,
     /// Findings that raised it, largest effect first.
     pub evidence_for: Vec<EvidenceItem<'k>>,
     /// Findings that lowered it, largest effect first.
@@ -178,9 +179,9 @@ pub struct EvidenceItem<'k> {
     /// Knowledge-base text: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
     #[serde(skip)]
     pub label: &'k str,
-    /// `yes` or `no` (for `exclusion` conditions: whether the other condition became
-    /// `more likely` or `less likely` than its prior).
-    pub answer: &'static str,
+    /// The finding's answer (for `exclusion` conditions: whether the other
+    /// condition became more or less likely than its prior).
+    pub answer: EvidenceAnswer,
     /// The likelihood ratio for this answer, as published or estimated.
     pub likelihood_ratio: f64,
     /// Present only when the finding is correlated with a stronger one and so
@@ -191,10 +192,10 @@ pub struct EvidenceItem<'k> {
     /// present only with `weight` (absent: the likelihood ratio itself).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_ratio: Option<f64>,
-    /// Where the finding's answer came from: `derived`, a block protocol id, or
-    /// (left out of the JSON) an answer.
-    #[serde(skip_serializing_if = "is_answer")]
-    pub origin: &'k str,
+    /// Where the finding's answer came from (left out of the JSON when it was
+    /// answered).
+    #[serde(skip_serializing_if = "EvidenceOrigin::is_answer")]
+    pub origin: EvidenceOrigin<'k>,
     /// Reference id of the evidence.
     pub source: &'k str,
     /// How strong the evidence is.
@@ -223,6 +224,120 @@ pub struct CriteriaResult<'k> {
     pub source: &'k str,
     /// How strong the evidence behind them is.
     pub grade: Grade,
+}
+
+/// A probability in words, by the knowledge base's bands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum Band {
+    /// At or above the knowledge base's "fits well" probability.
+    FitsWell,
+    /// At or above its "relevant" probability.
+    Possible,
+    /// Below it.
+    LessLikely,
+}
+
+impl Band {
+    /// The name used in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::FitsWell => "fits_well",
+            Band::Possible => "possible",
+            Band::LessLikely => "less_likely",
+        }
+    }
+}
+
+/// The answer an evidence item stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum EvidenceAnswer {
+    /// The finding is present.
+    #[serde(rename = "yes")]
+    Yes,
+    /// The finding is absent.
+    #[serde(rename = "no")]
+    No,
+    /// (`exclusion` conditions) the other condition became more likely than its prior.
+    #[serde(rename = "more likely")]
+    MoreLikely,
+    /// (`exclusion` conditions) the other condition became less likely than its prior.
+    #[serde(rename = "less likely")]
+    LessLikely,
+}
+
+impl EvidenceAnswer {
+    /// The name used in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceAnswer::Yes => "yes",
+            EvidenceAnswer::No => "no",
+            EvidenceAnswer::MoreLikely => "more likely",
+            EvidenceAnswer::LessLikely => "less likely",
+        }
+    }
+}
+
+impl std::fmt::Display for EvidenceAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where an evidence item's answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceOrigin<'k> {
+    /// Answered in the case (left out of the JSON).
+    Answer,
+    /// Derived from other answers (a finding that implies it, a computed rule).
+    Derived,
+    /// (`exclusion` conditions) another condition's likelihood moved it.
+    Exclusion,
+    /// Read from a nerve block of this protocol id.
+    Block(&'k str),
+}
+
+impl<'k> EvidenceOrigin<'k> {
+    /// The name used in the JSON report: `answer`, `derived`, `exclusion` or
+    /// the block protocol id.
+    pub fn as_str(&self) -> &'k str {
+        match self {
+            EvidenceOrigin::Answer => "answer",
+            EvidenceOrigin::Derived => "derived",
+            EvidenceOrigin::Exclusion => "exclusion",
+            EvidenceOrigin::Block(id) => id,
+        }
+    }
+
+    /// Left out of the JSON: most evidence is an answered finding.
+    pub fn is_answer(&self) -> bool {
+        matches!(self, EvidenceOrigin::Answer)
+    }
+}
+
+impl Serialize for EvidenceOrigin<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for EvidenceOrigin<'_> {
+    fn schema_name() -> Cow<'static, str> {
+        Cow::Borrowed("EvidenceOrigin")
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Where the answer came from: `derived` (from other answers), `exclusion` (another condition moved it) or the id of the block protocol that read it.",
+            "anyOf": [
+                { "enum": ["derived", "exclusion"] },
+                { "type": "string", "pattern": "^[a-z][a-z0-9_]*$", "description": "a block protocol id" }
+            ]
+        })
+    }
 }
 
 /// What a diagnostic nerve block shows, read against its protocol's thresholds.
@@ -326,8 +441,8 @@ pub struct NextQuestion<'k> {
     pub question: &'k str,
     /// The question group it belongs to.
     pub group: &'k str,
-    /// How it is answered: `yes_no`, `scale`, `number` or `choice`.
-    pub answer_type: &'static str,
+    /// How it is answered.
+    pub answer_type: AnswerType,
     /// The allowed answers of a `choice` question.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub options: &'k [String],
@@ -507,7 +622,7 @@ pub struct PlanTreatment<'k> {
     pub category: &'k str,
     /// The response when it was already tried.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tried: Option<&'static str>,
+    pub tried: Option<Response>,
 }
 
 /// An exercise suited to the case, with its dosage.
@@ -589,9 +704,4 @@ pub struct ReferenceEntry<'k> {
     /// Where to read it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<&'k str>,
-}
-
-// Left out of the JSON: most evidence is an answered finding.
-fn is_answer(o: &&str) -> bool {
-    *o == "answer"
 }

@@ -257,6 +257,7 @@ pub enum AskedBy {
 
 /// How a finding is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerType {
     /// Yes, no or unknown.
@@ -408,6 +409,7 @@ pub struct QuestionGroup {
 
 /// How the independent model scores a condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConditionModel {
     /// Prior odds times likelihood ratios.

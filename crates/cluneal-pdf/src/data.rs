@@ -1,7 +1,7 @@
 //! The data each template reads (`data.json`), built from the report and the
 //! knowledge base: texts resolved, numbers rounded, lists cut to what fits.
 
-use cluneal_engine::Report;
+use cluneal_engine::{Band, EvidenceAnswer, EvidenceOrigin, Report};
 use cluneal_kb::{KnowledgeBase, Urgency};
 use serde_json::{Value, json};
 
@@ -16,11 +16,11 @@ fn urgency_words(u: Urgency) -> &'static str {
     }
 }
 
-fn band_words(band: &str) -> &'static str {
+fn band_words(band: Band) -> &'static str {
     match band {
-        "fits_well" => "Fits well",
-        "possible" => "Possible",
-        _ => "Less likely",
+        Band::FitsWell => "Fits well",
+        Band::Possible => "Possible",
+        Band::LessLikely => "Less likely",
     }
 }
 
@@ -163,7 +163,7 @@ fn patient(report: &Report<'_>, kb: &KnowledgeBase, extras: &Extras<'_>) -> Valu
             let why: Vec<String> = d
                 .evidence_for
                 .iter()
-                .filter(|e| e.origin != "exclusion" && e.answer == "yes")
+                .filter(|e| e.origin != EvidenceOrigin::Exclusion && e.answer == EvidenceAnswer::Yes)
                 .take(4)
                 .map(|e| patient_words(kb, e.finding))
                 .collect();
@@ -221,7 +221,7 @@ fn evidence_rows(kb: &KnowledgeBase, items: &[cluneal_engine::EvidenceItem<'_>])
         .iter()
         .take(6)
         .map(|e| {
-            let what = if e.origin == "exclusion" {
+            let what = if e.origin == EvidenceOrigin::Exclusion {
                 kb.condition(e.finding).map_or(e.finding.to_string(), |c| c.name.clone())
             } else {
                 finding_label(kb, e.finding)

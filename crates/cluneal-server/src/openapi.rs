@@ -56,9 +56,9 @@ pub fn close_case_sets(kb: &KnowledgeBase, case: &mut Value, defs: &mut serde_js
                 cluneal_kb::AnswerType::YesNo => json!({ "anyOf": [
                     { "type": "string", "enum": ["yes", "no", "unknown", ""] }, { "type": "boolean" }, { "type": "null" } ] }),
                 cluneal_kb::AnswerType::Scale | cluneal_kb::AnswerType::Number => {
-                    // The engine's bounds (facts.rs): a scale is 0-10; a number its finding's min and max.
+                    // The engine's bounds (facts.rs): a scale is a pain score; a number its finding's min and max.
                     let (lo, hi) = match f.answer {
-                        cluneal_kb::AnswerType::Scale => (Some(0.0), Some(10.0)),
+                        cluneal_kb::AnswerType::Scale => (Some(cluneal_engine::PAIN.min), Some(cluneal_engine::PAIN.max)),
                         _ => (f.min, f.max),
                     };
                     let mut n = json!({ "type": "number" });
@@ -113,37 +113,6 @@ pub fn close_case_sets(kb: &KnowledgeBase, case: &mut Value, defs: &mut serde_js
     };
     prop(defs, "BlockRecord", "protocol", nullable(blocks));
     prop(defs, "TreatmentTried", "treatment", ids(treatments));
-    // The ranges the engine checks (facts.rs, block.rs), so that a value the
-    // schema accepts is one the engine accepts.
-    let bounds = |defs: &mut serde_json::Map<String, Value>,
-                  def: Option<&str>,
-                  field: &str,
-                  lo: f64,
-                  hi: f64,
-                  case: &mut Value| {
-        let target = match def {
-            Some(d) => defs.get_mut(d),
-            None => match &case_name {
-                Some(name) => defs.get_mut(name),
-                None => Some(&mut *case),
-            },
-        };
-        if let Some(o) = target
-            .and_then(|t| t.get_mut("properties"))
-            .and_then(|p| p.get_mut(field))
-            .and_then(Value::as_object_mut)
-        {
-            o.insert("minimum".into(), json!(lo));
-            o.insert("maximum".into(), json!(hi));
-        }
-    };
-    bounds(defs, None, "age", 0.0, 120.0, case);
-    bounds(defs, None, "duration_weeks", 0.0, 5200.0, case);
-    bounds(defs, Some("TreatmentTried"), "weeks", 0.0, 5200.0, case);
-    bounds(defs, Some("BlockRecord"), "pain_before", 0.0, 10.0, case);
-    bounds(defs, Some("BlockReading"), "pain", 0.0, 10.0, case);
-    bounds(defs, Some("BlockReading"), "minutes", 0.0, 100_000.0, case);
-    bounds(defs, Some("BlockReading"), "hours", 0.0, 2000.0, case);
     // A reading gives exactly one of minutes and hours.
     if let Some(o) = defs.get_mut("BlockReading").and_then(Value::as_object_mut) {
         o.insert(
