@@ -38,7 +38,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<()> {
 pub fn files(dir: Option<&Path>) -> Result<Vec<SourceFile>> {
     match dir {
         Some(d) => read_dir(d),
-        None => Ok(cluneal_kb::embedded::files()),
+        None => cluneal_kb::embedded::files().map_err(|e| problems_error(&e, None)),
     }
 }
 

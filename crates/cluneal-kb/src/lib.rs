@@ -9,16 +9,67 @@
 mod load;
 pub mod model;
 
-/// The knowledge base compiled into the binary (see `build.rs`).
+/// The knowledge base compiled into the binary: `include_dir!` embeds the
+/// workspace's `knowledge/` folder at build time (`build.rs` only tells Cargo
+/// to rebuild when a file is added or removed there).
 pub mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+    use include_dir::{Dir, DirEntry, include_dir};
 
-    /// The embedded files, ready for [`crate::KnowledgeBase::load`].
-    pub fn files() -> Vec<crate::SourceFile> {
-        FILES
-            .iter()
-            .map(|(p, t)| crate::SourceFile { path: (*p).to_string(), text: (*t).to_string() })
-            .collect()
+    use crate::{KbErrors, Problem, SourceFile};
+
+    static KNOWLEDGE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../knowledge");
+
+    /// The embedded `.toml` files in path order, ready for
+    /// [`crate::KnowledgeBase::load`]; a file that is not UTF-8 text is a problem.
+    pub fn files() -> Result<Vec<SourceFile>, KbErrors> {
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        collect(&KNOWLEDGE, &mut files, &mut problems);
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(KbErrors(problems));
+        }
+        // By the path as a string, as `--knowledge DIR` lists them, not by
+        // path component as `include_dir!` nests them.
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    fn collect(dir: &Dir<'static>, files: &mut Vec<SourceFile>, problems: &mut Vec<Problem>) {
+        for entry in dir.entries() {
+            match entry {
+                DirEntry::Dir(d) => collect(d, files, problems),
+                DirEntry::File(f) if f.path().extension().is_some_and(|e| e == "toml") => {
+                    // `include_dir!` writes paths relative to the folder, with `/`.
+                    let path = f.path().to_string_lossy().into_owned();
+                    match f.contents_utf8() {
+                        Some(text) => files.push(SourceFile { path, text: text.to_string() }),
+                        None => problems.push(Problem {
+                            file: path,
+                            line: None,
+                            column: None,
+                            message: "is not UTF-8 text".to_string(),
+                        }),
+                    }
+                }
+                DirEntry::File(_) => {}
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_embedded_listing_is_every_toml_file_in_path_order() {
+            let files = super::files().expect("the embedded files are UTF-8");
+            let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+            assert!(paths.contains(&"kb.toml"), "kb.toml is embedded");
+            // Nested files keep their folder, written with `/`.
+            assert!(paths.iter().any(|p| p.starts_with("findings/")), "{paths:?}");
+            assert!(paths.iter().all(|p| p.ends_with(".toml") && !p.contains('\\')), "{paths:?}");
+            // Strictly increasing: sorted by the path as a string, no file twice.
+            assert!(paths.windows(2).all(|w| w[0] < w[1]), "not in path order: {paths:?}");
+        }
     }
 }
 
@@ -134,7 +185,7 @@ impl KnowledgeBase {
 
     /// The knowledge base compiled into the binary.
     pub fn embedded() -> Result<KnowledgeBase, KbErrors> {
-        load::load(&embedded::files())
+        load::load(&embedded::files()?)
     }
 
     /// The position of finding `id` in `findings`.

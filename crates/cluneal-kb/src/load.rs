@@ -1237,7 +1237,7 @@ mod tests {
 
     /// The embedded knowledge with file `path` rewritten by `edit`.
     fn edited(path: &str, edit: impl Fn(&str) -> String) -> Vec<SourceFile> {
-        let mut files = crate::embedded::files();
+        let mut files = crate::embedded::files().expect("the embedded files are UTF-8");
         let f = files.iter_mut().find(|f| f.path == path).expect("the file exists");
         let new = edit(&f.text);
         assert_ne!(new, f.text, "the edit changed {path}");
@@ -1254,7 +1254,8 @@ mod tests {
 
     #[test]
     fn every_exercise_has_its_own_picture_and_its_text() {
-        let kb = load(&crate::embedded::files()).expect("the embedded knowledge base is valid");
+        let kb = load(&crate::embedded::files().expect("the embedded files are UTF-8"))
+            .expect("the embedded knowledge base is valid");
         let keys: BTreeSet<&str> = kb.exercises.iter().map(|e| e.picture.as_str()).collect();
         assert_eq!(keys.len(), kb.exercises.len(), "a picture is shared");
         assert!(kb.exercises.iter().all(|e| !e.picture_alt.trim().is_empty()));
@@ -1302,7 +1303,8 @@ mod tests {
 
     #[test]
     fn engine_rules_are_sourced_knowledge() {
-        let kb = load(&crate::embedded::files()).expect("the embedded knowledge base is valid");
+        let kb = load(&crate::embedded::files().expect("the embedded files are UTF-8"))
+            .expect("the embedded knowledge base is valid");
         assert_eq!(kb.meta.engine.always_in_play.value, 3.0);
         assert_eq!(kb.meta.engine.exercises_on_hold_at.urgency, crate::Urgency::Urgent);
         let half = edited("kb.toml", |t| {
@@ -1322,7 +1324,8 @@ mod tests {
 
     #[test]
     fn a_question_group_picture_comes_with_its_words() {
-        let kb = load(&crate::embedded::files()).expect("the embedded knowledge base is valid");
+        let kb = load(&crate::embedded::files().expect("the embedded files are UTF-8"))
+            .expect("the embedded knowledge base is valid");
         let g = kb.groups.iter().find(|g| g.id == "self_palpation").expect("the self-palpation group");
         assert_eq!(g.picture.as_deref(), Some("self_palpation_crest"));
         assert!(g.picture_alt.as_deref().is_some_and(|a| !a.trim().is_empty()));

@@ -1,17 +1,19 @@
 //! The web app's files: embedded in the binary, or read from a folder in development.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use include_dir::{Dir, include_dir};
 
 use crate::AppState;
 use crate::problem::Problem;
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/web.rs"));
-}
+/// The web app as built: the binary serves it with nothing beside it.
+/// (`build.rs` makes Cargo rebuild when a file is added to `web/`.)
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/web");
 
 pub struct Web {
     dir: Option<PathBuf>,
@@ -35,7 +37,7 @@ impl Web {
         Web { dir }
     }
 
-    fn file(&self, name: &str) -> Option<Vec<u8>> {
+    fn file(&self, name: &str) -> Option<Cow<'static, [u8]>> {
         // Only plain file names: no folders, no way out of the web folder.
         if name.is_empty()
             || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
@@ -44,8 +46,8 @@ impl Web {
             return None;
         }
         match &self.dir {
-            Some(dir) => std::fs::read(dir.join(name)).ok(),
-            None => embedded::WEB.iter().find(|(n, _)| *n == name).map(|(_, b)| b.to_vec()),
+            Some(dir) => std::fs::read(dir.join(name)).ok().map(Cow::Owned),
+            None => EMBEDDED.get_file(name).map(|f| Cow::Borrowed(f.contents())),
         }
     }
 }
