@@ -33,10 +33,16 @@ fn values_in(file: &str, name: &str) -> BTreeSet<String> {
     values
 }
 
+/// The web app's module of labels, where every table below is defined.
+fn vocabulary_js() -> String {
+    std::fs::read_to_string(root().join("crates/cluneal-server/web/vocabulary.js")).expect("vocabulary.js")
+}
+
 /// The keys of `const NAME = { key: ..., ... };` in the web app.
 fn web_keys(name: &str) -> BTreeSet<String> {
-    let js = std::fs::read_to_string(root().join("crates/cluneal-server/web/app.js")).expect("app.js");
-    let start = js.find(&format!("const {name} = {{")).unwrap_or_else(|| panic!("app.js defines {name}"));
+    let js = vocabulary_js();
+    let start =
+        js.find(&format!("const {name} = {{")).unwrap_or_else(|| panic!("vocabulary.js defines {name}"));
     let body = &js[start..];
     let body = &body[body.find('{').expect("{") + 1..body.find("};").expect("};")];
     body.split(',')
@@ -65,8 +71,9 @@ fn criterion_marks_match_the_statuses_the_engine_emits() {
 
 /// The first element of each `['value', 'label']` pair of `const NAME = [...];`.
 fn web_pairs(name: &str) -> BTreeSet<String> {
-    let js = std::fs::read_to_string(root().join("crates/cluneal-server/web/app.js")).expect("app.js");
-    let start = js.find(&format!("const {name} = [")).unwrap_or_else(|| panic!("app.js defines {name}"));
+    let js = vocabulary_js();
+    let start =
+        js.find(&format!("const {name} = [")).unwrap_or_else(|| panic!("vocabulary.js defines {name}"));
     let body = &js[start..];
     let body = &body[..body.find("];").expect("];")];
     body.split("['").skip(1).filter_map(|pair| pair.split('\'').next().map(String::from)).collect()
