@@ -83,3 +83,58 @@ fn web_pairs(name: &str) -> BTreeSet<String> {
 fn treatment_responses_offered_match_the_case_schema() {
     assert_eq!(web_pairs("RESPONSES"), values_in("schemas/case.schema.json", "Response"));
 }
+
+/// `name: [min, max]` of `const BOUNDS = { ... };` in the web app.
+fn web_bounds() -> Vec<(String, f64, f64)> {
+    let js = vocabulary_js();
+    let start = js.find("const BOUNDS = {").expect("vocabulary.js defines BOUNDS");
+    let body = &js[start..];
+    let body = &body[body.find('{').expect("{") + 1..body.find("};").expect("};")];
+    body.split("],")
+        .filter_map(|entry| {
+            let (key, range) = entry.split_once(':')?;
+            let range = range.trim().trim_start_matches('[').trim_end_matches([']', ',', '\n', ' ']);
+            let (lo, hi) = range.split_once(',')?;
+            Some((key.trim().to_string(), lo.trim().parse().ok()?, hi.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// The `minimum` and `maximum` of property `field` of definition `def` (the
+/// case itself when `def` is empty) in the case schema.
+fn schema_range(def: &str, field: &str) -> (f64, f64) {
+    let text = std::fs::read_to_string(root().join("schemas/case.schema.json")).expect("schema");
+    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+    let owner = if def.is_empty() { &schema } else { &schema["$defs"][def] };
+    let p = &owner["properties"][field];
+    let (lo, hi) = (p["minimum"].as_f64(), p["maximum"].as_f64());
+    (
+        lo.unwrap_or_else(|| panic!("{def}.{field} has a minimum")),
+        hi.unwrap_or_else(|| panic!("{def}.{field} has a maximum")),
+    )
+}
+
+#[test]
+fn number_ranges_in_the_web_app_match_the_case_schema() {
+    // Each web range, and every case field the schema bounds with it.
+    let fields: [(&str, &[(&str, &str)]); 5] = [
+        ("age", &[("", "age")]),
+        ("weeks", &[("", "duration_weeks"), ("TreatmentTried", "weeks")]),
+        ("pain", &[("BlockRecord", "pain_before"), ("BlockReading", "pain")]),
+        ("minutes", &[("BlockReading", "minutes")]),
+        ("hours", &[("BlockReading", "hours")]),
+    ];
+    let web = web_bounds();
+    assert_eq!(web.len(), fields.len(), "BOUNDS lists exactly the ranges checked here: {web:?}");
+    for (name, owners) in fields {
+        let &(_, lo, hi) =
+            web.iter().find(|(n, _, _)| n == name).unwrap_or_else(|| panic!("BOUNDS has `{name}`"));
+        for &(def, field) in owners {
+            assert_eq!(
+                schema_range(def, field),
+                (lo, hi),
+                "web range `{name}` vs the schema's {def}.{field}"
+            );
+        }
+    }
+}

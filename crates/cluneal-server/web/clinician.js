@@ -4,7 +4,7 @@ import { $, $$, h, human, fmtDate } from './dom.js';
 import { getToken, setToken, onUnauthorized, ApiError, api } from './api.js';
 import { kb, kbMap, hydrateReport } from './knowledge.js';
 import { showProblem, clearProblem, namePathFindings } from './problem.js';
-import { SETTING_NAMES, RESPONSES, badge } from './vocabulary.js';
+import { SETTING_NAMES, RESPONSES, badge, range } from './vocabulary.js';
 import { routes } from './router.js';
 import { showVisits } from './visits.js';
 import { showDiary } from './diary.js';
@@ -133,10 +133,10 @@ function buildCaseForm() {
   form.append(h('fieldset', { class: 'card details-grid', id: 'case-details' },
     h('legend', {}, 'Patient and setting'),
     h('div', { class: 'field field-wide' }, h('label', { for: 'c-label' }, 'Label (optional, do not enter names)'), h('input', { type: 'text', id: 'c-label', 'data-path': 'label', maxlength: '200', autocomplete: 'off' })),
-    num('c-age', 'Age (years)', 'age', { min: '0', max: '120' }),
+    num('c-age', 'Age (years)', 'age', range('age')),
     sel('c-sex', 'Sex', [['', 'Not recorded'], ['female', 'Female'], ['male', 'Male'], ['other', 'Other']], 'sex'),
     sel('c-setting', 'Setting', [['', 'Default'], ...settings], 'setting'),
-    num('c-duration', 'Duration (weeks)', 'duration_weeks', { min: '0' }),
+    num('c-duration', 'Duration (weeks)', 'duration_weeks', range('weeks')),
     sel('c-sides', 'Side', [['', 'Not recorded'], ['left', 'Left'], ['right', 'Right'], ['both', 'Both'], ['central', 'Central']], 'sides')));
 
   // This visit: its date and outcome measures. Each save of a case is kept as a visit.
@@ -261,7 +261,7 @@ function blockEditor(blocks, rec = {}) {
       h('div', { class: 'field' }, h('label', { for: `${p}-protocol` }, 'Protocol'),
         h('select', { id: `${p}-protocol`, 'data-key': 'protocol' }, blocks.map((b) => h('option', { value: b.id }, b.name)))),
       h('div', { class: 'field' }, h('label', { for: `${p}-before` }, 'Pain before (0–10)'),
-        h('input', { type: 'number', id: `${p}-before`, 'data-key': 'pain_before', min: '0', max: '10', step: 'any', inputmode: 'decimal', value: rec.pain_before ?? '' })),
+        h('input', { type: 'number', id: `${p}-before`, 'data-key': 'pain_before', ...range('pain'), step: 'any', inputmode: 'decimal', value: rec.pain_before ?? '' })),
       h('div', { class: 'field' }, h('label', { for: `${p}-side` }, 'Side'),
         h('select', { id: `${p}-side`, 'data-key': 'side' }, [['', 'Not recorded'], ['left', 'Left'], ['right', 'Right'], ['both', 'Both'], ['central', 'Central']].map(([v, t]) => h('option', { value: v }, t)))),
       h('div', { class: 'field' }, h('label', { for: `${p}-guidance` }, 'Guidance'),
@@ -292,7 +292,7 @@ function readingRow(r = {}) {
     h('div', { class: 'field' }, h('label', { for: `${p}-unit` }, 'Unit'),
       h('select', { id: `${p}-unit`, 'data-key': 'unit' }, h('option', { value: 'minutes', selected: !hours }, 'minutes'), h('option', { value: 'hours', selected: hours }, 'hours'))),
     h('div', { class: 'field' }, h('label', { for: `${p}-pain` }, 'Pain (0–10)'),
-      h('input', { type: 'number', id: `${p}-pain`, 'data-key': 'pain', min: '0', max: '10', step: 'any', inputmode: 'decimal', value: r.pain ?? '' })),
+      h('input', { type: 'number', id: `${p}-pain`, 'data-key': 'pain', ...range('pain'), step: 'any', inputmode: 'decimal', value: r.pain ?? '' })),
     h('button', { type: 'button', class: 'btn btn-ghost btn-small btn-danger-text', 'aria-label': 'Remove this reading', onclick: () => row.remove() }, 'Remove'));
   return row;
 }
@@ -307,7 +307,7 @@ function treatmentRow(treatments, t = {}) {
     h('div', { class: 'field' }, h('label', { for: `${p}-response` }, 'Response'),
       h('select', { id: `${p}-response`, 'data-key': 'response' }, h('option', { value: '' }, 'How did it work?'), RESPONSES.map(([v, l]) => h('option', { value: v }, l)))),
     h('div', { class: 'field' }, h('label', { for: `${p}-weeks` }, 'Weeks'),
-      h('input', { type: 'number', id: `${p}-weeks`, 'data-key': 'weeks', min: '0', step: 'any', inputmode: 'decimal', value: t.weeks ?? '' })),
+      h('input', { type: 'number', id: `${p}-weeks`, 'data-key': 'weeks', ...range('weeks'), step: 'any', inputmode: 'decimal', value: t.weeks ?? '' })),
     h('button', { type: 'button', class: 'btn btn-ghost btn-small btn-danger-text', 'aria-label': 'Remove this treatment', onclick: () => row.remove() }, 'Remove'));
   if (t.treatment) {
     const s = $(`#${p}-treatment`, row);

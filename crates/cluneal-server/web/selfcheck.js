@@ -5,7 +5,7 @@ import { ApiError, api } from './api.js';
 import { pdfButtons } from './pdf.js';
 import { findingLabel, kb, kbMap, hydrateReport } from './knowledge.js';
 import { showProblem, clearProblem } from './problem.js';
-import { urgencyOf, badge, answerWord } from './vocabulary.js';
+import { urgencyOf, badge, answerWord, range } from './vocabulary.js';
 import { exerciseCard } from './exercises.js';
 import { guidePicture, createBodyMap, REGIONS } from './pictures.js';
 import { routes, parseHash } from './router.js';
@@ -170,7 +170,7 @@ function scAbout(body, errors) {
     h('p', {}, 'These help weigh up the possible causes. Leave a box empty if you prefer.'),
     h('div', { class: 'field' },
       h('label', { for: 'age' }, 'Your age in years'),
-      h('input', { type: 'number', id: 'age', name: 'age', min: '0', max: '120', step: '1', inputmode: 'numeric', autocomplete: 'off', value: c.age ?? '' })),
+      h('input', { type: 'number', id: 'age', name: 'age', ...range('age'), step: '1', inputmode: 'numeric', autocomplete: 'off', value: c.age ?? '' })),
     h('fieldset', { class: 'field' },
       h('legend', {}, 'Your sex'),
       h('div', { class: 'radio-row' }, sexes.map(([v, label]) => h('label', { class: 'radio' },
@@ -178,7 +178,7 @@ function scAbout(body, errors) {
     h('div', { class: 'field' },
       h('label', { for: 'duration-weeks' }, 'How many weeks have you had this pain?'),
       h('p', { class: 'hint', id: 'duration-hint' }, 'A rough number is fine. 1 month is about 4 weeks; 1 year is 52 weeks.'),
-      h('input', { type: 'number', id: 'duration-weeks', name: 'duration_weeks', min: '0', max: '5200', step: 'any', inputmode: 'decimal', 'aria-describedby': 'duration-hint', value: c.duration_weeks ?? '' })),
+      h('input', { type: 'number', id: 'duration-weeks', name: 'duration_weeks', ...range('weeks'), step: 'any', inputmode: 'decimal', 'aria-describedby': 'duration-hint', value: c.duration_weeks ?? '' })),
     navButtons({ testid: 'about-next', finish: false }),
   );
   form.addEventListener('submit', (e) => {

@@ -16,6 +16,17 @@ export const RESPONSES = [['good', 'Good: clearly better'], ['partial', 'Partial
 export const STATUS_NAMES = { done: 'Done', current: 'Now', upcoming: 'Later', not_indicated: 'Not needed' };
 export const CRITERION_MARKS = { met: ['✓', 'Met'], unmet: ['✗', 'Not met'], unknown: ['?', 'Unknown'] };
 export const BLOCK_RESULTS = { positive: 'Positive', inconclusive: 'Inconclusive', negative: 'Negative' };
+// The case's numeric ranges [min, max], as the case schema gives them (the
+// engine checks the same constants; tests/vocabulary.rs keeps these equal).
+export const BOUNDS = {
+  age: [0, 120],
+  weeks: [0, 5200],
+  pain: [0, 10],
+  minutes: [0, 100000],
+  hours: [0, 2000],
+};
+// The min and max attributes of a number input for one of the ranges above.
+export const range = (name) => ({ min: String(BOUNDS[name][0]), max: String(BOUNDS[name][1]) });
 export const GRADE_NAMES = { strong: 'strong', moderate: 'moderate', weak: 'weak', contested: 'contested', expert_estimate: 'expert estimate' };
 
 export function badge(level, text) {
