@@ -6,6 +6,7 @@
 //! knowledge base or every problem it found. Only a validated knowledge base can
 //! be built, so the engine never sees unchecked knowledge.
 
+mod lints;
 mod load;
 pub mod model;
 
@@ -76,6 +77,7 @@ pub mod embedded {
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use lints::problem::ProblemKind;
 pub use model::*;
 
 /// One knowledge file, as handed to the loader.
@@ -88,7 +90,7 @@ pub struct SourceFile {
 }
 
 /// One problem found while validating the knowledge base.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone)]
 pub struct Problem {
     /// The file, relative to the knowledge root.
     pub file: String,
@@ -96,16 +98,43 @@ pub struct Problem {
     pub line: Option<usize>,
     /// The column, when known.
     pub column: Option<usize>,
-    /// What is wrong, in lower case, user input in backticks.
-    pub message: String,
+    /// What is wrong; its `Display` is the message (lower case, user input in backticks).
+    pub kind: ProblemKind,
+}
+
+impl Problem {
+    /// The order problems are listed in, and what makes two the same.
+    fn key(&self) -> (&str, Option<usize>, Option<usize>, String) {
+        (&self.file, self.line, self.column, self.kind.to_string())
+    }
+}
+
+impl PartialEq for Problem {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Problem {}
+
+impl PartialOrd for Problem {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Problem {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.line, self.column) {
-            (Some(l), Some(c)) => write!(f, "{}:{}:{}: {}", self.file, l, c, self.message),
-            (Some(l), None) => write!(f, "{}:{}: {}", self.file, l, self.message),
-            _ => write!(f, "{}: {}", self.file, self.message),
+            (Some(l), Some(c)) => write!(f, "{}:{}:{}: {}", self.file, l, c, self.kind),
+            (Some(l), None) => write!(f, "{}:{}: {}", self.file, l, self.kind),
+            _ => write!(f, "{}: {}", self.file, self.kind),
         }
     }
 }
@@ -261,30 +290,7 @@ impl KnowledgeBase {
 
     /// Every id of every kind, with the kind's folder name; for listing and lookup.
     pub fn all_ids(&self) -> Vec<(&'static str, &str)> {
-        let mut out: Vec<(&'static str, &str)> = Vec::new();
-        macro_rules! push {
-            ($kind:literal, $v:expr) => {
-                out.extend($v.iter().map(|x| ($kind, x.id.as_str())))
-            };
-        }
-        push!("conditions", self.conditions);
-        push!("findings", self.findings);
-        push!("question_groups", self.groups);
-        push!("correlations", self.correlations);
-        push!("red_flags", self.red_flags);
-        push!("criteria", self.criteria);
-        push!("diagnostics", self.diagnostics);
-        push!("blocks", self.blocks);
-        push!("treatments", self.treatments);
-        push!("plan_steps", self.plan_steps);
-        push!("exercises", self.exercises);
-        push!("self_care", self.self_care);
-        push!("education", self.education);
-        push!("categories", self.categories);
-        push!("references", self.references);
-        push!("record_codes", self.record_codes);
-        push!("cds_cards", self.cds_cards);
-        out
+        load::KINDS.iter().flat_map(|k| (k.loaded)(self).into_iter().map(|id| (k.folder, id))).collect()
     }
 
     /// The comparison table (seed: SCNE vs SGNE vs general nerve entrapment),
