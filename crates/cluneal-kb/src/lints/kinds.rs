@@ -214,7 +214,7 @@ pub(crate) fn conditions(cx: &mut Cx, raw: &Raw, k: &Known) {
         for (i, p) in c.prior.iter().enumerate() {
             let here = at!["prior", i, "setting"];
             let setting = p.setting.clone();
-            if !k.settings.contains(&p.setting.as_str()) {
+            if k.settings.as_ref().is_some_and(|s| !s.contains(&p.setting.as_str())) {
                 cx.report(file, here, P::PriorUnknownSetting { setting: setting.clone() });
             }
             if !seen_settings.insert(p.setting.as_str()) {
@@ -226,7 +226,7 @@ pub(crate) fn conditions(cx: &mut Cx, raw: &Raw, k: &Known) {
             }
             expect(cx, file, at!["prior", i, "source"], "reference", &p.source, refs);
         }
-        for s in &k.settings {
+        for s in k.settings.iter().flatten() {
             if !seen_settings.contains(s) {
                 cx.report(file, at!["prior"], P::NoPrior { setting: (*s).to_string() });
             }
@@ -325,7 +325,7 @@ pub(crate) fn red_flags(cx: &mut Cx, raw: &Raw, k: &Known) {
             cx.report(file, at!["conditions"], P::RedFlagNoConditions);
         }
         if r.any_of.is_empty() && r.all_of.is_empty() {
-            cx.report(file, at![], P::RedFlagNoFindings);
+            cx.report(file, at!["any_of"], P::RedFlagNoFindings);
         }
         let listed = r.any_of.iter().enumerate().map(|(i, f)| ("any_of", i, f));
         for (key, i, f) in listed.chain(r.all_of.iter().enumerate().map(|(i, f)| ("all_of", i, f))) {
@@ -353,7 +353,7 @@ pub(crate) fn criteria(cx: &mut Cx, raw: &Raw, k: &Known) {
         expect(cx, file, at!["condition"], "condition", &c.condition, &k.conditions);
         expect(cx, file, at!["source"], "reference", &c.source, &k.refs);
         if c.item.is_empty() {
-            cx.report(file, at![], P::NoCriteriaItems);
+            cx.report(file, at!["item"], P::NoCriteriaItems);
         }
         for (i, it) in c.item.iter().enumerate() {
             nonempty(cx, file, at!["item", i, "text"], &it.text);
@@ -454,7 +454,7 @@ pub(crate) fn record_codes(cx: &mut Cx, raw: &Raw, k: &Known) {
     for (file, m) in &raw.record_codes {
         nonempty(cx, file, at!["name"], &m.name);
         match (&m.finding, &m.treatment) {
-            (Some(_), Some(_)) | (None, None) => cx.report(file, at![], P::RecordTarget),
+            (Some(_), Some(_)) | (None, None) => cx.report(file, at!["treatment"], P::RecordTarget),
             (Some(f), None) => record_finding(cx, file, m, f, k),
             (None, Some(t)) => expect(cx, file, at!["treatment"], "treatment", t, &k.treatments),
         }
@@ -698,7 +698,7 @@ pub(crate) fn lint_seed(cx: &mut Cx, raw: &Raw, k: &Known) {
     let Some(seed) = &raw.seed else { return };
     let f = "seed_coverage.toml";
     if seed.item.is_empty() {
-        cx.report(f, at![], P::SeedEmpty);
+        cx.report(f, at!["item"], P::SeedEmpty);
     }
     for (i, it) in seed.item.iter().enumerate() {
         let (section, text) = (it.section.clone(), it.text.clone());

@@ -167,8 +167,9 @@ pub(crate) struct Known<'a> {
     /// Ids of the kinds that education topics and the seed coverage may name.
     pub citable: BTreeSet<&'a str>,
     pub finding_by_id: BTreeMap<&'a str, &'a Finding>,
-    /// The care settings of `kb.toml`.
-    pub settings: Vec<&'a str>,
+    /// The care settings of `kb.toml`; none when it did not load, so that
+    /// priors are not all reported against an empty list.
+    pub settings: Option<Vec<&'a str>>,
 }
 
 impl<'a> Known<'a> {
@@ -187,7 +188,7 @@ impl<'a> Known<'a> {
             blocks: ids(&raw.blocks),
             citable: crate::load::KINDS.iter().filter(|k| k.citable).flat_map(|k| (k.ids)(raw)).collect(),
             finding_by_id: raw.findings.iter().map(|(_, f)| (f.id.as_str(), f)).collect(),
-            settings: raw.meta.iter().flat_map(|m| m.settings.iter().map(String::as_str)).collect(),
+            settings: raw.meta.as_ref().map(|m| m.settings.iter().map(String::as_str).collect()),
         }
     }
 
