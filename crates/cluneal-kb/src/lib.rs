@@ -16,7 +16,7 @@ pub mod model;
 pub mod embedded {
     use include_dir::{Dir, DirEntry, include_dir};
 
-    use crate::{KbErrors, Problem, SourceFile};
+    use crate::{KbErrors, Problem, ProblemKind, SourceFile};
 
     static KNOWLEDGE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../knowledge");
 
@@ -49,7 +49,10 @@ pub mod embedded {
                             file: path,
                             line: None,
                             column: None,
-                            message: "is not UTF-8 text".to_string(),
+                            // TOML files are UTF-8 by the TOML specification.
+                            kind: ProblemKind::Toml {
+                                message: "not UTF-8 text (TOML files must be UTF-8)".into(),
+                            },
                         }),
                     }
                 }
