@@ -53,9 +53,8 @@ pub fn entropy(p: f64) -> f64 {
 )]
 fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnMut(usize, f64)) -> f64 {
     let mut total = 0.0;
-    for &(c, k) in model.by_finding.row(f) {
-        let c = c as usize;
-        let e = &model.conditions[c].evidence[k as usize];
+    for e in model.by_finding.row(f) {
+        let c = e.condition as usize;
         let p = scores.p[c];
         let (odds, lo) = (scores.odds[c], scores.lo[c]);
         // Odds (and log-odds) after each answer.

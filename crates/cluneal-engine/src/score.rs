@@ -78,6 +78,44 @@ impl Ev {
     }
 }
 
+/// One evidence entry as scoring and the question ranking read it: whose it
+/// is and its arithmetic, side by side in the per-finding tables
+/// (`Model::uses`, `Model::by_finding`). Those loops then read memory in order
+/// instead of reaching into a different condition's evidence list (and a
+/// wider record) for every entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Use {
+    pub condition: u32,
+    /// Position in the condition's `evidence`.
+    pub ev: u32,
+    /// `Ev::slot`: `NO_GROUP` outside a correlation group.
+    pub slot: u32,
+    pub ln_pos: f64,
+    pub ln_neg: f64,
+    pub lr_pos: f64,
+    pub lr_neg: f64,
+    pub lr_pos_w: f64,
+    pub lr_neg_w: f64,
+    pub weight: f64,
+}
+
+impl Use {
+    fn of(condition: u32, ev: u32, e: &Ev) -> Use {
+        Use {
+            condition,
+            ev,
+            slot: e.slot,
+            ln_pos: e.ln_pos,
+            ln_neg: e.ln_neg,
+            lr_pos: e.lr_pos,
+            lr_neg: e.lr_neg,
+            lr_pos_w: e.lr_pos_w,
+            lr_neg_w: e.lr_neg_w,
+            weight: e.weight,
+        }
+    }
+}
+
 /// Binary entropy in bits, exact (compile time only).
 fn h2(p: f64) -> f64 {
     if p <= 0.0 || p >= 1.0 { 0.0 } else { -(p * p.log2() + (1.0 - p) * (1.0 - p).log2()) }
@@ -134,8 +172,9 @@ pub struct Model {
     pub n_conditions: usize,
     /// Residual weight of each correlation group.
     pub group_weight: Vec<f64>,
-    /// For each finding, the (condition, evidence position) pairs that use it.
-    pub by_finding: Rows<(u32, u32)>,
+    /// For each finding, the entries of the conditions the question ranking
+    /// weighs (exclusion conditions left out in the independent model).
+    pub by_finding: Rows<Use>,
     /// Number of (hypothesis, correlation group) pairs that occur in the evidence.
     pub n_slots: usize,
     /// `by_finding` with what the question ranking's bound reads, side by side.
@@ -143,9 +182,11 @@ pub struct Model {
     /// For each finding, every (hypothesis, evidence position) that uses it,
     /// exclusion conditions and pairs included: scoring visits only the
     /// answered findings' entries instead of every entry of every condition.
-    pub uses: Rows<(u32, u32)>,
+    pub uses: Rows<Use>,
     /// Each hypothesis's group-state slots, as a range of `Scores::groups`.
     pub slots_of: Vec<(u32, u32)>,
+    /// The residual weight of each slot's correlation group.
+    pub slot_weight: Vec<f64>,
 }
 
 /// One list per index (finding), all in one allocation: the rows of a
@@ -313,7 +354,7 @@ impl Model {
                 // others, so the question ranking looks only at specific conditions.
                 if competing || c.model != ConditionModel::Exclusion {
                     for (k, e) in evidence.iter().enumerate() {
-                        by_finding[e.finding].push((ci as u32, k as u32));
+                        by_finding[e.finding].push(Use::of(ci as u32, k as u32, e));
                     }
                 }
                 CondModel {
@@ -337,6 +378,7 @@ impl Model {
             bound_items: Rows::default(),
             uses: Rows::default(),
             slots_of: Vec::new(),
+            slot_weight: Vec::new(),
         };
         if competing {
             model.add_pairs(kb, &group_of, &background);
@@ -354,34 +396,54 @@ impl Model {
     fn assign_slots(&mut self) {
         let mut next = 0u32;
         let n_findings = self.by_finding.len();
-        let mut uses: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n_findings];
+        let mut uses: Vec<Vec<Use>> = vec![Vec::new(); n_findings];
         self.slots_of = Vec::with_capacity(self.conditions.len());
+        self.slot_weight = Vec::new();
         for (ci, c) in self.conditions.iter_mut().enumerate() {
             let first = next;
             let mut current = NO_GROUP;
             for (k, e) in c.evidence.iter_mut().enumerate() {
+                if e.group != NO_GROUP {
+                    if e.group != current {
+                        current = e.group;
+                        next += 1;
+                        self.slot_weight.push(self.group_weight[e.group as usize]);
+                    }
+                    e.slot = next - 1;
+                }
                 if let Some(u) = uses.get_mut(e.finding) {
-                    u.push((ci as u32, k as u32));
+                    u.push(Use::of(ci as u32, k as u32, e));
                 }
-                if e.group == NO_GROUP {
-                    continue;
-                }
-                if e.group != current {
-                    current = e.group;
-                    next += 1;
-                }
-                e.slot = next - 1;
             }
             self.slots_of.push((first, next));
         }
         self.n_slots = next as usize;
         self.uses = Rows::from_lists(uses);
+        // The ranking's table, now with each entry's slot.
+        self.by_finding = Rows::from_lists(
+            (0..n_findings)
+                .map(|f| {
+                    self.by_finding
+                        .row(f)
+                        .iter()
+                        .map(|u| {
+                            Use::of(
+                                u.condition,
+                                u.ev,
+                                &self.conditions[u.condition as usize].evidence[u.ev as usize],
+                            )
+                        })
+                        .collect()
+                })
+                .collect(),
+        );
         let bound_items = (0..n_findings)
             .map(|f| {
                 self.by_finding
                     .row(f)
                     .iter()
-                    .map(|&(c, k)| {
+                    .map(|u| {
+                        let (c, k) = (u.condition, u.ev);
                         let e = &self.conditions[c as usize].evidence[k as usize];
                         let (b, a) = channel(e.lr_pos, e.lr_neg);
                         let spread = a - b;
@@ -484,6 +546,9 @@ pub struct Applied {
     /// Position in `CondModel::evidence`.
     pub ev: usize,
     pub yes: bool,
+    /// Whether the entry belongs to a correlation group (its delta then counts
+    /// through the group's total).
+    pub grouped: bool,
     pub weight: f64,
     /// The log-odds change it made.
     pub delta: f64,
@@ -539,11 +604,6 @@ pub struct Scores {
 }
 
 impl Scores {
-    /// The state of the correlation group of evidence entry `e` (empty outside a group).
-    pub fn group_of(&self, e: &Ev) -> GroupState {
-        self.group_at(e.slot)
-    }
-
     /// The group state kept in `slot` (empty for `NO_GROUP`).
     pub fn group_at(&self, slot: u32) -> GroupState {
         self.groups.get(slot as usize).copied().unwrap_or_default()
@@ -575,50 +635,54 @@ pub fn score(model: &Model, facts: &Facts, applied: Option<&mut Applications>) -
     // The entry leading each fired group (its evidence position).
     let mut lead_at = vec![u32::MAX; model.n_slots];
     // Pass 1: every answered entry, in finding order; group states as they go.
-    let mut found: Vec<(u32, Applied)> = Vec::with_capacity(128);
+    // (hypothesis, slot, group weight, the entry as applied)
+    let mut found: Vec<(u32, u32, f64, Applied)> = Vec::with_capacity(128);
     for f in 0..model.uses.len() {
-        let uses = model.uses.row(f);
         let st = facts.state[f];
         if st == Tri::Unknown {
             continue;
         }
         let yes = st == Tri::Yes;
-        for &(c, k) in uses {
-            let e = &model.conditions[c as usize].evidence[k as usize];
-            let d = if yes { e.ln_pos } else { e.ln_neg };
-            if e.group != NO_GROUP {
-                let slot = e.slot as usize;
+        for u in model.uses.row(f) {
+            let d = if yes { u.ln_pos } else { u.ln_neg };
+            let grouped = u.slot != NO_GROUP;
+            if grouped {
+                let slot = u.slot as usize;
                 let gs = &mut s.groups[slot];
                 if !gs.any {
                     *gs = GroupState { lead: d, rest: 0.0, any: true, demote: 1.0 };
-                    lead_at[slot] = k;
+                    lead_at[slot] = u.ev;
                 } else if d.abs() > gs.lead.abs() {
                     gs.rest += gs.lead;
                     gs.lead = d;
-                    lead_at[slot] = k;
+                    lead_at[slot] = u.ev;
                 } else {
                     gs.rest += d;
                 }
             }
-            found.push((c, Applied { ev: k as usize, yes, weight: 1.0, delta: d }));
+            found.push((
+                u.condition,
+                u.slot,
+                u.weight,
+                Applied { ev: u.ev as usize, yes, grouped, weight: 1.0, delta: d },
+            ));
         }
     }
     // The entries by hypothesis (a stable counting sort keeps finding order),
     // group members weighted now that each group's lead is known.
     let mut start = vec![0usize; n + 1];
-    for (c, _) in &found {
+    for (c, ..) in &found {
         start[*c as usize + 1] += 1;
     }
     for c in 0..n {
         start[c + 1] += start[c];
     }
     let mut at = start.clone();
-    let mut items = vec![Applied { ev: 0, yes: false, weight: 1.0, delta: 0.0 }; found.len()];
-    for &(c, mut a) in &found {
-        let e = &model.conditions[c as usize].evidence[a.ev];
-        if e.group != NO_GROUP && lead_at[e.slot as usize] != a.ev as u32 {
-            a.weight = e.weight;
-            a.delta *= e.weight;
+    let mut items = vec![Applied { ev: 0, yes: false, grouped: false, weight: 1.0, delta: 0.0 }; found.len()];
+    for &(c, slot, weight, mut a) in &found {
+        if a.grouped && lead_at[slot as usize] != a.ev as u32 {
+            a.weight = weight;
+            a.delta *= weight;
         }
         items[at[c as usize]] = a;
         at[c as usize] += 1;
@@ -629,15 +693,14 @@ pub fn score(model: &Model, facts: &Facts, applied: Option<&mut Applications>) -
         let mut lo = if c.exclusion { 0.0 } else { c.prior_lo.get(facts.setting).copied().unwrap_or(0.0) };
         let (first, end) = model.slots_of[ci];
         let (first, end) = (first as usize, end as usize);
-        for (gs, &lead) in s.groups[first..end].iter_mut().zip(&lead_at[first..end]) {
+        for (gs, &w) in s.groups[first..end].iter_mut().zip(&model.slot_weight[first..end]) {
             if gs.any {
-                let w = model.group_weight[c.evidence[lead as usize].group as usize];
                 lo += gs.total(w);
                 gs.demote = ((w - 1.0) * gs.lead).exp();
             }
         }
         for a in &items[start[ci]..start[ci + 1]] {
-            if c.evidence[a.ev].group == NO_GROUP {
+            if !a.grouped {
                 lo += a.delta;
             }
         }
@@ -742,12 +805,12 @@ pub fn ln_1m(p: f64) -> f64 {
 
 /// The factor on a condition's odds if finding `e` were answered `yes` (or no),
 /// and its natural log, both without calling `exp` or `ln`.
-pub fn factor_if(scores: &Scores, e: &Ev, yes: bool) -> (f64, f64) {
+pub fn factor_if(scores: &Scores, e: &Use, yes: bool) -> (f64, f64) {
     let (lr, lr_w, x) = if yes { (e.lr_pos, e.lr_pos_w, e.ln_pos) } else { (e.lr_neg, e.lr_neg_w, e.ln_neg) };
-    if e.group == NO_GROUP {
+    if e.slot == NO_GROUP {
         return (lr, x);
     }
-    let gs = scores.group_of(e);
+    let gs = scores.group_at(e.slot);
     if !gs.any {
         (lr, x)
     } else if x.abs() > gs.lead.abs() {

@@ -38,15 +38,16 @@ pub fn workup<'k>(
         // Does an open finding of this step carry evidence for condition `c`?
         let bears = |c: usize| {
             d.findings.iter().any(|&f| {
-                !facts.settled(f) && engine.model.by_finding.row(f).iter().any(|&(ci, _)| ci as usize == c)
+                !facts.settled(f) && engine.model.by_finding.row(f).iter().any(|u| u.condition as usize == c)
             })
         };
         if d.findings.iter().all(|&f| facts.settled(f)) {
             continue;
         }
         // Does an open finding of this step carry evidence for any condition in play?
-        let bears_any =
-            |f: usize| engine.model.by_finding.row(f).iter().any(|&(ci, _)| in_play.contains(&(ci as usize)));
+        let bears_any = |f: usize| {
+            engine.model.by_finding.row(f).iter().any(|u| in_play.contains(&(u.condition as usize)))
+        };
         let relevant = |ids: &[usize], set: &[usize]| -> Vec<usize> {
             if !ids.iter().any(|c| set.contains(c)) {
                 return Vec::new();
