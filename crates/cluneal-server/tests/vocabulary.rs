@@ -65,6 +65,11 @@ fn block_result_labels_match_the_results_the_engine_emits() {
 }
 
 #[test]
+fn probability_band_names_match_the_bands_the_engine_emits() {
+    assert_eq!(web_keys("BAND_NAMES"), schema_values("Band"));
+}
+
+#[test]
 fn criterion_marks_match_the_statuses_the_engine_emits() {
     assert_eq!(web_keys("CRITERION_MARKS"), schema_values("CriterionStatus"));
 }

@@ -5,7 +5,7 @@ import { ApiError, api } from './api.js';
 import { pdfButtons } from './pdf.js';
 import { findingLabel, kb, kbMap, hydrateReport } from './knowledge.js';
 import { showProblem, clearProblem } from './problem.js';
-import { urgencyOf, badge, answerWord, range } from './vocabulary.js';
+import { urgencyOf, badge, answerWord, range, BAND_NAMES } from './vocabulary.js';
 import { exerciseCard } from './exercises.js';
 import { guidePicture, createBodyMap, REGIONS } from './pictures.js';
 import { routes, parseHash } from './router.js';
@@ -529,7 +529,7 @@ async function scResult(body) {
   for (const d of top) {
     const c = conditions.get(d.condition) || {};
     // The engine names the band from the knowledge base's thresholds (kb.toml).
-    const word = { fits_well: 'Fits well', possible: 'Possible', less_likely: 'Less likely' }[d.band] || 'Less likely';
+    const word = BAND_NAMES[d.band] || BAND_NAMES.less_likely;
     const ev = d.evidence_for || [];
     const excl = ev.filter((e) => e.origin === 'exclusion').slice(0, 3).map((e) => String((conditions.get(e.finding) || {}).name || findingLabel(e.finding)).replace(/\s*\(.*\)\s*$/, '').toLowerCase());
     // Only what the patient said yes to (or a fact such as their age), in their own words.

@@ -15,6 +15,7 @@ export const RESPONSES = [['good', 'Good: clearly better'], ['partial', 'Partial
 // the report schema allows (crates/cluneal-server/tests/vocabulary.rs checks).
 export const STATUS_NAMES = { done: 'Done', current: 'Now', upcoming: 'Later', not_indicated: 'Not needed' };
 export const CRITERION_MARKS = { met: ['✓', 'Met'], unmet: ['✗', 'Not met'], unknown: ['?', 'Unknown'] };
+export const BAND_NAMES = { fits_well: 'Fits well', possible: 'Possible', less_likely: 'Less likely' };
 export const BLOCK_RESULTS = { positive: 'Positive', inconclusive: 'Inconclusive', negative: 'Negative' };
 // The case's numeric ranges [min, max], as the case schema gives them (the
 // engine checks the same constants; tests/vocabulary.rs keeps these equal).
