@@ -13,7 +13,7 @@ use cluneal_kb::{CdsCard, CdsTrigger, ConditionModel, KnowledgeBase, Urgency};
 use serde_json::{Map, Value, json};
 
 use crate::dates::CalendarDate;
-use crate::record::{FromRecord, case_from_bundle};
+use crate::record::{FromRecord, State, case_from_bundle, entry_state};
 use crate::{DIAGNOSTIC_SYSTEM, FhirError};
 
 /// Cluneal's code system for the reasons a clinician may give to override a card.
@@ -297,15 +297,10 @@ fn diagnosed_causes(kb: &KnowledgeBase, record: &Map<String, Value>) -> Vec<Stri
         if r.get("resourceType").and_then(Value::as_str) != Some("Condition") {
             continue;
         }
-        let status = |k: &str| {
-            r.get(k)
-                .and_then(|s| s.get("coding"))
-                .and_then(Value::as_array)
-                .and_then(|c| c.iter().find_map(|c| c.get("code").and_then(Value::as_str)))
-        };
-        if matches!(status("verificationStatus"), Some("refuted" | "entered-in-error"))
-            || matches!(status("clinicalStatus"), Some("inactive" | "resolved" | "remission"))
-        {
+        // Only a current diagnosis the record asserts explains the pain: the
+        // same judgement the record reading makes of every Condition (a
+        // provisional or differential entry, or one that has abated, does not).
+        if r.as_object().and_then(|r| entry_state(r, "Condition")) != Some(State::Current) {
             continue;
         }
         for coding in

@@ -381,13 +381,13 @@ fn other_patient(r: &Map<String, Value>, patient: Option<&Entry<'_>>) -> Option<
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+pub(crate) enum State {
     Current,
     Past,
 }
 
 /// Whether an entry is current, past, or not to be used at all.
-fn entry_state(r: &Map<String, Value>, kind: &str) -> Option<State> {
+pub(crate) fn entry_state(r: &Map<String, Value>, kind: &str) -> Option<State> {
     let coded = |key: &str| {
         r.get(key)
             .and_then(|v| v.get("coding"))

@@ -354,3 +354,68 @@ fn synthea_patients_through_patient_view() {
         insta::assert_json_snapshot!(name, out);
     }
 }
+
+/// A patient-view call on a record with thirteen weeks of chronic low back
+/// pain and one more Condition: the summaries of the cards it returns.
+fn patient_view_summaries(other: Value) -> Vec<String> {
+    use cluneal_fhir::cds::{CardOptions, SERVICES, cards};
+    let pain = condition(
+        "c1",
+        SCT,
+        "278860009",
+        "Chronic low back pain (finding)",
+        "active",
+        "2026-08-31T10:00:00Z",
+    );
+    let request = json!({
+        "hook": "patient-view", "hookInstance": "a6a8f0c5-1f4e-4a0e-9a51-000000000002",
+        "context": { "patientId": "p1", "userId": "Practitioner/1" },
+        "prefetch": { "patient": patient(), "conditions": bundle(vec![pain, other]), "medications": null, "procedures": null, "observations": null },
+    });
+    let options = CardOptions { today: today(), app_url: "https://cluneal.example.org".into() };
+    let out = cards(engine(), &SERVICES[0], &request, &options).unwrap();
+    out.get("cards")
+        .and_then(Value::as_array)
+        .unwrap()
+        .iter()
+        .map(|c| c.get("summary").and_then(Value::as_str).unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn only_a_diagnosis_the_record_asserts_explains_the_pain() {
+    let unexplained = "Months of low back pain without a settled cause";
+    let coccydynia = |verification: &str, clinical: Option<&str>| {
+        let mut c = condition(
+            "c2",
+            "http://hl7.org/fhir/sid/icd-10",
+            "M53.3",
+            "Sacrococcygeal disorders",
+            "active",
+            "2026-09-01",
+        );
+        c["verificationStatus"]["coding"][0]["code"] = json!(verification);
+        match clinical {
+            Some(code) => c["clinicalStatus"]["coding"][0]["code"] = json!(code),
+            None => {
+                c.as_object_mut().unwrap().remove("clinicalStatus");
+                c["abatementDateTime"] = json!("2026-10-01");
+            }
+        }
+        c
+    };
+    // A confirmed, active cause explains the pain: no card asking for one.
+    let shown = patient_view_summaries(coccydynia("confirmed", Some("active")));
+    assert!(!shown.iter().any(|s| s.starts_with(unexplained)), "{shown:?}");
+    // A cause only suspected, or one that has abated, does not: the card stays
+    // (the same rule the record reading applies to every Condition).
+    for (verification, clinical) in [
+        ("provisional", Some("active")),
+        ("differential", Some("active")),
+        ("confirmed", None),
+        ("confirmed", Some("resolved")),
+    ] {
+        let shown = patient_view_summaries(coccydynia(verification, clinical));
+        assert!(shown.iter().any(|s| s.starts_with(unexplained)), "{verification}/{clinical:?}: {shown:?}");
+    }
+}
