@@ -6,9 +6,11 @@ use axum::extract::{Extension, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use cluneal_engine::{Case, Step};
-use cluneal_kb::KnowledgeBase;
+use cluneal_engine::{Case, NextQuestion, Report, Step, Triage};
+use cluneal_kb::{KnowledgeBase, Urgency};
 use cluneal_store::{CaseRecord, NewCase};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -24,8 +26,47 @@ pub(crate) fn ok_json<T: Serialize>(v: &T) -> Response {
     }
 }
 
+/// A typed body sent as it always was: the API's bodies other than reports
+/// were built as `serde_json::Value`s, whose maps are sorted, so going through
+/// a `Value` keeps every byte (keys in sorted order) while the type gives the
+/// OpenAPI schema.
+pub(crate) fn sorted_json<T: Serialize>(status: StatusCode, v: &T) -> Response {
+    match serde_json::to_value(v) {
+        Ok(value) => {
+            let mut res = ok_json(&value);
+            *res.status_mut() = status;
+            res
+        }
+        Err(e) => Problem::internal(e).into_response(),
+    }
+}
+
+/// The health check's answer.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    pub status: HealthStatus,
+    /// The version of the knowledge base the server assesses with.
+    pub kb_version: String,
+    /// The storage engine: `sqlite` or `postgres`.
+    pub storage: &'static str,
+}
+
+/// The one status the health check gives.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// The server answers.
+    Ok,
+}
+
 pub async fn healthz(State(s): State<AppState>) -> Response {
-    ok_json(&json!({ "status": "ok", "kb_version": s.engine.kb().meta.version, "storage": s.store.kind() }))
+    let health = Health {
+        status: HealthStatus::Ok,
+        kb_version: s.engine.kb().meta.version.clone(),
+        storage: s.store.kind(),
+    };
+    sorted_json(StatusCode::OK, &health)
 }
 
 pub async fn assess(State(s): State<AppState>, ApiJson(case): ApiJson<Case>) -> Response {
@@ -35,14 +76,45 @@ pub async fn assess(State(s): State<AppState>, ApiJson(case): ApiJson<Case>) -> 
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A partial case for the adaptive interview.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "InterviewRequest")]
 pub struct NextRequest {
+    /// The answers so far.
     pub case: Case,
     /// Single questions already asked (the interview's question limit counts them).
     #[serde(default)]
     #[serde(deserialize_with = "whole_number")]
+    #[schemars(range(max = 1_000_000_000))]
     pub asked: usize,
+}
+
+/// The interview's next step, with the triage of the answers so far (an
+/// emergency is shown before anything else is asked).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum InterviewStep<'k> {
+    /// Ask these questions: one, or several from a tick-all-that-apply group.
+    Ask {
+        /// The question group's id.
+        group: String,
+        /// The group's prompt for the respondent.
+        prompt: String,
+        /// Whether the questions are answered together (tick all that apply).
+        multi_select: bool,
+        /// The questions.
+        questions: Vec<NextQuestion<'k>>,
+        /// The triage of the answers so far.
+        triage: Triage<'k>,
+    },
+    /// Stop: the picture is settled, or nothing useful is left to ask.
+    Done {
+        /// Why the interview stops.
+        reason: String,
+        /// The triage of the answers so far.
+        triage: Triage<'k>,
+    },
 }
 
 pub async fn interview_next(State(s): State<AppState>, ApiJson(req): ApiJson<NextRequest>) -> Response {
@@ -50,14 +122,14 @@ pub async fn interview_next(State(s): State<AppState>, ApiJson(req): ApiJson<Nex
         Ok(next) => next,
         Err(e) => return Problem::invalid_case(&e, "case.").into_response(),
     };
+    let triage = next.triage;
     let body = match next.step {
-        Step::Ask { group, prompt, multi_select, questions } => json!({
-            "step": "ask", "group": group, "prompt": prompt, "multi_select": multi_select,
-            "questions": questions, "triage": next.triage,
-        }),
-        Step::Done { reason } => json!({ "step": "done", "reason": reason, "triage": next.triage }),
+        Step::Ask { group, prompt, multi_select, questions } => {
+            InterviewStep::Ask { group, prompt, multi_select, questions, triage }
+        }
+        Step::Done { reason } => InterviewStep::Done { reason, triage },
     };
-    ok_json(&body)
+    sorted_json(StatusCode::OK, &body)
 }
 
 /// Who is asking: the token's name, `local` when the server runs in the open
@@ -110,7 +182,16 @@ pub async fn session(State(s): State<AppState>, headers: HeaderMap) -> Response 
         Err(e) => return Problem::from(e).into_response(),
     };
     let authenticated = !required || actor(&s, &headers).await.is_ok();
-    ok_json(&json!({ "auth_required": required, "authenticated": authenticated }))
+    sorted_json(StatusCode::OK, &Session { auth_required: required, authenticated })
+}
+
+/// Whether saved cases need a bearer token, and whether this request has a valid one.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Session {
+    /// Saved cases and the audit log need `Authorization: Bearer <token>`.
+    pub auth_required: bool,
+    /// This request may read saved cases (always true when no token is required).
+    pub authenticated: bool,
 }
 
 /// A count given as a JSON integer, including one written as `15.0`: JSON
@@ -124,14 +205,20 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Erro
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A case to assess and save, as a new visit.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "SaveCase")]
 pub struct SaveRequest {
+    /// A free label; null or absent is the empty label.
     #[serde(default)]
+    #[schemars(length(max = 200))]
     pub label: Option<String>,
+    /// The case.
     pub case: Case,
-    /// The visit's date (`YYYY-MM-DD`); today (UTC) when absent.
+    /// The visit's date; today (UTC) when absent.
     #[serde(default)]
+    #[schemars(extend("format" = "date"))]
     pub visit_date: Option<String>,
     /// The visit's outcome measures.
     #[serde(default)]
@@ -142,31 +229,35 @@ pub struct SaveRequest {
 /// `pain_intensity` answer (NRS 0-10). The Roland-Morris questionnaire is not
 /// collected: its current licence terms could not be confirmed (see
 /// docs/integration.md), so only free, patient-specific measures are.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Outcomes {
     /// Patient-Specific Functional Scale: up to 5 activities the patient finds
     /// hard, each rated 0 (unable) to 10 (as before the problem).
     #[serde(default)]
+    #[schemars(length(max = 5))]
     pub psfs: Vec<PsfsItem>,
 }
 
 /// One activity of the Patient-Specific Functional Scale.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PsfsItem {
-    /// The activity, in the patient's words.
+    /// The activity, in the patient's words: not blank, no control characters.
+    #[schemars(length(min = 1, max = 100))]
+    #[schemars(regex(
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    ))]
     pub activity: String,
     /// 0 (unable to do it) to 10 (able as before).
+    #[schemars(range(min = 0, max = 10))]
     pub score: f64,
 }
 
-/// A saved case as the API returns it. The stored case and report are parsed
-/// with serde_json's `float_roundtrip`, so every number reads back as it was
-/// returned; stored text that is not JSON is an error that says so, never `null`.
-/// JSON text the store kept, parsed; text that is not JSON is an error naming
-/// what it is (`whose`), never `null`.
-pub(crate) fn stored_json(whose: &str, text: &str) -> Result<Value, Problem> {
+/// JSON text the store kept, parsed (with serde_json's `float_roundtrip`, so
+/// every number reads back as it was returned); text that is not JSON, or not
+/// a `T`, is an error naming what it is (`whose`), never `null`.
+pub(crate) fn stored_json<T: DeserializeOwned>(whose: &str, text: &str) -> Result<T, Problem> {
     serde_json::from_str(text)
         .map_err(|e| crate::problem::corrupt_record(whose, format!("not valid JSON: {e}")))
 }
@@ -176,14 +267,47 @@ pub(crate) fn visit_json(id: &str, seq: i64, what: &str, text: &str) -> Result<V
     stored_json(&format!("{what} of visit {seq} of case `{id}`"), text)
 }
 
-fn saved_case(r: &CaseRecord) -> Result<Response, Problem> {
+/// A saved case with the report as it was assessed at the last save.
+///
+/// The case and report stay the JSON the store kept (a `Value`), so they are
+/// returned exactly as they were saved; their schemas are the engine's.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SavedCase {
+    /// The case's id (hex).
+    pub id: String,
+    /// The free label given when saving.
+    pub label: String,
+    /// The knowledge-base version the stored report was made with.
+    pub kb_version: String,
+    /// When the case was first saved.
+    #[schemars(extend("format" = "date-time"))]
+    pub created_at: String,
+    /// When the case was last saved.
+    #[schemars(extend("format" = "date-time"))]
+    pub updated_at: String,
+    /// Who saved it first: a token's name, or `local`.
+    pub created_by: String,
+    /// The case as last saved.
+    #[schemars(with = "Case")]
+    pub case: Value,
+    /// The report as assessed at the last save.
+    #[schemars(with = "Report<'static>")]
+    pub report: Value,
+}
+
+fn saved_case(status: StatusCode, r: &CaseRecord) -> Result<Response, Problem> {
     let parse = |what: &str, text: &str| stored_json(&format!("{what} of saved case `{}`", r.id), text);
-    Ok(ok_json(&json!({
-        "id": r.id, "label": r.label, "kb_version": r.kb_version,
-        "created_at": r.created_at, "updated_at": r.updated_at, "created_by": r.created_by,
-        "case": parse("case", &r.case_json)?,
-        "report": parse("report", &r.report_json)?,
-    })))
+    let body = SavedCase {
+        id: r.id.clone(),
+        label: r.label.clone(),
+        kb_version: r.kb_version.clone(),
+        created_at: r.created_at.clone(),
+        updated_at: r.updated_at.clone(),
+        created_by: r.created_by.clone(),
+        case: parse("case", &r.case_json)?,
+        report: parse("report", &r.report_json)?,
+    };
+    Ok(sorted_json(status, &body))
 }
 
 /// Assess a case for saving; a label longer than a line is refused.
@@ -260,8 +384,7 @@ pub async fn create_case(
     let result = async {
         let new = prepare(&s, &req)?;
         let rec = s.store.create_case(&new, &who).await?;
-        let mut res = saved_case(&rec)?;
-        *res.status_mut() = StatusCode::CREATED;
+        let mut res = saved_case(StatusCode::CREATED, &rec)?;
         if let Ok(v) = format!("/api/v1/cases/{}", rec.id).parse() {
             res.headers_mut().insert(header::LOCATION, v);
         }
@@ -269,6 +392,33 @@ pub async fn create_case(
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// One visit of a saved case: one save, kept as it was.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Visit {
+    /// The visit's number within the case, from 1.
+    pub seq: i64,
+    /// The visit's date.
+    #[schemars(extend("format" = "date"))]
+    pub visit_date: String,
+    /// The knowledge-base version the visit's report was made with.
+    pub kb_version: String,
+    /// When the visit was saved.
+    #[schemars(extend("format" = "date-time"))]
+    pub saved_at: String,
+    /// Who saved it: a token's name, or `local`.
+    pub saved_by: String,
+    /// The case as saved at this visit.
+    #[schemars(with = "Case")]
+    pub case: Value,
+    /// The report as assessed at this visit.
+    #[schemars(with = "Report<'static>")]
+    pub report: Value,
+    /// The outcome measures recorded at this visit (`{}` for visits saved
+    /// before outcome measures were kept).
+    #[schemars(with = "Outcomes")]
+    pub outcomes: Value,
 }
 
 /// A case's visits, oldest first: each as it was saved (case, report,
@@ -285,35 +435,63 @@ pub async fn list_visits(
         let mut out = Vec::new();
         for v in &visits {
             let parse = |what: &str, text: &str| visit_json(&id, v.seq, what, text);
-            out.push(json!({
-                "seq": v.seq, "visit_date": v.visit_date, "kb_version": v.kb_version,
-                "saved_at": v.saved_at, "saved_by": v.saved_by,
-                "case": parse("case", &v.case_json)?,
-                "report": parse("report", &v.report_json)?,
-                "outcomes": parse("outcomes", &v.outcomes_json)?,
-            }));
+            out.push(Visit {
+                seq: v.seq,
+                visit_date: v.visit_date.clone(),
+                kb_version: v.kb_version.clone(),
+                saved_at: v.saved_at.clone(),
+                saved_by: v.saved_by.clone(),
+                case: parse("case", &v.case_json)?,
+                report: parse("report", &v.report_json)?,
+                outcomes: parse("outcomes", &v.outcomes_json)?,
+            });
         }
-        Ok(ok_json(&Value::Array(out)))
+        Ok(sorted_json(StatusCode::OK, &out))
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
+/// A saved case in the list: enough to find it, without the case or report.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CaseSummary {
+    /// The case's id (hex).
+    pub id: String,
+    /// The free label given when saving.
+    pub label: String,
+    /// The knowledge-base version the stored report was made with.
+    pub kb_version: String,
+    /// When the case was first saved.
+    #[schemars(extend("format" = "date-time"))]
+    pub created_at: String,
+    /// When the case was last saved.
+    #[schemars(extend("format" = "date-time"))]
+    pub updated_at: String,
+    /// The stored report's urgency.
+    #[schemars(with = "Urgency")]
+    pub triage_level: String,
+    /// The stored report's leading condition (its id), or empty.
+    pub top_condition: String,
+}
+
 pub async fn list_cases(State(s): State<AppState>, Extension(Actor(who)): Extension<Actor>) -> Response {
     let result = async { Ok::<_, Problem>(s.store.list_cases(&who).await?) }.await;
     match result {
-        Ok(list) => ok_json(
-            &list
-                .iter()
-                .map(|c| {
-                    json!({
-                        "id": c.id, "label": c.label, "kb_version": c.kb_version,
-                        "created_at": c.created_at, "updated_at": c.updated_at,
-                        "triage_level": c.triage_level, "top_condition": c.top_condition,
-                    })
+        Ok(list) => {
+            let body: Vec<CaseSummary> = list
+                .into_iter()
+                .map(|c| CaseSummary {
+                    id: c.id,
+                    label: c.label,
+                    kb_version: c.kb_version,
+                    created_at: c.created_at,
+                    updated_at: c.updated_at,
+                    triage_level: c.triage_level,
+                    top_condition: c.top_condition,
                 })
-                .collect::<Vec<_>>(),
-        ),
+                .collect();
+            sorted_json(StatusCode::OK, &body)
+        }
         Err(p) => p.into_response(),
     }
 }
@@ -343,7 +521,7 @@ pub async fn get_case(
     Extension(Actor(who)): Extension<Actor>,
     Path(id): Path<String>,
 ) -> Response {
-    let result = async { saved_case(&saved_record(&s, &id, &who).await?) }.await;
+    let result = async { saved_case(StatusCode::OK, &saved_record(&s, &id, &who).await?) }.await;
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
@@ -357,7 +535,7 @@ pub async fn update_case(
         let id = case_id(&id)?;
         let new = prepare(&s, &req)?;
         let rec = s.store.update_case(id, &new, &who).await?.ok_or_else(no_case)?;
-        saved_case(&rec)
+        saved_case(StatusCode::OK, &rec)
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
@@ -379,6 +557,24 @@ pub async fn delete_case(
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(p) => p.into_response(),
     }
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AuditEntry {
+    /// The entry's number, rising.
+    pub id: i64,
+    /// When it happened.
+    #[schemars(extend("format" = "date-time"))]
+    pub at: String,
+    /// Who: a token's name, `local`, `token-admin` or `diary-link:<digest prefix>`.
+    pub actor: String,
+    /// What was done, e.g. `read` or `diary_link_create`.
+    pub action: String,
+    /// The saved case concerned, if any.
+    pub case_id: Option<String>,
+    /// More about it (a count, a knowledge-base version, a link's id, ...).
+    pub detail: String,
 }
 
 pub async fn audit(
@@ -410,12 +606,20 @@ pub async fn audit(
     }
     .await;
     match result {
-        Ok(entries) => ok_json(
-            &entries
-                .iter()
-                .map(|e| json!({ "id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "case_id": e.case_id, "detail": e.detail }))
-                .collect::<Vec<_>>(),
-        ),
+        Ok(entries) => {
+            let body: Vec<AuditEntry> = entries
+                .into_iter()
+                .map(|e| AuditEntry {
+                    id: e.id,
+                    at: e.at,
+                    actor: e.actor,
+                    action: e.action,
+                    case_id: e.case_id,
+                    detail: e.detail,
+                })
+                .collect();
+            sorted_json(StatusCode::OK, &body)
+        }
         Err(p) => p.into_response(),
     }
 }

@@ -8,35 +8,114 @@
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use cluneal_store::{DiaryEntry, DiaryLink, NewDiaryEntry};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use cluneal_store::{self as store, NewDiaryEntry};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::AppState;
-use crate::api::{Actor, case_id, no_case, ok_json, stored_json};
+use crate::api::{Actor, case_id, no_case, sorted_json, stored_json};
 use crate::problem::{ApiJson, FieldError, Problem};
 
 /// Longest note a patient can leave on one day.
 const NOTES_MAX: usize = 1000;
 
-fn link_json(l: &DiaryLink) -> Value {
-    json!({ "id": l.id, "created_at": l.created_at, "created_by": l.created_by, "revoked_at": l.revoked_at })
+/// A diary link as the clinician sees it: never its token.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DiaryLink {
+    /// The first 12 hex digits of the token's SHA-256, never the token.
+    pub id: String,
+    /// When the link was made.
+    #[schemars(extend("format" = "date-time"))]
+    pub created_at: String,
+    /// Who made it: a token's name, or `local`.
+    pub created_by: String,
+    /// When it was revoked; null while it is open.
+    #[schemars(extend("format" = "date-time"))]
+    pub revoked_at: Option<String>,
 }
 
-/// A stored entry as the API returns it; stored text that is not JSON is an
-/// error that says so.
-fn entry_json(e: &DiaryEntry) -> Result<Value, Problem> {
+impl From<store::DiaryLink> for DiaryLink {
+    fn from(l: store::DiaryLink) -> DiaryLink {
+        DiaryLink { id: l.id, created_at: l.created_at, created_by: l.created_by, revoked_at: l.revoked_at }
+    }
+}
+
+/// A new diary link: the token is in this answer only.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NewDiaryLink {
+    /// The link's token, for `Authorization: Diary <token>`.
+    pub token: String,
+    /// The web app's diary page for the token.
+    pub path: String,
+    /// The link as the clinician will see it.
+    pub link: DiaryLink,
+}
+
+/// How many open links a revocation closed.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RevokedLinks {
+    /// The number of links revoked (0 when none was open).
+    pub revoked: u64,
+}
+
+/// One day of a patient's diary.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DiaryEntry {
+    /// The entry's number within the case's diary.
+    pub seq: i64,
+    /// The day.
+    #[schemars(extend("format" = "date"))]
+    pub date: String,
+    /// Pain that day, 0 (none) to 10 (worst imaginable); null when not given.
+    #[schemars(range(min = 0, max = 10))]
+    pub pain: Option<i64>,
+    /// Ids of the exercises done that day.
+    pub exercises_done: Vec<String>,
+    /// What the plan prescribed when the entry was sent.
+    pub exercises_prescribed: Vec<String>,
+    /// Anything else the patient said.
+    pub notes: String,
+    /// When the entry was sent.
+    #[schemars(extend("format" = "date-time"))]
+    pub saved_at: String,
+}
+
+/// A stored entry as the API returns it; stored text that is not a JSON list
+/// of ids is an error that says so.
+fn entry_body(e: &store::DiaryEntry) -> Result<DiaryEntry, Problem> {
     let parse = |what: &str, text: &str| stored_json(&format!("{what} of diary entry {}", e.seq), text);
-    Ok(json!({
-        "seq": e.seq, "date": e.entry_date, "pain": e.pain,
-        "exercises_done": parse("exercises done", &e.exercises_done_json)?,
-        "exercises_prescribed": parse("exercises prescribed", &e.exercises_prescribed_json)?,
-        "notes": e.notes, "saved_at": e.saved_at,
-    }))
+    Ok(DiaryEntry {
+        seq: e.seq,
+        date: e.entry_date.clone(),
+        pain: e.pain,
+        exercises_done: parse("exercises done", &e.exercises_done_json)?,
+        exercises_prescribed: parse("exercises prescribed", &e.exercises_prescribed_json)?,
+        notes: e.notes.clone(),
+        saved_at: e.saved_at.clone(),
+    })
 }
 
-fn entries_json(list: &[DiaryEntry]) -> Result<Value, Problem> {
-    Ok(Value::Array(list.iter().map(entry_json).collect::<Result<_, _>>()?))
+fn entries_body(list: &[store::DiaryEntry]) -> Result<Vec<DiaryEntry>, Problem> {
+    list.iter().map(entry_body).collect()
+}
+
+/// An exercise a diary offers to tick.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DiaryExercise {
+    /// The exercise's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// What a patient's diary link opens.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Diary {
+    /// The exercises the saved report's plan prescribes, in plan order.
+    pub exercises: Vec<DiaryExercise>,
+    /// The entries sent so far, by day.
+    pub entries: Vec<DiaryEntry>,
 }
 
 /// `POST /api/v1/cases/{id}/diary-links`: a new link; the token is in this
@@ -49,11 +128,8 @@ pub async fn create_link(
     let result = async {
         let id = case_id(&id)?;
         let (token, link) = s.store.create_diary_link(id, &who).await?.ok_or_else(no_case)?;
-        let mut res = ok_json(
-            &json!({ "token": token, "path": format!("/#/diary/{token}"), "link": link_json(&link) }),
-        );
-        *res.status_mut() = StatusCode::CREATED;
-        Ok::<_, Problem>(res)
+        let body = NewDiaryLink { path: format!("/#/diary/{token}"), token, link: link.into() };
+        Ok::<_, Problem>(sorted_json(StatusCode::CREATED, &body))
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
@@ -68,7 +144,8 @@ pub async fn list_links(
     let result = async {
         let id = case_id(&id)?;
         let links = s.store.list_diary_links(id, &who).await?.ok_or_else(no_case)?;
-        Ok::<_, Problem>(ok_json(&links.iter().map(link_json).collect::<Vec<_>>()))
+        let body: Vec<DiaryLink> = links.into_iter().map(DiaryLink::from).collect();
+        Ok::<_, Problem>(sorted_json(StatusCode::OK, &body))
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
@@ -83,7 +160,7 @@ pub async fn revoke_links(
     let result = async {
         let id = case_id(&id)?;
         let n = s.store.revoke_diary_links(id, &who).await?.ok_or_else(no_case)?;
-        Ok::<_, Problem>(ok_json(&json!({ "revoked": n })))
+        Ok::<_, Problem>(sorted_json(StatusCode::OK, &RevokedLinks { revoked: n }))
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
@@ -98,7 +175,7 @@ pub async fn list_entries(
     let result = async {
         let id = case_id(&id)?;
         let entries = s.store.list_diary(id, &who).await?.ok_or_else(no_case)?;
-        Ok::<_, Problem>(ok_json(&entries_json(&entries)?))
+        Ok::<_, Problem>(sorted_json(StatusCode::OK, &entries_body(&entries)?))
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
@@ -127,7 +204,7 @@ fn diary_token(headers: &HeaderMap) -> Option<&str> {
 
 /// The exercises a saved report's plan prescribes: `(id, name)` in plan order.
 fn prescribed(s: &AppState, report_json: &str) -> Result<Vec<(String, String)>, Problem> {
-    let report = crate::api::stored_json("report of a saved case", report_json)?;
+    let report: Value = stored_json("report of a saved case", report_json)?;
     let kb = s.engine.kb();
     Ok(report
         .pointer("/plan/exercises")
@@ -151,10 +228,11 @@ pub async fn open(State(s): State<AppState>, headers: HeaderMap) -> Response {
         let token = diary_token(&headers).ok_or_else(link_not_valid)?;
         let (access, entries) = s.store.open_diary(token).await?.ok_or_else(link_not_valid)?;
         let exercises = prescribed(&s, &access.report_json)?;
-        Ok::<_, Problem>(ok_json(&json!({
-            "exercises": exercises.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>(),
-            "entries": entries_json(&entries)?,
-        })))
+        let body = Diary {
+            exercises: exercises.into_iter().map(|(id, name)| DiaryExercise { id, name }).collect(),
+            entries: entries_body(&entries)?,
+        };
+        Ok::<_, Problem>(sorted_json(StatusCode::OK, &body))
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
@@ -170,19 +248,26 @@ fn latest_day() -> String {
 }
 
 /// One day's diary entry as a patient sends it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "NewDiaryEntry")]
 pub struct EntryRequest {
-    /// The day (`YYYY-MM-DD`).
+    /// The day, at the latest tomorrow (UTC).
+    #[schemars(extend("format" = "date"))]
     pub date: String,
     /// Pain that day, 0 (none) to 10 (worst imaginable); absent or null when not given.
+    // A whole number, read as a float so that `4.5` is refused with a message
+    // naming the field, not a bare serde error.
     #[serde(default)]
+    #[schemars(with = "Option<i64>", range(min = 0, max = 10))]
     pub pain: Option<f64>,
-    /// Ids of the exercises done that day (from the diary's list).
+    /// Exercises done that day, from the diary's own list (GET /api/v1/diary).
     #[serde(default)]
+    #[schemars(extend("uniqueItems" = true))]
     pub exercises_done: Vec<String>,
-    /// Anything else the patient wants to say.
+    /// Anything else the patient wants to say; no control characters but newline and tab.
     #[serde(default)]
+    #[schemars(length(max = 1000), regex(pattern = r"^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$"))]
     pub notes: String,
 }
 
@@ -245,9 +330,7 @@ pub async fn add_entry(
             notes: req.notes.trim().to_string(),
         };
         let e = s.store.add_diary_entry(token, &new).await?.ok_or_else(link_not_valid)?;
-        let mut res = ok_json(&entry_json(&e)?);
-        *res.status_mut() = StatusCode::CREATED;
-        Ok(res)
+        Ok(sorted_json(StatusCode::CREATED, &entry_body(&e)?))
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)

@@ -6,13 +6,15 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use cluneal_kb::KnowledgeBase;
-use schemars::generate::SchemaSettings;
+use schemars::JsonSchema;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Value, json};
 
-use crate::AppState;
+use crate::problem::Problem;
+use crate::{AppState, api, diary};
 
-fn problem_response(description: &str) -> Value {
-    json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
+fn problem_response(problem: &Value, description: &str) -> Value {
+    json!({ "description": description, "content": { "application/problem+json": { "schema": problem } } })
 }
 
 fn json_response(description: &str, schema: Value) -> Value {
@@ -25,10 +27,6 @@ fn pdf_response() -> Value {
 
 fn body(schema: Value) -> Value {
     json!({ "required": true, "content": { "application/json": { "schema": schema } } })
-}
-
-fn r(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
 /// The case's open strings that the knowledge base closes, as enums: the care
@@ -125,6 +123,19 @@ pub fn close_case_sets(kb: &KnowledgeBase, case: &mut Value, defs: &mut serde_js
     }
 }
 
+/// The diary's open list closed as an enum: a patient ticks exercises of the
+/// knowledge base (the server further holds them to the diary's own list).
+fn close_diary_sets(kb: &KnowledgeBase, defs: &mut serde_json::Map<String, Value>) {
+    let exercise_ids: Vec<Value> = kb.exercises.iter().map(|e| Value::from(e.id.as_str())).collect();
+    if let Some(o) = defs
+        .get_mut("NewDiaryEntry")
+        .and_then(|d| d.pointer_mut("/properties/exercises_done/items"))
+        .and_then(Value::as_object_mut)
+    {
+        o.insert("enum".into(), Value::Array(exercise_ids));
+    }
+}
+
 /// The case's JSON Schema (`cluneal schema case`, `schemas/case.schema.json`),
 /// its knowledge-base sets closed as enums.
 pub fn case_schema(kb: &KnowledgeBase) -> Value {
@@ -138,100 +149,52 @@ pub fn case_schema(kb: &KnowledgeBase) -> Value {
     schema
 }
 
+/// The schema of `T` as `generator` sees it: a `$ref` into the components
+/// for a named type, its definitions collected by the generator.
+fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
+    generator.subschema_for::<T>().to_value()
+}
+
 pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
     let settings = SchemaSettings::draft2020_12().with(|s| s.definitions_path = "/components/schemas".into());
-    // A case is read (fields with defaults are optional); a report is only
-    // written (fields left out when empty are optional): one generator each.
+    // Every body is a Rust type: requests are read (fields with defaults are
+    // optional), responses written (fields left out when empty are optional),
+    // one generator each.
     let mut reads = settings.clone().into_generator();
     let mut writes = settings.for_serialize().into_generator();
-    let case = reads.subschema_for::<cluneal_engine::Case>().to_value();
-    let report = writes.subschema_for::<cluneal_engine::Report<'static>>().to_value();
+    let case = schema::<cluneal_engine::Case>(&mut reads);
+    let save_case = schema::<api::SaveRequest>(&mut reads);
+    let interview_request = schema::<api::NextRequest>(&mut reads);
+    let new_diary_entry = schema::<diary::EntryRequest>(&mut reads);
+    let report = schema::<cluneal_engine::Report<'static>>(&mut writes);
+    let problem = schema::<Problem>(&mut writes);
+    let health = schema::<api::Health>(&mut writes);
+    let session = schema::<api::Session>(&mut writes);
+    let interview_step = schema::<api::InterviewStep<'static>>(&mut writes);
+    let case_summaries = schema::<Vec<api::CaseSummary>>(&mut writes);
+    let saved_case = schema::<api::SavedCase>(&mut writes);
+    let visits = schema::<Vec<api::Visit>>(&mut writes);
+    let audit_entries = schema::<Vec<api::AuditEntry>>(&mut writes);
+    let diary_links = schema::<Vec<diary::DiaryLink>>(&mut writes);
+    let new_diary_link = schema::<diary::NewDiaryLink>(&mut writes);
+    let revoked_links = schema::<diary::RevokedLinks>(&mut writes);
+    let diary_entries = schema::<Vec<diary::DiaryEntry>>(&mut writes);
+    let diary_entry = schema::<diary::DiaryEntry>(&mut writes);
+    let diary = schema::<diary::Diary>(&mut writes);
     let mut schemas = serde_json::Map::new();
     for (name, schema) in reads.take_definitions(true) {
         schemas.insert(name, schema);
     }
     let mut case = case;
     close_case_sets(kb, &mut case, &mut schemas);
+    close_diary_sets(kb, &mut schemas);
     for (name, schema) in writes.take_definitions(true) {
-        // A type in both (an enum such as the respondent) has one schema either way.
+        // A type both read and written (an enum such as the respondent, the
+        // case and the outcome measures a saved case returns) has one schema:
+        // the one it is read with, whose closed sets and bounds say what the
+        // server accepts, and so what it stored.
         schemas.entry(name).or_insert(schema);
     }
-    schemas.insert("Problem".into(), json!({
-        "type": "object", "required": ["type", "title", "status", "detail"],
-        "properties": {
-            "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
-            "detail": { "type": "string" },
-            "errors": { "type": "array", "items": { "type": "object", "required": ["path", "message"],
-                "properties": { "path": { "type": "string", "description": "the field at fault, e.g. `case.answers.x`" }, "message": { "type": "string" } } } }
-        }
-    }));
-    schemas.insert("SavedCase".into(), json!({
-        "type": "object", "required": ["id", "label", "kb_version", "created_at", "updated_at", "case", "report"],
-        "properties": {
-            "id": { "type": "string" }, "label": { "type": "string" },
-            "kb_version": { "type": "string", "description": "the knowledge-base version the stored report was made with" },
-            "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" },
-            "created_by": { "type": "string" }, "case": case.clone(), "report": report.clone()
-        }
-    }));
-    schemas.insert("CaseSummary".into(), json!({
-        "type": "object",
-        "properties": { "id": { "type": "string" }, "label": { "type": "string" }, "kb_version": { "type": "string" },
-            "created_at": { "type": "string" }, "updated_at": { "type": "string" },
-            "triage_level": { "type": "string", "enum": ["emergency", "urgent", "soon", "routine"] }, "top_condition": { "type": "string" } }
-    }));
-    schemas.insert(
-        "SaveCase".into(),
-        json!({
-            "type": "object", "required": ["case"], "additionalProperties": false,
-            "properties": {
-                "label": { "type": ["string", "null"], "maxLength": 200, "description": "a free label; null or absent is the empty label" },
-                "case": case.clone(),
-                "visit_date": { "type": ["string", "null"], "format": "date", "description": "the visit's date; today (UTC) when absent" },
-                "outcomes": { "type": ["object", "null"], "additionalProperties": false, "properties": {
-                    "psfs": { "type": "array", "maxItems": 5, "description": "Patient-Specific Functional Scale: activities the patient finds hard, each 0 (unable) to 10 (as before)",
-                        "items": { "type": "object", "required": ["activity", "score"], "additionalProperties": false,
-                            "properties": { "activity": { "type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$", "description": "not blank, no control characters" }, "score": { "type": "number", "minimum": 0, "maximum": 10 } } } } } }
-            }
-        }),
-    );
-    schemas.insert("InterviewRequest".into(), json!({
-        "type": "object", "required": ["case"], "additionalProperties": false,
-        "properties": { "case": case.clone(), "asked": { "type": "integer", "minimum": 0, "maximum": 1000000000, "description": "single questions already asked" } }
-    }));
-    schemas.insert("InterviewStep".into(), json!({
-        "type": "object", "required": ["step", "triage"],
-        "properties": {
-            "step": { "type": "string", "enum": ["ask", "done"] },
-            "group": { "type": "string" }, "prompt": { "type": "string" }, "multi_select": { "type": "boolean" },
-            "questions": { "type": "array", "items": r("NextQuestion") },
-            "reason": { "type": "string" }, "triage": r("Triage")
-        }
-    }));
-    schemas.insert("DiaryLink".into(), json!({
-        "type": "object", "required": ["id", "created_at", "created_by", "revoked_at"],
-        "properties": { "id": { "type": "string", "description": "the first 12 hex digits of the token's SHA-256, never the token" },
-            "created_at": { "type": "string", "format": "date-time" }, "created_by": { "type": "string" },
-            "revoked_at": { "type": ["string", "null"], "format": "date-time" } }
-    }));
-    schemas.insert("DiaryEntry".into(), json!({
-        "type": "object", "required": ["seq", "date", "pain", "exercises_done", "exercises_prescribed", "notes", "saved_at"],
-        "properties": { "seq": { "type": "integer" }, "date": { "type": "string", "format": "date" },
-            "pain": { "type": ["integer", "null"], "minimum": 0, "maximum": 10 },
-            "exercises_done": { "type": "array", "items": { "type": "string" } },
-            "exercises_prescribed": { "type": "array", "items": { "type": "string" }, "description": "what the plan prescribed when the entry was sent" },
-            "notes": { "type": "string" }, "saved_at": { "type": "string", "format": "date-time" } }
-    }));
-    let exercise_ids: Vec<&str> = kb.exercises.iter().map(|e| e.id.as_str()).collect();
-    schemas.insert("NewDiaryEntry".into(), json!({
-        "type": "object", "required": ["date"], "additionalProperties": false,
-        "properties": {
-            "date": { "type": "string", "format": "date", "description": "the day, at the latest tomorrow (UTC)" },
-            "pain": { "type": ["integer", "null"], "minimum": 0, "maximum": 10, "description": "pain that day, 0 (none) to 10 (worst imaginable)" },
-            "exercises_done": { "type": "array", "uniqueItems": true, "items": { "type": "string", "enum": exercise_ids },
-                "description": "exercises done that day, from the diary's own list (GET /api/v1/diary)" },
-            "notes": { "type": "string", "maxLength": 1000, "pattern": "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$", "description": "no control characters but newline and tab" } }
-    }));
     let secured = json!([{ "bearer": [] }, {}]);
     let audience_param = json!({ "name": "audience", "in": "query", "required": false,
         "description": "who the document is for (default patient)",
@@ -247,77 +210,70 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
             "license": { "name": "Apache-2.0" }
         },
         "paths": {
-            "/healthz": { "get": { "operationId": "healthz", "summary": "Health check", "responses": { "200": json_response("ok", json!({ "type": "object" })) } } },
+            "/healthz": { "get": { "operationId": "healthz", "summary": "Health check", "responses": { "200": json_response("ok", health) } } },
             "/api/v1/assess": { "post": {
                 "operationId": "assess", "summary": "Assess a case; nothing is stored",
                 "requestBody": body(case.clone()),
-                "responses": { "200": json_response("the report", report.clone()), "400": problem_response("malformed JSON"),
-                    "413": problem_response("body too large"), "415": problem_response("not JSON"), "422": problem_response("invalid case") } } },
+                "responses": { "200": json_response("the report", report.clone()), "400": problem_response(&problem, "malformed JSON"),
+                    "413": problem_response(&problem, "body too large"), "415": problem_response(&problem, "not JSON"), "422": problem_response(&problem, "invalid case") } } },
             "/api/v1/report.pdf": { "post": {
                 "operationId": "reportPdf", "summary": "Assess a case and typeset it as a PDF: the patient's visit summary (at most two pages), the exercise handout, or the clinician report; nothing is stored",
                 "parameters": [audience_param.clone()],
                 "requestBody": body(case.clone()),
-                "responses": { "200": pdf_response(), "400": problem_response("malformed JSON, or an unknown audience"),
-                    "413": problem_response("body too large"), "415": problem_response("not JSON"), "422": problem_response("invalid case") } } },
+                "responses": { "200": pdf_response(), "400": problem_response(&problem, "malformed JSON, or an unknown audience"),
+                    "413": problem_response(&problem, "body too large"), "415": problem_response(&problem, "not JSON"), "422": problem_response(&problem, "invalid case") } } },
             "/api/v1/interview/next": { "post": {
                 "operationId": "interviewNext", "summary": "The adaptive interview's next question(s) for a partial case",
-                "requestBody": body(r("InterviewRequest")),
-                "responses": { "200": json_response("the next step", r("InterviewStep")), "400": problem_response("malformed JSON"), "422": problem_response("invalid case") } } },
+                "requestBody": body(interview_request),
+                "responses": { "200": json_response("the next step", interview_step), "400": problem_response(&problem, "malformed JSON"), "422": problem_response(&problem, "invalid case") } } },
             "/api/v1/session": { "get": { "operationId": "session", "summary": "Whether saved cases need a bearer token",
-                "responses": { "200": json_response("session", json!({ "type": "object", "properties": { "auth_required": { "type": "boolean" }, "authenticated": { "type": "boolean" } } })) } } },
+                "responses": { "200": json_response("session", session) } } },
             "/api/v1/cases": {
                 "get": { "operationId": "listCases", "summary": "Saved cases, newest first (audited)", "security": secured,
-                    "responses": { "200": json_response("saved cases", json!({ "type": "array", "items": r("CaseSummary") })), "401": problem_response("token needed") } },
+                    "responses": { "200": json_response("saved cases", case_summaries), "401": problem_response(&problem, "token needed") } },
                 "post": { "operationId": "createCase", "summary": "Assess and save a case (audited)", "security": secured,
-                    "requestBody": body(r("SaveCase")),
-                    "responses": { "201": json_response("saved", r("SavedCase")), "401": problem_response("token needed"), "422": problem_response("invalid case") } } },
+                    "requestBody": body(save_case.clone()),
+                    "responses": { "201": json_response("saved", saved_case.clone()), "401": problem_response(&problem, "token needed"), "422": problem_response(&problem, "invalid case") } } },
             "/api/v1/cases/{id}": {
                 "get": { "operationId": "getCase", "summary": "A saved case with the report as assessed (audited)", "security": secured, "parameters": id_param.clone(),
-                    "responses": { "200": json_response("the case", r("SavedCase")), "401": problem_response("token needed"), "404": problem_response("no such case") } },
+                    "responses": { "200": json_response("the case", saved_case.clone()), "401": problem_response(&problem, "token needed"), "404": problem_response(&problem, "no such case") } },
                 "put": { "operationId": "updateCase", "summary": "Reassess a saved case with its new findings: the case shows the latest, and the save is added as a visit, nothing overwritten (audited)", "security": secured, "parameters": id_param.clone(),
-                    "requestBody": body(r("SaveCase")),
-                    "responses": { "200": json_response("the case", r("SavedCase")), "401": problem_response("token needed"), "404": problem_response("no such case"), "422": problem_response("invalid case") } },
+                    "requestBody": body(save_case),
+                    "responses": { "200": json_response("the case", saved_case), "401": problem_response(&problem, "token needed"), "404": problem_response(&problem, "no such case"), "422": problem_response(&problem, "invalid case") } },
                 "delete": { "operationId": "deleteCase", "summary": "Delete a saved case (audited)", "security": secured, "parameters": id_param,
-                    "responses": { "204": { "description": "deleted" }, "401": problem_response("token needed"), "404": problem_response("no such case") } } },
+                    "responses": { "204": { "description": "deleted" }, "401": problem_response(&problem, "token needed"), "404": problem_response(&problem, "no such case") } } },
             "/api/v1/cases/{id}/visits": { "get": { "operationId": "listVisits", "summary": "Every visit of a saved case, oldest first: each save kept as it was (case, report, knowledge-base version, outcome measures) (audited)", "security": secured, "parameters": id_param.clone(),
-                "responses": { "200": json_response("the visits", json!({ "type": "array", "items": { "type": "object",
-                    "required": ["seq", "visit_date", "kb_version", "saved_at", "saved_by", "case", "report", "outcomes"],
-                    "properties": { "seq": { "type": "integer" }, "visit_date": { "type": "string", "format": "date" }, "kb_version": { "type": "string" },
-                        "saved_at": { "type": "string", "format": "date-time" }, "saved_by": { "type": "string" },
-                        "case": case.clone(), "report": report.clone(), "outcomes": { "type": "object" } } } })),
-                    "401": problem_response("token needed"), "404": problem_response("no such case") } } },
+                "responses": { "200": json_response("the visits", visits),
+                    "401": problem_response(&problem, "token needed"), "404": problem_response(&problem, "no such case") } } },
             "/api/v1/cases/{id}/diary-links": {
                 "get": { "operationId": "listDiaryLinks", "summary": "A saved case's diary links, never their tokens (audited)", "security": secured, "parameters": id_param.clone(),
-                    "responses": { "200": json_response("the links", json!({ "type": "array", "items": r("DiaryLink") })), "401": problem_response("token needed"), "404": problem_response("no such case") } },
+                    "responses": { "200": json_response("the links", diary_links), "401": problem_response(&problem, "token needed"), "404": problem_response(&problem, "no such case") } },
                 "post": { "operationId": "createDiaryLink", "summary": "A new diary link for the patient: opens this case's diary without an account; the token is in this answer only (audited)", "security": secured, "parameters": id_param.clone(),
-                    "responses": { "201": json_response("the link", json!({ "type": "object", "required": ["token", "path", "link"],
-                        "properties": { "token": { "type": "string" }, "path": { "type": "string", "description": "the web app's diary page for the token" }, "link": r("DiaryLink") } })),
-                        "401": problem_response("token needed"), "404": problem_response("no such case") } },
+                    "responses": { "201": json_response("the link", new_diary_link),
+                        "401": problem_response(&problem, "token needed"), "404": problem_response(&problem, "no such case") } },
                 "delete": { "operationId": "revokeDiaryLinks", "summary": "Revoke every open diary link of the case; entries already sent stay (audited)", "security": secured, "parameters": id_param.clone(),
-                    "responses": { "200": json_response("how many were revoked", json!({ "type": "object", "required": ["revoked"], "properties": { "revoked": { "type": "integer", "minimum": 0 } } })),
-                        "401": problem_response("token needed"), "404": problem_response("no such case") } } },
+                    "responses": { "200": json_response("how many were revoked", revoked_links),
+                        "401": problem_response(&problem, "token needed"), "404": problem_response(&problem, "no such case") } } },
             "/api/v1/cases/{id}/report.pdf": { "get": { "operationId": "savedReportPdf", "summary": "A saved case, assessed with the current knowledge base, as a PDF; the clinician report lists its visits with a pain chart (audited as a read)", "security": secured, "parameters": [id_param[0].clone(), audience_param],
-                "responses": { "200": pdf_response(), "400": problem_response("an unknown audience"), "401": problem_response("token needed"), "404": problem_response("no such case") } } },
+                "responses": { "200": pdf_response(), "400": problem_response(&problem, "an unknown audience"), "401": problem_response(&problem, "token needed"), "404": problem_response(&problem, "no such case") } } },
             "/api/v1/cases/{id}/diary": { "get": { "operationId": "listDiary", "summary": "A saved case's patient diary, by day (audited)", "security": secured, "parameters": id_param.clone(),
-                "responses": { "200": json_response("the entries", json!({ "type": "array", "items": r("DiaryEntry") })), "401": problem_response("token needed"), "404": problem_response("no such case") } } },
+                "responses": { "200": json_response("the entries", diary_entries), "401": problem_response(&problem, "token needed"), "404": problem_response(&problem, "no such case") } } },
             "/api/v1/diary": { "get": { "operationId": "openDiary", "summary": "The diary a patient's link opens: the exercises to tick and the entries so far (audited as the link)", "security": diary_auth.clone(),
-                "responses": { "200": json_response("the diary", json!({ "type": "object", "required": ["exercises", "entries"], "properties": {
-                    "exercises": { "type": "array", "items": { "type": "object", "required": ["id", "name"], "properties": { "id": { "type": "string" }, "name": { "type": "string" } } } },
-                    "entries": { "type": "array", "items": r("DiaryEntry") } } })),
-                    "401": problem_response("no diary link, or one not valid or withdrawn") } } },
+                "responses": { "200": json_response("the diary", diary),
+                    "401": problem_response(&problem, "no diary link, or one not valid or withdrawn") } } },
             "/api/v1/diary/entries": { "post": { "operationId": "addDiaryEntry", "summary": "Add a day's diary entry through the patient's link (audited as the link)", "security": diary_auth,
-                "requestBody": body(r("NewDiaryEntry")),
-                "responses": { "201": json_response("the entry", r("DiaryEntry")), "401": problem_response("no diary link, or one not valid or withdrawn"),
-                    "422": problem_response("invalid entry") } } },
+                "requestBody": body(new_diary_entry),
+                "responses": { "201": json_response("the entry", diary_entry), "401": problem_response(&problem, "no diary link, or one not valid or withdrawn"),
+                    "422": problem_response(&problem, "invalid entry") } } },
             "/api/v1/audit": { "get": { "operationId": "audit", "summary": "The audit log, newest first", "security": secured,
                 "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }],
-                "responses": { "200": json_response("entries", json!({ "type": "array", "items": { "type": "object" } })), "400": problem_response("bad limit"), "401": problem_response("token needed") } } },
+                "responses": { "200": json_response("entries", audit_entries), "400": problem_response(&problem, "bad limit"), "401": problem_response(&problem, "token needed") } } },
             "/api/v1/kb": { "get": { "operationId": "kb", "summary": "Knowledge-base version, name and disclaimer",
                 "responses": { "200": json_response("summary", json!({ "type": "object" })) } } },
             "/api/v1/kb/{name}": { "get": { "operationId": "kbView", "summary": "A read-only view of the knowledge base",
                 "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string",
                     "enum": ["conditions", "findings", "groups", "exercises", "education", "comparison", "red_flags", "self_care", "treatments", "blocks", "references", "criteria", "plan_steps", "diagnostics"] } }],
-                "responses": { "200": json_response("the view", json!({ "type": "array", "items": { "type": "object" } })), "404": problem_response("no such view") } } }
+                "responses": { "200": json_response("the view", json!({ "type": "array", "items": { "type": "object" } })), "404": problem_response(&problem, "no such view") } } }
         },
         "components": {
             "schemas": schemas,
@@ -326,7 +282,7 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
         }
     });
     let mut doc = doc;
-    add_common_responses(&mut doc);
+    add_common_responses(&mut doc, &problem);
     serde_json::to_vec_pretty(&doc).unwrap_or_default()
 }
 
@@ -336,7 +292,7 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
 /// JSON (415); for operations on stored data, a busy database (503, retry)
 /// and a stored record that does not read back (500). Added where an
 /// operation does not already name them.
-fn add_common_responses(doc: &mut Value) {
+fn add_common_responses(doc: &mut Value, problem: &Value) {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
     for (path, item) in paths.iter_mut() {
         let stored = ["/api/v1/cases", "/api/v1/diary", "/api/v1/audit"].iter().any(|p| path.starts_with(p));
@@ -345,7 +301,7 @@ fn add_common_responses(doc: &mut Value) {
             let has_body = op.get("requestBody").is_some();
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
             let mut add = |status: &str, what: &str| {
-                responses.entry(status).or_insert_with(|| problem_response(what));
+                responses.entry(status).or_insert_with(|| problem_response(problem, what));
             };
             add("421", "the Host name is not one this server answers for (see `--allowed-host`)");
             if stored {

@@ -8,14 +8,16 @@ use cluneal_engine::CaseError;
 use serde::Serialize;
 
 /// One wrong field.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FieldError {
+    /// The field at fault, e.g. `case.answers.x`.
     pub path: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
 /// An RFC 9457 problem document (`application/problem+json`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem.
     #[serde(rename = "type")]
