@@ -38,6 +38,7 @@ impl Grade {
 
 /// A number with its provenance: no clinical number lives without a source.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Sourced {
     /// The number.
@@ -119,6 +120,7 @@ pub struct KbMeta {
 
 /// How change in the outcome measures a case follows over time is read.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeSettings {
     /// Minimal important change in pain (NRS 0-10), in points: a fall of at

@@ -624,14 +624,33 @@ pub async fn audit(
     }
 }
 
+/// What `GET /api/v1/kb` tells about the knowledge base.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct KbSummary<'k> {
+    /// The knowledge-base version, named in every report.
+    pub version: &'k str,
+    /// Its display name.
+    pub name: &'k str,
+    /// The disclaimer every report and page carries.
+    pub disclaimer: &'k str,
+    /// The care settings a case may name.
+    pub settings: &'k [String],
+    /// How change in outcome measures over time is read.
+    pub outcomes: &'k cluneal_kb::OutcomeSettings,
+}
+
 /// Read-only views of the knowledge base, serialized once at start-up.
 pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Vec<u8>> {
     let mut v = HashMap::new();
-    v.insert(
-        "kb",
-        json!({ "version": kb.meta.version, "name": kb.meta.name, "disclaimer": kb.meta.messages.disclaimer, "settings": kb.meta.settings,
-            "outcomes": kb.meta.outcomes }),
-    );
+    let summary = KbSummary {
+        version: &kb.meta.version,
+        name: &kb.meta.name,
+        disclaimer: &kb.meta.messages.disclaimer,
+        settings: &kb.meta.settings,
+        outcomes: &kb.meta.outcomes,
+    };
+    // Through a `Value`, like every body: keys in sorted order.
+    v.insert("kb", serde_json::to_value(&summary).unwrap_or_default());
     v.insert(
         "conditions",
         json!(kb.conditions.iter().map(|c| json!({

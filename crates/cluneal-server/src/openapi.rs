@@ -169,6 +169,7 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
     let report = schema::<cluneal_engine::Report<'static>>(&mut writes);
     let problem = schema::<Problem>(&mut writes);
     let health = schema::<api::Health>(&mut writes);
+    let kb_summary = schema::<api::KbSummary<'static>>(&mut writes);
     let session = schema::<api::Session>(&mut writes);
     let interview_step = schema::<api::InterviewStep<'static>>(&mut writes);
     let case_summaries = schema::<Vec<api::CaseSummary>>(&mut writes);
@@ -269,7 +270,7 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
                 "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }],
                 "responses": { "200": json_response("entries", audit_entries), "400": problem_response(&problem, "bad limit"), "401": problem_response(&problem, "token needed") } } },
             "/api/v1/kb": { "get": { "operationId": "kb", "summary": "Knowledge-base version, name and disclaimer",
-                "responses": { "200": json_response("summary", json!({ "type": "object" })) } } },
+                "responses": { "200": json_response("summary", kb_summary) } } },
             "/api/v1/kb/{name}": { "get": { "operationId": "kbView", "summary": "A read-only view of the knowledge base",
                 "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string",
                     "enum": ["conditions", "findings", "groups", "exercises", "education", "comparison", "red_flags", "self_care", "treatments", "blocks", "references", "criteria", "plan_steps", "diagnostics"] } }],

@@ -1,8 +1,9 @@
-//! Every JSON body the saved-case, diary, audit and session routes answer with
-//! (successes and problems alike) validates against the schema the OpenAPI
-//! document gives for that operation, status and content type, checked by
-//! `jsonschema`, an implementation this project did not write. Schemathesis
-//! checks the same in CI, but only for the bodies it happens to reach.
+//! Every JSON body the saved-case, diary, audit, session and knowledge-base
+//! summary routes answer with (successes and problems alike) validates against
+//! the schema the OpenAPI document gives for that operation, status and
+//! content type, checked by `jsonschema`, an implementation this project did
+//! not write. Schemathesis checks the same in CI, but only for the bodies it
+//! happens to reach.
 //!
 //! A schema that accepts anything would pass that check, so each body is also
 //! broken on purpose, one field at a time (a string where a number belongs,
@@ -157,6 +158,9 @@ async fn stored_case_diary_and_session_bodies_match_the_openapi_document() {
     let mut c = Client { app, contract: Contract { doc }, authorization: None, checked: 0, broken: 0 };
     let case = example("scne_typical.json");
 
+    // The knowledge base's summary, open to all.
+    c.call("GET", "/api/v1/kb", "/api/v1/kb", None, None, 200).await;
+
     // Before any token exists: the open loopback mode.
     let session = c.call("GET", "/api/v1/session", "/api/v1/session", None, None, 200).await;
     assert_eq!(session, json!({ "auth_required": false, "authenticated": true }));
@@ -219,7 +223,7 @@ async fn stored_case_diary_and_session_bodies_match_the_openapi_document() {
     c.call("GET", "/api/v1/audit?limit=50", "/api/v1/audit", None, None, 200).await;
     c.call("GET", "/api/v1/audit?limit=0", "/api/v1/audit", None, None, 400).await;
 
-    assert_eq!(c.checked, 25, "bodies checked");
+    assert_eq!(c.checked, 26, "bodies checked");
     assert!(c.broken > 100, "broken copies refused: {}", c.broken);
 }
 
