@@ -1,6 +1,11 @@
-//! `GET /api/openapi.json`: an OpenAPI 3.1 document built from the routes of
-//! this crate and the JSON Schemas of the engine's case and report types, so
-//! the document cannot drift from the code.
+//! `GET /api/openapi.json`: an OpenAPI 3.1 document. Its paths are written
+//! here (`tests/routes.rs` holds them to the router); every request and
+//! response body's schema is derived with schemars from the Rust type the
+//! handler reads or writes (the engine's case and report, and this crate's
+//! body types), so the schemas cannot drift from the code
+//! (`tests/response_schemas.rs` validates real answers against them). One body
+//! is still described by hand: the knowledge-base views of `/api/v1/kb/{name}`,
+//! as lists of objects.
 
 use axum::extract::State;
 use axum::http::header;
