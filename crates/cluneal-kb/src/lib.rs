@@ -6,6 +6,7 @@
 //! knowledge base or every problem it found. Only a validated knowledge base can
 //! be built, so the engine never sees unchecked knowledge.
 
+mod ids;
 mod lints;
 mod load;
 pub mod model;
@@ -79,6 +80,12 @@ pub mod embedded {
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+use ids::Links;
+pub use ids::{
+    ConditionId, CriteriaLinks, DiagnosticLinks, EvidenceLink, FindingId, GroupId, PlanStepId, PriorLink,
+    RedFlagId, RedFlagLinks, ReferenceId,
+};
 
 pub use lints::problem::ProblemKind;
 pub use model::*;
@@ -195,17 +202,14 @@ pub struct KnowledgeBase {
     /// The seed article's coverage map.
     pub seed_coverage: SeedCoverage,
     index: Index,
+    links: Links,
 }
 
+/// String lookups of the kinds without a typed id.
 #[derive(Debug, Clone, Default)]
 struct Index {
-    findings: BTreeMap<String, usize>,
-    conditions: BTreeMap<String, usize>,
-    groups: BTreeMap<String, usize>,
-    references: BTreeMap<String, usize>,
     treatments: BTreeMap<String, usize>,
     blocks: BTreeMap<String, usize>,
-    plan_steps: BTreeMap<String, usize>,
     diagnostics: BTreeMap<String, usize>,
 }
 
@@ -220,21 +224,54 @@ impl KnowledgeBase {
         load::load(&embedded::files()?)
     }
 
+    /// Finding `id`, resolved.
+    pub fn finding_id(&self, id: &str) -> Option<FindingId> {
+        self.links.finding_ids.get(id).copied()
+    }
+    /// Condition `id`, resolved.
+    pub fn condition_id(&self, id: &str) -> Option<ConditionId> {
+        self.links.condition_ids.get(id).copied()
+    }
+    /// Reference `id`, resolved.
+    pub fn reference_id(&self, id: &str) -> Option<ReferenceId> {
+        self.links.reference_ids.get(id).copied()
+    }
+    /// Red flag `id`, resolved.
+    pub fn red_flag_id(&self, id: &str) -> Option<RedFlagId> {
+        self.links.red_flag_ids.get(id).copied()
+    }
+    /// Question group `id`, resolved.
+    pub fn group_id(&self, id: &str) -> Option<GroupId> {
+        self.links.group_ids.get(id).copied()
+    }
+    /// Plan step `id`, resolved.
+    pub fn plan_step_id(&self, id: &str) -> Option<PlanStepId> {
+        self.links.plan_step_ids.get(id).copied()
+    }
+    /// Every finding, in id order.
+    pub fn finding_ids(&self) -> impl Iterator<Item = FindingId> + '_ {
+        self.links.finding_ids.values().copied()
+    }
+    /// Every condition, in id order.
+    pub fn condition_ids(&self) -> impl Iterator<Item = ConditionId> + '_ {
+        self.links.condition_ids.values().copied()
+    }
+
     /// The position of finding `id` in `findings`.
     pub fn finding_index(&self, id: &str) -> Option<usize> {
-        self.index.findings.get(id).copied()
+        self.finding_id(id).map(FindingId::index)
     }
     /// The position of condition `id` in `conditions`.
     pub fn condition_index(&self, id: &str) -> Option<usize> {
-        self.index.conditions.get(id).copied()
+        self.condition_id(id).map(ConditionId::index)
     }
     /// The position of question group `id` in `groups`.
     pub fn group_index(&self, id: &str) -> Option<usize> {
-        self.index.groups.get(id).copied()
+        self.group_id(id).map(GroupId::index)
     }
     /// Finding `id`.
     pub fn finding(&self, id: &str) -> Option<&Finding> {
-        self.finding_index(id).and_then(|i| self.findings.get(i))
+        self.finding_id(id).map(|f| &self[f])
     }
     /// An evidence entry in normal form, set against its finding's background.
     /// Validation guarantees it for every entry of a loaded knowledge base.
@@ -243,15 +280,15 @@ impl KnowledgeBase {
     }
     /// Condition `id`.
     pub fn condition(&self, id: &str) -> Option<&Condition> {
-        self.condition_index(id).and_then(|i| self.conditions.get(i))
+        self.condition_id(id).map(|c| &self[c])
     }
     /// Question group `id`.
     pub fn group(&self, id: &str) -> Option<&QuestionGroup> {
-        self.group_index(id).and_then(|i| self.groups.get(i))
+        self.group_id(id).map(|g| &self[g])
     }
     /// Reference `id`.
     pub fn reference(&self, id: &str) -> Option<&Reference> {
-        self.index.references.get(id).and_then(|&i| self.references.get(i))
+        self.reference_id(id).map(|r| &self[r])
     }
     /// Treatment `id`.
     pub fn treatment(&self, id: &str) -> Option<&Treatment> {
@@ -263,11 +300,88 @@ impl KnowledgeBase {
     }
     /// Plan step `id`.
     pub fn plan_step(&self, id: &str) -> Option<&PlanStep> {
-        self.index.plan_steps.get(id).and_then(|&i| self.plan_steps.get(i))
+        self.plan_step_id(id).map(|s| &self[s])
     }
     /// Work-up step `id`.
     pub fn diagnostic(&self, id: &str) -> Option<&DiagnosticStep> {
         self.index.diagnostics.get(id).and_then(|&i| self.diagnostics.get(i))
+    }
+
+    /// Finding `f`'s question group.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "a finding id is an index into this knowledge base's findings, and `group_of` has one entry per finding"
+    )]
+    pub fn group_of(&self, f: FindingId) -> GroupId {
+        self.links.group_of[f.index()]
+    }
+    /// The finding derived finding `f` is computed from, when it comes from a finding.
+    pub fn derived_from(&self, f: FindingId) -> Option<FindingId> {
+        self.links.derived_from.get(f.index()).copied().flatten()
+    }
+    /// The more specific findings that imply finding `f`.
+    pub fn implied_by(&self, f: FindingId) -> &[FindingId] {
+        self.links.implied_by.get(f.index()).map_or(&[], Vec::as_slice)
+    }
+    /// Condition `c`'s evidence entries' findings and sources, in the order of its `evidence`.
+    pub fn evidence_links(&self, c: ConditionId) -> &[EvidenceLink] {
+        self.links.evidence.get(c.index()).map_or(&[], Vec::as_slice)
+    }
+    /// Condition `c`'s prior in care setting `setting` (an index into `meta.settings`).
+    pub fn prior_link(&self, c: ConditionId, setting: usize) -> Option<PriorLink> {
+        self.links.priors.get(c.index()).and_then(|p| p.get(setting)).copied()
+    }
+    /// Condition `c`'s telltale findings (`raise_when_any`).
+    pub fn raise_when_any(&self, c: ConditionId) -> &[FindingId] {
+        self.links.raise_when_any.get(c.index()).map_or(&[], Vec::as_slice)
+    }
+    /// The conditions condition `c` coexists with, in the order of its `coexists`.
+    pub fn coexists_with(&self, c: ConditionId) -> &[ConditionId] {
+        self.links.coexists.get(c.index()).map_or(&[], Vec::as_slice)
+    }
+    /// Per correlation group (parallel to `correlations`): its findings.
+    pub fn correlation_findings(&self) -> &[Vec<FindingId>] {
+        &self.links.correlation_findings
+    }
+    /// Red flag `f`'s findings and source.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "a red flag id is an index into this knowledge base's red flags, and `red_flags` has one entry per flag"
+    )]
+    pub fn red_flag_links(&self, f: RedFlagId) -> &RedFlagLinks {
+        &self.links.red_flags[f.index()]
+    }
+    /// Per criteria set (parallel to `criteria`): its source and items' findings.
+    pub fn criteria_links(&self) -> &[CriteriaLinks] {
+        &self.links.criteria
+    }
+    /// Per work-up step (parallel to `diagnostics`): its findings, conditions and sources.
+    pub fn diagnostic_links(&self) -> &[DiagnosticLinks] {
+        &self.links.diagnostics
+    }
+    /// Per exercise (parallel to `exercises`): the findings of its `avoid_if`, in order.
+    pub fn exercise_avoid_if(&self) -> &[Vec<FindingId>] {
+        &self.links.avoid_if
+    }
+    /// Per exercise (parallel to `exercises`): the conditions of its `avoid_with_conditions`, in order.
+    pub fn exercise_avoid_with(&self) -> &[Vec<ConditionId>] {
+        &self.links.avoid_with_conditions
+    }
+    /// Per treatment (parallel to `treatments`): its plan step.
+    pub fn treatment_steps(&self) -> &[PlanStepId] {
+        &self.links.treatment_step
+    }
+    /// Per treatment (parallel to `treatments`): the conditions it is used for.
+    pub fn treatment_conditions(&self) -> &[Vec<ConditionId>] {
+        &self.links.treatment_conditions
+    }
+    /// Per block protocol (parallel to `blocks`): its result finding.
+    pub fn block_results(&self) -> &[FindingId] {
+        &self.links.block_result
+    }
+    /// Per block protocol (parallel to `blocks`): its sources.
+    pub fn block_sources(&self) -> &[Vec<ReferenceId>] {
+        &self.links.block_sources
     }
 
     /// Known ids closest to `unknown`, best first, for "did you mean" hints.
@@ -314,3 +428,25 @@ impl KnowledgeBase {
         rows
     }
 }
+
+/// `kb[id]`: the entry a typed id names. Ids are minted by the knowledge base
+/// for its own lists, so the index is in range.
+macro_rules! index_by_id {
+    ($($id:ty => $field:ident: $t:ty),* $(,)?) => {$(
+        impl std::ops::Index<$id> for KnowledgeBase {
+            type Output = $t;
+            #[expect(clippy::indexing_slicing, reason = "a typed id is an index into the list of the knowledge base that minted it")]
+            fn index(&self, id: $id) -> &$t {
+                &self.$field[id.index()]
+            }
+        }
+    )*};
+}
+index_by_id!(
+    FindingId => findings: Finding,
+    ConditionId => conditions: Condition,
+    ReferenceId => references: Reference,
+    RedFlagId => red_flags: RedFlag,
+    GroupId => groups: QuestionGroup,
+    PlanStepId => plan_steps: PlanStep,
+);

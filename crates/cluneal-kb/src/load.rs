@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 
 use crate::lints::{Cx, Known, ProblemKind, at, kinds, valid_id};
 use crate::model::*;
-use crate::{Index, KbErrors, KnowledgeBase, SourceFile};
+use crate::{Index, KbErrors, KnowledgeBase, SourceFile, ids};
 
 pub(crate) trait HasId {
     fn set_id(&mut self, id: String);
@@ -207,29 +207,43 @@ pub(crate) fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
     let plan_steps = entries(raw.plan_steps);
     let diagnostics = entries(raw.diagnostics);
     let index = Index {
-        findings: index_of(&findings),
-        conditions: index_of(&conditions),
-        groups: index_of(&groups),
-        references: index_of(&references),
         treatments: index_of(&treatments),
         blocks: index_of(&blocks),
-        plan_steps: index_of(&plan_steps),
         diagnostics: index_of(&diagnostics),
     };
+    let correlations = entries(raw.correlations);
+    let red_flags = entries(raw.red_flags);
+    let criteria = entries(raw.criteria);
+    let exercises = entries(raw.exercises);
+    let links = ids::resolve(&ids::Lists {
+        settings: &meta.settings,
+        findings: &findings,
+        groups: &groups,
+        conditions: &conditions,
+        correlations: &correlations,
+        red_flags: &red_flags,
+        criteria: &criteria,
+        diagnostics: &diagnostics,
+        blocks: &blocks,
+        treatments: &treatments,
+        plan_steps: &plan_steps,
+        exercises: &exercises,
+        references: &references,
+    })?;
     Ok(KnowledgeBase {
         meta,
         content_hash: content_hash(files),
         findings,
         groups,
         conditions,
-        correlations: entries(raw.correlations),
-        red_flags: entries(raw.red_flags),
-        criteria: entries(raw.criteria),
+        correlations,
+        red_flags,
+        criteria,
         diagnostics,
         blocks,
         treatments,
         plan_steps,
-        exercises: entries(raw.exercises),
+        exercises,
         self_care: entries(raw.self_care),
         education: entries(raw.education),
         categories: entries(raw.categories),
@@ -238,6 +252,7 @@ pub(crate) fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
         cds_cards: entries(raw.cds_cards),
         seed_coverage,
         index,
+        links,
     })
 }
 
@@ -421,6 +436,46 @@ mod tests {
                 && m.contains("`pain_intensity`, which is not a yes/no finding")),
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn every_cross_reference_resolves_to_the_entry_it_names() {
+        let kb = load(&crate::embedded::files().expect("the embedded files are UTF-8"))
+            .expect("the embedded knowledge base is valid");
+        for (i, f) in kb.findings.iter().enumerate() {
+            let id = kb.finding_id(&f.id).expect("every finding has an id");
+            assert_eq!((id.index(), kb[id].id.as_str()), (i, f.id.as_str()));
+            assert_eq!(kb[kb.group_of(id)].id, f.group);
+            let implied: Vec<&str> = kb.implied_by(id).iter().map(|&x| kb[x].id.as_str()).collect();
+            assert_eq!(implied, f.implied_by);
+        }
+        assert_eq!(kb.finding_ids().count(), kb.findings.len());
+        assert!(kb.finding_id("no_such_finding").is_none());
+        for c in &kb.conditions {
+            let ci = kb.condition_id(&c.id).expect("every condition has an id");
+            let links = kb.evidence_links(ci);
+            assert_eq!(links.len(), c.evidence.len());
+            for (e, l) in c.evidence.iter().zip(links) {
+                assert_eq!(
+                    (kb[l.finding].id.as_str(), kb[l.source].id.as_str()),
+                    (e.finding.as_str(), e.source.as_str())
+                );
+            }
+            for (s, setting) in kb.meta.settings.iter().enumerate() {
+                let p = kb.prior_link(ci, s).expect("a prior for every setting");
+                let entry = &c.prior[p.entry];
+                assert_eq!(
+                    (entry.setting.as_str(), entry.source.as_str()),
+                    (setting.as_str(), kb[p.source].id.as_str())
+                );
+            }
+        }
+        for f in &kb.red_flags {
+            let links = kb.red_flag_links(kb.red_flag_id(&f.id).expect("every red flag has an id"));
+            assert_eq!(kb[links.source].id, f.source);
+            let any: Vec<&str> = links.any_of.iter().map(|&x| kb[x].id.as_str()).collect();
+            assert_eq!(any, f.any_of);
+        }
     }
 
     #[test]
