@@ -165,7 +165,7 @@ pub fn apply(kb: &KnowledgeBase, case: &Case, facts: &mut Facts, notes: &mut Vec
             continue;
         };
         let p = &kb.blocks[pi];
-        let Some(fi) = kb.finding_index(&p.result_finding) else {
+        let Some(fi) = kb.block_results().get(pi).map(|f| f.index()) else {
             continue;
         };
         let (outcome, _) = interpret(p, r);

@@ -132,7 +132,7 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
     for (id, answer) in &case.answers {
         // Built only when something is wrong: most answers are fine.
         let path = || format!("answers.{id}");
-        let Some(&i) = engine.index.finding.get(id) else {
+        let Some(i) = kb.finding_index(id) else {
             problems.push(CaseProblem {
                 path: path(),
                 message: format!(

@@ -18,9 +18,7 @@ mod score;
 mod triage;
 mod workup;
 
-use std::collections::BTreeMap;
-
-use cluneal_kb::{AnswerType, ConditionModel, KnowledgeBase, Urgency};
+use cluneal_kb::{AnswerType, ConditionId, ConditionModel, FindingId, KnowledgeBase, ReferenceId, Urgency};
 
 pub use case::{
     AGE_YEARS, Answer, BLOCK_HOURS, BLOCK_MINUTES, BlockReading, BlockRecord, Bounds, Case, Guidance, PAIN,
@@ -55,57 +53,16 @@ pub struct Engine {
     index: Index,
 }
 
-use idmap::IdMap;
-
-/// Id to index, for lookups only. The one hash map of the pure crates, so the
-/// ban in `clippy.toml` is lifted here alone, with its reason.
-mod idmap {
-    #![expect(
-        clippy::disallowed_types,
-        reason = "lookups only, never iterated, so hash order cannot reach a report; FNV keeps the case's answer lookups fast"
-    )]
-
-    use std::collections::HashMap;
-    use std::hash::{BuildHasherDefault, Hasher};
-
-    /// Id to index. FNV-1a hashing: ids are short, trusted strings from the
-    /// knowledge base, so a fast hash beats the DoS-resistant default.
-    pub type IdMap = HashMap<String, usize, BuildHasherDefault<Fnv>>;
-
-    #[derive(Default)]
-    pub struct Fnv(u64);
-
-    impl Hasher for Fnv {
-        fn finish(&self) -> u64 {
-            self.0
-        }
-        fn write(&mut self, bytes: &[u8]) {
-            let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-            for b in bytes {
-                h ^= u64::from(*b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-            self.0 = h;
-        }
-    }
-}
-
-/// Knowledge-base cross-references resolved to indices at start-up. The hash
-/// maps serve lookups only; nothing is ever listed in their (random) order.
+/// The knowledge base's resolved cross-references as the engine's index
+/// tables (positions in the knowledge base's lists), built once at start-up.
 #[derive(Debug, Clone, Default)]
 struct Index {
-    finding: IdMap,
-    reference: IdMap,
-    /// Per condition, per care setting: the prior's position and its reference.
-    prior_pos: Vec<Vec<usize>>,
-    prior_ref: Vec<Vec<usize>>,
-    /// Per red flag: its reference.
-    flag_ref: Vec<usize>,
+    /// Typed ids by position, to ask the knowledge base about a condition.
+    condition_ids: Vec<ConditionId>,
     /// Per finding: the red flags it takes part in, and the highest urgency they reach.
     flags_of_finding: Vec<Vec<usize>>,
     flag_urgency: Vec<Option<Urgency>>,
-    /// Per criteria set: its reference, and per item the findings it checks.
-    criteria_ref: Vec<usize>,
+    /// Per criteria set, per item: the findings it checks.
     criteria_items: Vec<Vec<Vec<usize>>>,
     /// Diagnostics in work-up order.
     diagnostics: Vec<Diagnostic>,
@@ -134,45 +91,25 @@ struct Diagnostic {
     refs: Vec<usize>,
 }
 
+/// Positions of typed ids, for the engine's index-based tables.
+fn positions<I: Copy>(ids: &[I], index: fn(I) -> usize) -> Vec<usize> {
+    ids.iter().map(|&i| index(i)).collect()
+}
+
 impl Index {
     #[expect(
         clippy::indexing_slicing,
-        reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
+        reason = "finding and red-flag indices come from the knowledge base's resolved ids, and `flags_of_finding` has one entry per finding"
     )]
     fn build(kb: &KnowledgeBase) -> Index {
-        let finding: IdMap = kb.findings.iter().enumerate().map(|(i, f)| (f.id.clone(), i)).collect();
-        let reference: IdMap = kb.references.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
-        let condition: BTreeMap<&str, usize> =
-            kb.conditions.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
-        let f = |ids: &[String]| ids.iter().filter_map(|x| finding.get(x).copied()).collect::<Vec<_>>();
-        let c = |ids: &[String]| {
-            ids.iter().filter_map(|x| condition.get(x.as_str()).copied()).collect::<Vec<_>>()
-        };
-        let r = |id: &str| reference.get(id).copied().unwrap_or(0);
-        let prior_pos = kb
-            .conditions
-            .iter()
-            .map(|cd| {
-                kb.meta
-                    .settings
-                    .iter()
-                    .map(|s| cd.prior.iter().position(|p| &p.setting == s).unwrap_or(usize::MAX))
-                    .collect()
-            })
-            .collect();
-        // The prior's reference, per condition and setting, from its position.
-        let prior_ref = kb
-            .conditions
-            .iter()
-            .zip(&prior_pos)
-            .map(|(cd, pos): (_, &Vec<usize>)| {
-                pos.iter().map(|&k| cd.prior.get(k).map_or(0, |p| r(&p.source))).collect()
-            })
-            .collect();
-        let flag_ref = kb.red_flags.iter().map(|x| r(&x.source)).collect();
+        let f = |ids: &[FindingId]| positions(ids, FindingId::index);
+        let c = |ids: &[ConditionId]| positions(ids, ConditionId::index);
+        let finding_ids: Vec<FindingId> = kb.finding_ids().collect();
+        let condition_ids: Vec<ConditionId> = kb.condition_ids().collect();
         let mut flags_of_finding = vec![Vec::new(); kb.findings.len()];
         for (k, flag) in kb.red_flags.iter().enumerate() {
-            for i in f(&flag.any_of).into_iter().chain(f(&flag.all_of)) {
+            let Some(links) = kb.red_flag_id(&flag.id).map(|id| kb.red_flag_links(id)) else { continue };
+            for i in f(&links.any_of).into_iter().chain(f(&links.all_of)) {
                 if !flags_of_finding[i].contains(&k) {
                     flags_of_finding[i].push(k);
                 }
@@ -182,25 +119,10 @@ impl Index {
             .iter()
             .map(|ks: &Vec<usize>| ks.iter().map(|&k| kb.red_flags[k].urgency).max())
             .collect();
-        let criteria_ref = kb.criteria.iter().map(|x| r(&x.source)).collect();
-        let criteria_items = kb
-            .criteria
-            .iter()
-            .map(|x| {
-                x.item
-                    .iter()
-                    .map(|it| {
-                        it.finding
-                            .iter()
-                            .chain(&it.any_of)
-                            .filter_map(|id| finding.get(id).copied())
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect();
+        let criteria_items =
+            kb.criteria_links().iter().map(|x| x.items.iter().map(|it| f(it)).collect()).collect();
         let mut diagnostics: Vec<Diagnostic> = kb
-            .diagnostics
+            .diagnostic_links()
             .iter()
             .enumerate()
             .map(|(at, d)| Diagnostic {
@@ -208,67 +130,42 @@ impl Index {
                 findings: f(&d.findings),
                 rules_in: c(&d.rules_in),
                 rules_out: c(&d.rules_out),
-                refs: d.sources.iter().map(|s| r(s)).collect(),
+                refs: positions(&d.sources, ReferenceId::index),
             })
             .collect();
         diagnostics.sort_by(|a, b| {
             let (x, y) = (&kb.diagnostics[a.at], &kb.diagnostics[b.at]);
             x.order.cmp(&y.order).then_with(|| x.id.cmp(&y.id))
         });
-        let exercise_avoid_finding = kb
-            .exercises
-            .iter()
-            .map(|e| {
-                e.avoid_if
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(k, a)| finding.get(&a.finding).map(|&i| (i, k)))
-                    .collect()
-            })
-            .collect();
-        let exercise_avoid_condition = kb
-            .exercises
-            .iter()
-            .map(|e| {
-                e.avoid_with_conditions
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(k, a)| condition.get(a.condition.as_str()).map(|&i| (i, k)))
-                    .collect()
-            })
-            .collect();
+        // Paired with each entry's position in the exercise's list, which the plan reports.
+        let exercise_avoid_finding =
+            kb.exercise_avoid_if().iter().map(|ids| f(ids).into_iter().zip(0..).collect()).collect();
+        let exercise_avoid_condition =
+            kb.exercise_avoid_with().iter().map(|ids| c(ids).into_iter().zip(0..).collect()).collect();
         let step_treatments = kb
             .plan_steps
             .iter()
             .map(|st| {
-                kb.treatments
+                let step = kb.plan_step_id(&st.id);
+                kb.treatment_steps()
                     .iter()
+                    .zip(kb.treatment_conditions())
                     .enumerate()
-                    .filter(|(_, t)| t.step == st.id)
-                    .map(|(k, t)| (k, c(&t.conditions)))
+                    .filter(|(_, (s, _))| Some(**s) == step)
+                    .map(|(k, (_, conditions))| (k, c(conditions)))
                     .collect()
             })
             .collect();
-        let group_of =
-            kb.findings.iter().map(|x| kb.groups.iter().position(|g| g.id == x.group).unwrap_or(0)).collect();
-        let derived_source = kb
-            .findings
-            .iter()
-            .map(|x| x.derived.as_ref().and_then(|d| finding.get(&d.field).copied()))
-            .collect();
-        let implied_by = kb.findings.iter().map(|x| f(&x.implied_by)).collect();
-        let raise_when_any = kb.conditions.iter().map(|c| f(&c.raise_when_any)).collect();
+        let group_of = finding_ids.iter().map(|&x| kb.group_of(x).index()).collect();
+        let derived_source = finding_ids.iter().map(|&x| kb.derived_from(x).map(FindingId::index)).collect();
+        let implied_by = finding_ids.iter().map(|&x| f(kb.implied_by(x))).collect();
+        let raise_when_any = condition_ids.iter().map(|&x| f(kb.raise_when_any(x))).collect();
         Index {
+            condition_ids,
             implied_by,
             raise_when_any,
-            finding,
-            reference,
-            prior_pos,
-            prior_ref,
-            flag_ref,
             flags_of_finding,
             flag_urgency,
-            criteria_ref,
             criteria_items,
             diagnostics,
             exercise_avoid_finding,
@@ -321,7 +218,7 @@ impl Engine {
     /// The engine with a chosen differential model (validation compares both).
     pub fn with_model(kb: KnowledgeBase, kind: cluneal_kb::DifferentialModel) -> Engine {
         let index = Index::build(&kb);
-        let model = Model::compile(&kb, &index.reference, kind);
+        let model = Model::compile(&kb, kind);
         let flags = triage::compile(&kb);
         let mut screen = triage::red_flag_findings(&kb, &flags);
         // In the order the triage lists unanswered questions (by name), so it
@@ -330,18 +227,12 @@ impl Engine {
             triage::screen_name(&kb, a.0).cmp(triage::screen_name(&kb, b.0)).then(a.0.cmp(&b.0))
         });
         let mut derived_from = vec![Vec::new(); kb.findings.len()];
-        for (i, f) in kb.findings.iter().enumerate() {
-            if let Some(from) = f
-                .derived
-                .as_ref()
-                .and_then(|d| kb.finding_index(&d.field))
-                .and_then(|s| derived_from.get_mut(s))
-            {
+        for (i, source) in index.derived_source.iter().enumerate() {
+            if let Some(from) = source.and_then(|s| derived_from.get_mut(s)) {
                 from.push(i);
             }
         }
-        let group_order: Vec<i64> =
-            kb.findings.iter().map(|f| kb.group(&f.group).map_or(i64::MAX, |g| g.order)).collect();
+        let group_order: Vec<i64> = kb.finding_ids().map(|f| kb[kb.group_of(f)].order).collect();
         let mut interview_order: Vec<usize> = (0..kb.findings.len()).collect();
         interview_order.sort_by_key(|&f| (group_order.get(f).copied().unwrap_or(i64::MAX), f));
         let citations = kb.references.iter().map(cluneal_kb::Reference::citation).collect();
@@ -429,7 +320,7 @@ impl Engine {
             },
         };
         let finding = &self.kb.findings[lead.finding];
-        let group = self.kb.group(&finding.group);
+        let group = self.kb.groups.get(self.index.group_of[lead.finding]);
         let (gid, prompt) = group.map_or((finding.group.clone(), String::new()), |g| {
             (g.id.clone(), self.prompt(g, case.respondent))
         });
@@ -703,26 +594,28 @@ impl Engine {
             }
         };
         for (ci, c) in self.model.conditions.iter().enumerate().take(self.model.n_conditions) {
-            cite(self.index.prior_ref[ci].get(setting).copied().unwrap_or(0));
+            if let Some(p) = kb.prior_link(self.index.condition_ids[ci], setting) {
+                cite(p.source.index());
+            }
             for a in applied.of(ci) {
                 cite(c.evidence[a.ev].source_ref);
             }
         }
         for f in &tri.red_flags {
-            if let Some(k) = kb.red_flags.iter().position(|r| std::ptr::eq(r.id.as_str(), f.id)) {
-                cite(self.index.flag_ref[k]);
+            if let Some(k) = kb.red_flag_id(f.id) {
+                cite(kb.red_flag_links(k).source.index());
             }
         }
-        for &k in &self.index.criteria_ref {
-            cite(k);
+        for c in kb.criteria_links() {
+            cite(c.source.index());
         }
         for k in workup_refs {
             cite(k);
         }
         for b in &blocks {
             for s in &b.sources {
-                if let Some(&k) = self.index.reference.get(*s) {
-                    cite(k);
+                if let Some(k) = kb.reference_id(s) {
+                    cite(k.index());
                 }
             }
         }
@@ -777,7 +670,8 @@ impl Engine {
             let c = &kb.conditions[ci];
             let m = &self.model.conditions[ci];
             let prior = m.prior_p.get(s).copied().unwrap_or(0.0);
-            let prior_entry = c.prior.get(self.index.prior_pos[ci].get(s).copied().unwrap_or(usize::MAX));
+            let prior_entry =
+                kb.prior_link(self.index.condition_ids[ci], s).and_then(|p| c.prior.get(p.entry));
             let prior_source = prior_entry.map_or("", |p| p.source.as_str());
             let prior_grade = prior_entry.map_or(cluneal_kb::Grade::ExpertEstimate, |p| p.grade);
             // Sort small keys (effect, then id order = knowledge-base order), then

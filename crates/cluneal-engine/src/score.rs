@@ -296,39 +296,40 @@ impl Model {
         clippy::indexing_slicing,
         reason = "condition, evidence, finding and group indices are built by `Model::compile` from one knowledge base, and every table is sized by it"
     )]
-    pub fn compile(kb: &KnowledgeBase, references: &crate::IdMap, kind: DifferentialModel) -> Model {
+    pub fn compile(kb: &KnowledgeBase, kind: DifferentialModel) -> Model {
         let competing = kind == DifferentialModel::Competing;
         let background: Vec<f64> =
             kb.findings.iter().map(|f| f.background.as_ref().map_or(f64::NAN, |b| b.value)).collect();
         let mut group_of = vec![NO_GROUP; kb.findings.len()];
         let mut group_weight = Vec::new();
-        for (g, c) in kb.correlations.iter().enumerate() {
+        for (g, (c, findings)) in kb.correlations.iter().zip(kb.correlation_findings()).enumerate() {
             group_weight.push(c.residual_weight.value);
-            for f in &c.findings {
-                if let Some(i) = kb.finding_index(f) {
-                    group_of[i] = g as u32;
-                }
+            for f in findings {
+                group_of[f.index()] = g as u32;
             }
         }
         let mut by_finding = vec![Vec::new(); kb.findings.len()];
         let conditions = kb
             .conditions
             .iter()
+            .zip(kb.condition_ids())
             .enumerate()
-            .map(|(ci, c)| {
-                let prior_p: Vec<f64> = kb
-                    .meta
-                    .settings
-                    .iter()
+            .map(|(ci, (c, id))| {
+                let prior_p: Vec<f64> = (0..kb.meta.settings.len())
                     // Validation guarantees a prior for every setting; NaN would only flag a broken invariant.
-                    .map(|s| c.prior.iter().find(|p| &p.setting == s).map_or(f64::NAN, |p| p.probability))
+                    .map(|s| {
+                        kb.prior_link(id, s)
+                            .and_then(|p| c.prior.get(p.entry))
+                            .map_or(f64::NAN, |p| p.probability)
+                    })
                     .collect();
                 let mut evidence: Vec<Ev> = c
                     .evidence
                     .iter()
+                    .zip(kb.evidence_links(id))
                     .enumerate()
-                    .filter_map(|(entry, e)| {
-                        let finding = kb.finding_index(&e.finding)?;
+                    .filter_map(|(entry, (e, link))| {
+                        let finding = link.finding.index();
                         let l = kb.likelihood(e).ok()?;
                         // Competing causes: the condition's own frequency against the
                         // finding's background, the comparison shared by every cause.
@@ -345,7 +346,7 @@ impl Model {
                             g,
                             weight_of(&group_weight, g),
                             entry,
-                            references.get(&e.source).copied().unwrap_or(0),
+                            link.source.index(),
                         ))
                     })
                     .collect();
@@ -472,9 +473,9 @@ impl Model {
     )]
     fn add_pairs(&mut self, kb: &KnowledgeBase, group_of: &[u32], background: &[f64]) {
         let mut added: Vec<((usize, usize), usize, f64)> = Vec::new();
-        for (a, c) in kb.conditions.iter().enumerate() {
-            for x in &c.coexists {
-                let Some(b) = kb.condition_index(&x.condition) else { continue };
+        for (a, (c, id)) in kb.conditions.iter().zip(kb.condition_ids()).enumerate() {
+            for (x, b) in c.coexists.iter().zip(kb.coexists_with(id)) {
+                let b = b.index();
                 let key = (a.min(b), a.max(b));
                 if added.iter().any(|(k, _, _)| *k == key) {
                     continue;

@@ -1,7 +1,7 @@
 //! Triage: the highest urgency among the red flags that fire. A red flag never
 //! depends on the differential, so an emergency sign escalates whatever else is present.
 
-use cluneal_kb::{KnowledgeBase, RedFlag, Urgency};
+use cluneal_kb::{FindingId, KnowledgeBase, RedFlag, Urgency};
 
 use crate::facts::{Facts, Tri};
 use crate::report::{FiredRedFlag, Triage};
@@ -16,12 +16,12 @@ pub struct FlagModel {
 }
 
 pub fn compile(kb: &KnowledgeBase) -> Vec<FlagModel> {
-    let idx = |ids: &[String]| ids.iter().filter_map(|f| kb.finding_index(f)).collect::<Vec<_>>();
-    kb.red_flags
-        .iter()
-        .map(|r| FlagModel {
-            any_of: idx(&r.any_of),
-            all_of: idx(&r.all_of),
+    let idx = |ids: &[FindingId]| ids.iter().map(|f| f.index()).collect::<Vec<_>>();
+    kb.red_flag_ids()
+        .map(|k| (&kb[k], kb.red_flag_links(k)))
+        .map(|(r, links)| FlagModel {
+            any_of: idx(&links.any_of),
+            all_of: idx(&links.all_of),
             min_present: r.min_present.unwrap_or(1),
             urgency: r.urgency,
         })

@@ -30,7 +30,7 @@ pub fn workup<'k>(
         .red_flags
         .iter()
         .flat_map(|r| r.conditions.iter())
-        .filter_map(|c| kb.conditions.iter().position(|x| &x.id == c))
+        .filter_map(|c| kb.condition_index(c))
         .collect();
     let mut urgent_steps = Vec::new();
     let mut other_steps = Vec::new();

@@ -257,6 +257,11 @@ impl KnowledgeBase {
         self.links.condition_ids.values().copied()
     }
 
+    /// Every red flag, in id order.
+    pub fn red_flag_ids(&self) -> impl Iterator<Item = RedFlagId> + '_ {
+        self.links.red_flag_ids.values().copied()
+    }
+
     /// The position of finding `id` in `findings`.
     pub fn finding_index(&self, id: &str) -> Option<usize> {
         self.finding_id(id).map(FindingId::index)
