@@ -225,8 +225,7 @@ pub fn run(engine: &Engine, mut case: Case, source: Source, out: &mut dyn Write)
                 for q in questions {
                     let hint = match q.answer_type {
                         AnswerType::YesNo => "[y/n/?]".to_string(),
-                        AnswerType::Scale => "[0-10, ?]".to_string(),
-                        AnswerType::Number => {
+                        AnswerType::Scale | AnswerType::Number => {
                             format!("[{}-{}, ?]", q.min.unwrap_or(0.0), q.max.unwrap_or(0.0))
                         }
                         AnswerType::Choice => {

@@ -107,8 +107,8 @@ impl Index {
         let finding_ids: Vec<FindingId> = kb.finding_ids().collect();
         let condition_ids: Vec<ConditionId> = kb.condition_ids().collect();
         let mut flags_of_finding = vec![Vec::new(); kb.findings.len()];
-        for (k, flag) in kb.red_flags.iter().enumerate() {
-            let Some(links) = kb.red_flag_id(&flag.id).map(|id| kb.red_flag_links(id)) else { continue };
+        for (k, id) in kb.red_flag_ids().enumerate() {
+            let links = kb.red_flag_links(id);
             for i in f(&links.any_of).into_iter().chain(f(&links.all_of)) {
                 if !flags_of_finding[i].contains(&k) {
                     flags_of_finding[i].push(k);
@@ -494,12 +494,13 @@ impl Engine {
             group: &f.group,
             answer_type: f.answer,
             options: &f.options,
+            // A scale is a pain score (the case's checked range).
             min: match f.answer {
-                AnswerType::Scale => Some(0.0),
+                AnswerType::Scale => Some(PAIN.min),
                 _ => f.min,
             },
             max: match f.answer {
-                AnswerType::Scale => Some(10.0),
+                AnswerType::Scale => Some(PAIN.max),
                 _ => f.max,
             },
             red_flag: c.red_flag.is_some(),

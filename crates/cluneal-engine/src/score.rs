@@ -308,13 +308,11 @@ impl Model {
                 group_of[f.index()] = g as u32;
             }
         }
-        let mut by_finding = vec![Vec::new(); kb.findings.len()];
         let conditions = kb
             .conditions
             .iter()
             .zip(kb.condition_ids())
-            .enumerate()
-            .map(|(ci, (c, id))| {
+            .map(|(c, id)| {
                 let prior_p: Vec<f64> = (0..kb.meta.settings.len())
                     // Validation guarantees a prior for every setting; NaN would only flag a broken invariant.
                     .map(|s| {
@@ -351,13 +349,6 @@ impl Model {
                     })
                     .collect();
                 evidence.sort_by_key(|e| (e.group, e.finding));
-                // Independent model: exclusion conditions are derived from the
-                // others, so the question ranking looks only at specific conditions.
-                if competing || c.model != ConditionModel::Exclusion {
-                    for (k, e) in evidence.iter().enumerate() {
-                        by_finding[e.finding].push(Use::of(ci as u32, k as u32, e));
-                    }
-                }
                 CondModel {
                     exclusion: !competing && c.model == ConditionModel::Exclusion,
                     prior_lo: prior_p.iter().map(|p| if competing { ln(*p) } else { logit(*p) }).collect(),
@@ -374,7 +365,7 @@ impl Model {
             pairs: Vec::new(),
             n_conditions,
             group_weight,
-            by_finding: Rows::from_lists(by_finding),
+            by_finding: Rows::default(),
             n_slots: 0,
             bound_items: Rows::default(),
             uses: Rows::default(),
@@ -384,19 +375,19 @@ impl Model {
         if competing {
             model.add_pairs(kb, &group_of, &background);
         }
-        model.assign_slots();
+        model.assign_slots(kb.findings.len());
         model
     }
 
     /// One group-state slot per correlation group that a hypothesis uses (its
-    /// evidence is sorted by group), so scoring keeps only the states that exist.
+    /// evidence is sorted by group), so scoring keeps only the states that
+    /// exist; then the per-finding tables, which carry each entry's slot.
     #[expect(
         clippy::indexing_slicing,
         reason = "condition, evidence, finding and group indices are built by `Model::compile` from one knowledge base, and every table is sized by it"
     )]
-    fn assign_slots(&mut self) {
+    fn assign_slots(&mut self, n_findings: usize) {
         let mut next = 0u32;
-        let n_findings = self.by_finding.len();
         let mut uses: Vec<Vec<Use>> = vec![Vec::new(); n_findings];
         self.slots_of = Vec::with_capacity(self.conditions.len());
         self.slot_weight = Vec::new();
@@ -420,20 +411,21 @@ impl Model {
         }
         self.n_slots = next as usize;
         self.uses = Rows::from_lists(uses);
-        // The ranking's table, now with each entry's slot.
+        // The ranking's table: the single conditions' entries (pairs of the
+        // competing model left out), and in the independent model not the
+        // exclusion conditions, which are derived from the others.
+        let n_conditions = self.n_conditions;
         self.by_finding = Rows::from_lists(
             (0..n_findings)
                 .map(|f| {
-                    self.by_finding
+                    self.uses
                         .row(f)
                         .iter()
-                        .map(|u| {
-                            Use::of(
-                                u.condition,
-                                u.ev,
-                                &self.conditions[u.condition as usize].evidence[u.ev as usize],
-                            )
+                        .filter(|u| {
+                            let c = u.condition as usize;
+                            c < n_conditions && !self.conditions[c].exclusion
                         })
+                        .copied()
                         .collect()
                 })
                 .collect(),
