@@ -8,13 +8,13 @@ use anyhow::{Result, bail};
 use cluneal_kb::{Education, KnowledgeBase, SelfCareKind};
 
 pub fn topics(kb: &KnowledgeBase) -> String {
-    let mut list: Vec<&Education> = kb.education.iter().collect();
+    let mut list: Vec<&Education> = kb.education().iter().collect();
     list.sort_by_key(|e| e.order);
     let mut o = String::from("Topics (cluneal learn TOPIC):\n");
     for e in list {
         let _ = writeln!(o, "  {:<14} {}", e.id, e.title);
     }
-    let _ = writeln!(o, "\n{}", kb.meta.messages.disclaimer);
+    let _ = writeln!(o, "\n{}", kb.meta().messages.disclaimer);
     o
 }
 
@@ -52,7 +52,7 @@ fn indent(text: &str) -> String {
 }
 
 fn self_care(kb: &KnowledgeBase, kind: SelfCareKind, o: &mut String) {
-    for s in kb.self_care.iter().filter(|s| s.kind == kind) {
+    for s in kb.self_care().iter().filter(|s| s.kind == kind) {
         let _ = writeln!(o, "\n* {}\n{}", s.name, indent(&s.text));
         for st in &s.steps {
             let _ = writeln!(o, "    - {st}");
@@ -64,8 +64,8 @@ fn self_care(kb: &KnowledgeBase, kind: SelfCareKind, o: &mut String) {
 }
 
 pub fn topic(kb: &KnowledgeBase, id: &str) -> Result<String> {
-    let Some(e) = kb.education.iter().find(|e| e.id == id) else {
-        let hint = KnowledgeBase::did_you_mean(id, kb.education.iter().map(|e| e.id.as_str()));
+    let Some(e) = kb.education().iter().find(|e| e.id == id) else {
+        let hint = KnowledgeBase::did_you_mean(id, kb.education().iter().map(|e| e.id.as_str()));
         bail!("unknown topic `{id}`{hint}; `cluneal learn` lists the topics");
     };
     let mut o = String::new();
@@ -76,7 +76,7 @@ pub fn topic(kb: &KnowledgeBase, id: &str) -> Result<String> {
     match id {
         "comparison" => comparison(kb, &mut o),
         "exercises" => {
-            for x in &kb.exercises {
+            for x in kb.exercises() {
                 let hold = if x.dosage.hold_seconds > 0 {
                     format!(", hold {} s", x.dosage.hold_seconds)
                 } else {
@@ -96,7 +96,7 @@ pub fn topic(kb: &KnowledgeBase, id: &str) -> Result<String> {
             }
         }
         "red_flags" => {
-            let mut flags: Vec<_> = kb.red_flags.iter().collect();
+            let mut flags: Vec<_> = kb.red_flags().iter().collect();
             flags.sort_by(|a, b| b.urgency.cmp(&a.urgency).then(a.id.cmp(&b.id)));
             for r in flags {
                 let _ = writeln!(o, "\n* [{}] {}\n  {}", r.urgency.as_str(), r.name, r.patient_action);
@@ -111,13 +111,13 @@ pub fn topic(kb: &KnowledgeBase, id: &str) -> Result<String> {
             };
             for cat in cats {
                 let _ = writeln!(o, "\n{}:", cat.replace('_', " "));
-                for t in kb.treatments.iter().filter(|t| t.category == *cat) {
+                for t in kb.treatments().iter().filter(|t| t.category == *cat) {
                     let _ = writeln!(o, "  * {}: {}", t.name, t.patient_description);
                 }
             }
         }
         "nerve_block" => {
-            for b in &kb.blocks {
+            for b in kb.blocks() {
                 let _ = writeln!(o, "\n{}: what people usually notice", b.name);
                 for x in &b.patient_expectations {
                     let _ = writeln!(o, "  - {x}");
@@ -143,6 +143,6 @@ pub fn topic(kb: &KnowledgeBase, id: &str) -> Result<String> {
             }
         }
     }
-    let _ = writeln!(o, "\n{}", kb.meta.messages.disclaimer);
+    let _ = writeln!(o, "\n{}", kb.meta().messages.disclaimer);
     Ok(o)
 }

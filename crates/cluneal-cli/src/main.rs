@@ -316,7 +316,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => {
                     let stdin = std::io::stdin();
                     let mut lock = stdin.lock();
-                    writeln!(out, "{}\n", engine.kb().meta.messages.disclaimer)?;
+                    writeln!(out, "{}\n", engine.kb().meta().messages.disclaimer)?;
                     interview::run(&engine, base, interview::Source::Terminal { input: &mut lock }, &mut out)?
                 }
             };
@@ -474,15 +474,15 @@ fn kb(dir: Option<&std::path::Path>, command: KbCommand) -> Result<ExitCode> {
                 dir.map_or_else(|| "embedded knowledge base".to_string(), |d| format!("`{}`", d.display()));
             print(&format!(
                 "ok: {origin} version {} is valid: {} conditions, {} findings, {} red flags, {} diagnostics, {} treatments, {} exercises, {} references; {} seed items covered\n",
-                kb.meta.version,
-                kb.conditions.len(),
-                kb.findings.len(),
-                kb.red_flags.len(),
-                kb.diagnostics.len(),
-                kb.treatments.len(),
-                kb.exercises.len(),
-                kb.references.len(),
-                kb.seed_coverage.item.len()
+                kb.meta().version,
+                kb.conditions().len(),
+                kb.findings().len(),
+                kb.red_flags().len(),
+                kb.diagnostics().len(),
+                kb.treatments().len(),
+                kb.exercises().len(),
+                kb.references().len(),
+                kb.seed_coverage().item.len()
             ))?;
         }
         KbCommand::List { kind } => {

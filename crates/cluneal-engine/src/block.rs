@@ -15,8 +15,8 @@ fn path(k: usize, single: bool) -> String {
 }
 
 fn protocol_index(kb: &KnowledgeBase, r: &BlockRecord) -> Option<usize> {
-    let id = r.protocol.as_deref().or(kb.meta.defaults.block.as_deref())?;
-    kb.blocks.iter().position(|b| b.id == id)
+    let id = r.protocol.as_deref().or(kb.meta().defaults.block.as_deref())?;
+    kb.blocks().iter().position(|b| b.id == id)
 }
 
 /// Name every wrong field of every block record.
@@ -27,13 +27,13 @@ pub fn check_records(kb: &KnowledgeBase, case: &Case, problems: &mut Vec<CasePro
         .map(|r| (path(0, true), r))
         .chain(case.blocks.iter().enumerate().map(|(k, r)| (path(k, false), r)));
     for (p, r) in records {
-        match r.protocol.as_deref().or(kb.meta.defaults.block.as_deref()) {
+        match r.protocol.as_deref().or(kb.meta().defaults.block.as_deref()) {
             None => problems.push(CaseProblem {
                 path: format!("{p}.protocol"),
                 message: "no block protocol given and the knowledge base names no default".into(),
             }),
             Some(id) if kb.block(id).is_none() => {
-                let known: Vec<&str> = kb.blocks.iter().map(|b| b.id.as_str()).collect();
+                let known: Vec<&str> = kb.blocks().iter().map(|b| b.id.as_str()).collect();
                 problems.push(CaseProblem {
                     path: format!("{p}.protocol"),
                     message: format!("unknown block protocol `{id}`; known: {}", known.join(", ")),
@@ -164,7 +164,7 @@ pub fn apply(kb: &KnowledgeBase, case: &Case, facts: &mut Facts, notes: &mut Vec
         let Some(pi) = protocol_index(kb, r) else {
             continue;
         };
-        let p = &kb.blocks[pi];
+        let p = &kb.blocks()[pi];
         let Some(fi) = kb.block_results().get(pi).map(|f| f.index()) else {
             continue;
         };
@@ -193,7 +193,7 @@ pub fn apply(kb: &KnowledgeBase, case: &Case, facts: &mut Facts, notes: &mut Vec
 /// Interpretations of every block record, for the report.
 pub fn results<'k>(kb: &'k KnowledgeBase, case: &Case) -> Vec<BlockResult<'k>> {
     case.all_blocks()
-        .filter_map(|r| protocol_index(kb, r).and_then(|pi| kb.blocks.get(pi)).map(|p| interpret(p, r).1))
+        .filter_map(|r| protocol_index(kb, r).and_then(|pi| kb.blocks().get(pi)).map(|p| interpret(p, r).1))
         .collect()
 }
 
@@ -212,7 +212,9 @@ pub fn criterion(
         .block
         .iter()
         .chain(&case.blocks)
-        .filter(|r| r.protocol.as_deref().or(kb.meta.defaults.block.as_deref()) == Some(b.protocol.as_str()))
+        .filter(|r| {
+            r.protocol.as_deref().or(kb.meta().defaults.block.as_deref()) == Some(b.protocol.as_str())
+        })
         .collect();
     if records.is_empty() {
         return (CriterionStatus::Unknown, "no block of this kind is recorded".into());

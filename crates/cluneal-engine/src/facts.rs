@@ -97,7 +97,7 @@ pub(crate) fn range(problems: &mut Vec<CaseProblem>, path: &str, v: f64, bounds:
 )]
 pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseError> {
     let kb = &engine.kb;
-    let n = kb.findings.len();
+    let n = kb.findings().len();
     let mut problems = Vec::new();
     let mut notes = Vec::new();
     let mut facts = Facts {
@@ -107,16 +107,16 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
         setting: 0,
     };
 
-    let setting = case.setting.as_deref().or(kb.meta.defaults.setting.as_deref());
+    let setting = case.setting.as_deref().or(kb.meta().defaults.setting.as_deref());
     match setting {
-        Some(s) => match kb.meta.settings.iter().position(|x| x == s) {
+        Some(s) => match kb.meta().settings.iter().position(|x| x == s) {
             Some(i) => facts.setting = i,
             None => problems.push(CaseProblem {
                 path: "setting".into(),
                 message: format!(
                     "unknown setting `{s}`{}; known: {}",
-                    hint(s, kb.meta.settings.iter()),
-                    kb.meta.settings.join(", ")
+                    hint(s, kb.meta().settings.iter()),
+                    kb.meta().settings.join(", ")
                 ),
             }),
         },
@@ -137,12 +137,12 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
                 path: path(),
                 message: format!(
                     "unknown finding `{id}`{}",
-                    hint(id, kb.findings.iter().map(|f| f.id.as_str()))
+                    hint(id, kb.findings().iter().map(|f| f.id.as_str()))
                 ),
             });
             continue;
         };
-        let f = &kb.findings[i];
+        let f = &kb.findings()[i];
         facts.origin[i] = Origin::Answer;
         match (f.answer, answer) {
             (_, Answer::Unknown) => {}
@@ -196,7 +196,7 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
                 message: format!(
                     "unknown treatment `{}`{}",
                     t.treatment,
-                    hint(&t.treatment, kb.treatments.iter().map(|x| x.id.as_str()))
+                    hint(&t.treatment, kb.treatments().iter().map(|x| x.id.as_str()))
                 ),
             });
         }
@@ -225,7 +225,7 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
 fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
     let kb = &engine.kb;
     // A treatment that did not help answers "persistent pain despite treatment"-type findings.
-    for (i, f) in kb.findings.iter().enumerate() {
+    for (i, f) in kb.findings().iter().enumerate() {
         let Some(rule) = &f.from_treatments else { continue };
         if facts.origin[i] != Origin::None {
             continue;
@@ -246,7 +246,7 @@ fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
             facts.origin[i] = Origin::Derived;
         }
     }
-    for (i, f) in kb.findings.iter().enumerate() {
+    for (i, f) in kb.findings().iter().enumerate() {
         let Some(d) = &f.derived else { continue };
         if facts.origin[i] == Origin::Answer {
             continue;
@@ -274,7 +274,7 @@ fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
             "sides" => text(case.sides.map(|s| s.as_str())),
             _ => engine.index.derived_source[i].and_then(|src| match &facts.value[src] {
                 Some(Value::Number(v)) => numeric(Some(*v)),
-                Some(Value::Choice(k)) => text(kb.findings[src].options.get(*k).map(String::as_str)),
+                Some(Value::Choice(k)) => text(kb.findings()[src].options.get(*k).map(String::as_str)),
                 None => None,
             }),
         };
@@ -285,7 +285,7 @@ fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
     }
     // A question for other sexes only is "no" for this one, unless answered.
     if let Some(sex) = case.sex {
-        for (i, f) in kb.findings.iter().enumerate() {
+        for (i, f) in kb.findings().iter().enumerate() {
             if !f.sexes.is_empty()
                 && !f.sexes.iter().any(|s| s == sex.as_str())
                 && facts.origin[i] != Origin::Answer

@@ -106,7 +106,7 @@ impl Index {
         let c = |ids: &[ConditionId]| positions(ids, ConditionId::index);
         let finding_ids: Vec<FindingId> = kb.finding_ids().collect();
         let condition_ids: Vec<ConditionId> = kb.condition_ids().collect();
-        let mut flags_of_finding = vec![Vec::new(); kb.findings.len()];
+        let mut flags_of_finding = vec![Vec::new(); kb.findings().len()];
         for (k, id) in kb.red_flag_ids().enumerate() {
             let links = kb.red_flag_links(id);
             for i in f(&links.any_of).into_iter().chain(f(&links.all_of)) {
@@ -117,7 +117,7 @@ impl Index {
         }
         let flag_urgency = flags_of_finding
             .iter()
-            .map(|ks: &Vec<usize>| ks.iter().map(|&k| kb.red_flags[k].urgency).max())
+            .map(|ks: &Vec<usize>| ks.iter().map(|&k| kb.red_flags()[k].urgency).max())
             .collect();
         let criteria_items =
             kb.criteria_links().iter().map(|x| x.items.iter().map(|it| f(it)).collect()).collect();
@@ -134,7 +134,7 @@ impl Index {
             })
             .collect();
         diagnostics.sort_by(|a, b| {
-            let (x, y) = (&kb.diagnostics[a.at], &kb.diagnostics[b.at]);
+            let (x, y) = (&kb.diagnostics()[a.at], &kb.diagnostics()[b.at]);
             x.order.cmp(&y.order).then_with(|| x.id.cmp(&y.id))
         });
         // Paired with each entry's position in the exercise's list, which the plan reports.
@@ -143,7 +143,7 @@ impl Index {
         let exercise_avoid_condition =
             kb.exercise_avoid_with().iter().map(|ids| c(ids).into_iter().zip(0..).collect()).collect();
         let step_treatments = kb
-            .plan_steps
+            .plan_steps()
             .iter()
             .map(|st| {
                 let step = kb.plan_step_id(&st.id);
@@ -211,7 +211,7 @@ pub struct Next<'k> {
 impl Engine {
     /// The engine with the knowledge base's own differential model.
     pub fn new(kb: KnowledgeBase) -> Engine {
-        let kind = kb.meta.engine.differential_model;
+        let kind = kb.meta().engine.differential_model;
         Engine::with_model(kb, kind)
     }
 
@@ -226,20 +226,20 @@ impl Engine {
         screen.sort_by(|a, b| {
             triage::screen_name(&kb, a.0).cmp(triage::screen_name(&kb, b.0)).then(a.0.cmp(&b.0))
         });
-        let mut derived_from = vec![Vec::new(); kb.findings.len()];
+        let mut derived_from = vec![Vec::new(); kb.findings().len()];
         for (i, source) in index.derived_source.iter().enumerate() {
             if let Some(from) = source.and_then(|s| derived_from.get_mut(s)) {
                 from.push(i);
             }
         }
         let group_order: Vec<i64> = kb.finding_ids().map(|f| kb[kb.group_of(f)].order).collect();
-        let mut interview_order: Vec<usize> = (0..kb.findings.len()).collect();
+        let mut interview_order: Vec<usize> = (0..kb.findings().len()).collect();
         interview_order.sort_by_key(|&f| (group_order.get(f).copied().unwrap_or(i64::MAX), f));
-        let citations = kb.references.iter().map(cluneal_kb::Reference::citation).collect();
+        let citations = kb.references().iter().map(cluneal_kb::Reference::citation).collect();
         let asks = score::Rows::from_lists(
-            (0..kb.findings.len())
+            (0..kb.findings().len())
                 .map(|f| {
-                    let own = kb.findings.get(f).is_some_and(|x| x.answer == AnswerType::YesNo);
+                    let own = kb.findings().get(f).is_some_and(|x| x.answer == AnswerType::YesNo);
                     own.then_some(f)
                         .into_iter()
                         .chain(derived_from.get(f).into_iter().flatten().copied())
@@ -247,7 +247,7 @@ impl Engine {
                 })
                 .collect(),
         );
-        let askable_by = (0..kb.findings.len())
+        let askable_by = (0..kb.findings().len())
             .map(|f| {
                 [
                     questions::askable(&kb, f, Respondent::Patient),
@@ -319,8 +319,8 @@ impl Engine {
                 None => return Step::Done { reason: status.reason },
             },
         };
-        let finding = &self.kb.findings[lead.finding];
-        let group = self.kb.groups.get(self.index.group_of[lead.finding]);
+        let finding = &self.kb.findings()[lead.finding];
+        let group = self.kb.groups().get(self.index.group_of[lead.finding]);
         let (gid, prompt) = group.map_or((finding.group.clone(), String::new()), |g| {
             (g.id.clone(), self.prompt(g, case.respondent))
         });
@@ -329,10 +329,10 @@ impl Engine {
             return Step::Ask { group: gid, prompt, multi_select: false, questions: vec![q] };
         }
         // A tick-all-that-apply group is asked whole, in knowledge-base order.
-        let questions = (0..self.kb.findings.len())
+        let questions = (0..self.kb.findings().len())
             .filter(|&f| {
                 self.index.group_of[f] == self.index.group_of[lead.finding]
-                    && self.kb.findings[f].answer == AnswerType::YesNo
+                    && self.kb.findings()[f].answer == AnswerType::YesNo
                     && self.askable(f, case.respondent)
                     && !facts.settled(f)
             })
@@ -375,7 +375,7 @@ impl Engine {
         reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
     )]
     fn specific_leader(&self, scores: &Scores) -> Option<usize> {
-        (0..self.kb.conditions.len())
+        (0..self.kb.conditions().len())
             .filter(|&c| !self.model.conditions[c].exclusion)
             .max_by(|&a, &b| scores.p[a].total_cmp(&scores.p[b]).then(b.cmp(&a)))
     }
@@ -397,14 +397,14 @@ impl Engine {
         ranked: &questions::Ranked,
         asked: Option<usize>,
     ) -> Option<String> {
-        let i = &self.kb.meta.interview;
+        let i = &self.kb.meta().interview;
         // Only a specific condition settles the picture; "no specific cause" never does.
         if let Some(c) = self.specific_leader(scores)
             && scores.p[c] >= i.stop_probability.value
         {
             return Some(format!(
                 "{} has reached {:.0}%, the interview's stopping point",
-                self.kb.conditions[c].short_name,
+                self.kb.conditions()[c].short_name,
                 scores.p[c] * 100.0
             ));
         }
@@ -456,7 +456,7 @@ impl Engine {
         reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
     )]
     fn question(&self, c: &questions::Candidate, scores: &Scores, r: Respondent) -> NextQuestion<'_> {
-        let f = &self.kb.findings[c.finding];
+        let f = &self.kb.findings()[c.finding];
         let reason = match c.red_flag {
             Some(u) => {
                 let flags = &self.index.flags_of_finding[c.finding];
@@ -465,7 +465,7 @@ impl Engine {
                     if k > 0 {
                         reason.push_str("; ");
                     }
-                    reason.push_str(&self.kb.red_flags[i].name);
+                    reason.push_str(&self.kb.red_flags()[i].name);
                 }
                 if flags.len() > 2 {
                     reason.push_str(&format!("; and {} more", flags.len() - 2));
@@ -480,7 +480,7 @@ impl Engine {
                     if k > 0 {
                         reason.push_str(", ");
                     }
-                    reason.push_str(&self.kb.conditions[*ci].short_name);
+                    reason.push_str(&self.kb.conditions()[*ci].short_name);
                 }
                 reason
             }
@@ -525,7 +525,7 @@ impl Engine {
         let tri = triage::triage(kb, &self.flags, &self.screen, facts);
         // Conditions in ranked order (probability, then id = knowledge-base order),
         // sorted once for the differential and the work-up.
-        let mut order: Vec<usize> = (0..kb.conditions.len()).collect();
+        let mut order: Vec<usize> = (0..kb.conditions().len()).collect();
         order.sort_unstable_by(|&a, &b| scores.p[b].total_cmp(&scores.p[a]).then(a.cmp(&b)));
         let mut differential = self.differential(facts, scores, applied, &order);
         // "No specific cause" is a conclusion apart from the ranked causes.
@@ -536,14 +536,18 @@ impl Engine {
         let must_not_miss = self.must_not_miss(&differential, &tri);
         let ask_about = self.ask_about(&differential, facts);
         let leading = differential.first().map_or(0.0, |r| r.probability);
-        let open = leading < kb.meta.engine.open_picture_probability.value;
+        let open = leading < kb.meta().engine.open_picture_probability.value;
         let picture = Picture {
             open,
-            message: if open { &kb.meta.messages.picture_open } else { &kb.meta.messages.picture_focused },
+            message: if open {
+                &kb.meta().messages.picture_open
+            } else {
+                &kb.meta().messages.picture_focused
+            },
         };
         let ranked = questions::rank(self, facts, scores, case.respondent);
         let interview = self.status(&tri, scores, &ranked, None);
-        let n_next = kb.meta.engine.next_questions;
+        let n_next = kb.meta().engine.next_questions;
         // Lazily: the closing questions are only looked at when the first two
         // lists are shorter than the report's list.
         let next_questions: Vec<NextQuestion<'_>> = ranked
@@ -555,15 +559,15 @@ impl Engine {
             .map(|c| self.question(c, scores, case.respondent))
             .collect();
 
-        let relevant = kb.meta.engine.relevant_probability.value;
-        let likely: Vec<usize> = (0..kb.conditions.len())
+        let relevant = kb.meta().engine.relevant_probability.value;
+        let likely: Vec<usize> = (0..kb.conditions().len())
             .filter(|&c| !self.model.conditions[c].exclusion && scores.p[c] >= relevant)
             .collect();
         let ranked: Vec<usize> =
             order.iter().copied().filter(|&c| !self.model.conditions[c].exclusion).collect();
         let mut in_play = likely.clone();
         // A whole number from 0 to 30 (checked at load).
-        let always = kb.meta.engine.always_in_play.value as usize;
+        let always = kb.meta().engine.always_in_play.value as usize;
         for &c in ranked.iter().take(always) {
             if !in_play.contains(&c) {
                 in_play.push(c);
@@ -588,7 +592,7 @@ impl Engine {
         // Every reference the report cites, marked by index; reference files
         // are sorted by id, so index order is id order.
         let setting = facts.setting;
-        let mut cited = vec![false; kb.references.len()];
+        let mut cited = vec![false; kb.references().len()];
         let mut cite = |k: usize| {
             if let Some(c) = cited.get_mut(k) {
                 *c = true;
@@ -620,20 +624,20 @@ impl Engine {
                 }
             }
         }
-        let references = (0..kb.references.len())
+        let references = (0..kb.references().len())
             .filter(|&k| cited[k])
             .map(|k| {
-                let r = &kb.references[k];
+                let r = &kb.references()[k];
                 ReferenceEntry { id: &r.id, citation: &self.citations[k], url: r.url.as_deref() }
             })
             .collect();
 
         Report {
-            kb_version: &kb.meta.version,
-            kb_hash: &kb.content_hash,
-            setting: kb.meta.settings.get(facts.setting).map_or("", String::as_str),
+            kb_version: &kb.meta().version,
+            kb_hash: kb.content_hash(),
+            setting: kb.meta().settings.get(facts.setting).map_or("", String::as_str),
             respondent: case.respondent,
-            disclaimer: &kb.meta.messages.disclaimer,
+            disclaimer: &kb.meta().messages.disclaimer,
             triage: tri,
             must_not_miss,
             ask_about,
@@ -665,10 +669,10 @@ impl Engine {
         let kb = &self.kb;
         let s = facts.setting;
         // Built in ranked order, in place, never moved by a sort.
-        let mut out: Vec<ConditionResult<'_>> = Vec::with_capacity(kb.conditions.len());
+        let mut out: Vec<ConditionResult<'_>> = Vec::with_capacity(kb.conditions().len());
         let mut keys: Vec<(f64, usize)> = Vec::with_capacity(64);
         for &ci in order {
-            let c = &kb.conditions[ci];
+            let c = &kb.conditions()[ci];
             let m = &self.model.conditions[ci];
             let prior = m.prior_p.get(s).copied().unwrap_or(0.0);
             let prior_entry =
@@ -700,7 +704,7 @@ impl Engine {
                     let ev = own[k].ev;
                     (m.evidence[ev].finding, ev)
                 } else {
-                    (kb.findings.len() + k, 0)
+                    (kb.findings().len() + k, 0)
                 }
             };
             keys.sort_unstable_by(|a, b| {
@@ -711,8 +715,8 @@ impl Engine {
                     let cj = k - na;
                     let ratio = exclusion_delta(cj).exp();
                     return EvidenceItem {
-                        finding: &kb.conditions[cj].id,
-                        label: &kb.conditions[cj].name,
+                        finding: &kb.conditions()[cj].id,
+                        label: &kb.conditions()[cj].name,
                         answer: if ratio < 1.0 {
                             EvidenceAnswer::MoreLikely
                         } else {
@@ -729,7 +733,7 @@ impl Engine {
                 let a = &own[k];
                 let ev = &m.evidence[a.ev];
                 let e = &c.evidence[ev.entry];
-                let f = &kb.findings[ev.finding];
+                let f = &kb.findings()[ev.finding];
                 let (lr, lr_w) = if a.yes { (ev.lr_pos, ev.lr_pos_w) } else { (ev.lr_neg, ev.lr_neg_w) };
                 EvidenceItem {
                     finding: &f.id,
@@ -742,7 +746,7 @@ impl Engine {
                     origin: match facts.origin[ev.finding] {
                         Origin::Answer | Origin::None => EvidenceOrigin::Answer,
                         Origin::Derived => EvidenceOrigin::Derived,
-                        Origin::Block(b) => EvidenceOrigin::Block(&kb.blocks[b].id),
+                        Origin::Block(b) => EvidenceOrigin::Block(&kb.blocks()[b].id),
                     },
                     source: &e.source,
                     grade: e.grade,
@@ -783,7 +787,7 @@ impl Engine {
         differential: &[ConditionResult<'k>],
         tri: &Triage<'k>,
     ) -> Vec<MustNotMiss<'k>> {
-        let floor = self.kb.meta.engine.must_not_miss_probability.value;
+        let floor = self.kb.meta().engine.must_not_miss_probability.value;
         let mut out: Vec<MustNotMiss<'k>> = differential
             .iter()
             .enumerate()
@@ -822,11 +826,11 @@ impl Engine {
     /// in knowledge-base order, whatever their rank in `differential`.
     fn ask_about<'k>(&'k self, differential: &[ConditionResult<'k>], facts: &Facts) -> Vec<AskAbout<'k>> {
         let mut out = Vec::new();
-        for (c, telltale) in self.kb.conditions.iter().zip(&self.index.raise_when_any) {
+        for (c, telltale) in self.kb.conditions().iter().zip(&self.index.raise_when_any) {
             let findings: Vec<&'k str> = telltale
                 .iter()
                 .filter(|&&i| facts.is(i, Tri::Yes))
-                .filter_map(|&i| self.kb.findings.get(i).map(|f| f.id.as_str()))
+                .filter_map(|&i| self.kb.findings().get(i).map(|f| f.id.as_str()))
                 .collect();
             if findings.is_empty() {
                 continue;
@@ -851,7 +855,7 @@ impl Engine {
     )]
     fn criteria(&self, facts: &Facts, case: &Case) -> Vec<CriteriaResult<'_>> {
         let kb = &self.kb;
-        kb.criteria
+        kb.criteria()
             .iter()
             .zip(&self.index.criteria_items)
             .map(|(c, item_findings)| {
@@ -902,9 +906,9 @@ impl Engine {
 
 /// A probability in words, by the knowledge base's bands.
 fn band(kb: &KnowledgeBase, p: f64) -> Band {
-    if p >= kb.meta.engine.fits_well_probability.value {
+    if p >= kb.meta().engine.fits_well_probability.value {
         Band::FitsWell
-    } else if p >= kb.meta.engine.relevant_probability.value {
+    } else if p >= kb.meta().engine.relevant_probability.value {
         Band::Possible
     } else {
         Band::LessLikely
@@ -951,7 +955,7 @@ impl Engine {
         let mut prompts = 0;
         let mut singles = 0;
         // Each prompt settles at least one finding, so this bound is never the real stop.
-        for _ in 0..=self.kb.findings.len() {
+        for _ in 0..=self.kb.findings().len() {
             match self.next_step(&case, singles)?.step {
                 Step::Done { reason } => {
                     return Ok(Transcript { case, asked, prompts, stop_reason: reason });

@@ -38,11 +38,11 @@ fn tried<'a>(case: &'a Case, id: &str) -> Option<&'a crate::case::TreatmentTried
 )]
 fn step_result<'k>(input: &PlanInput<'k, '_>, si: usize, focus: usize) -> PlanStepResult<'k> {
     let kb = input.kb;
-    let step = &kb.plan_steps[si];
+    let step = &kb.plan_steps()[si];
     let treatments: Vec<PlanTreatment<'k>> = input.engine.index.step_treatments[si]
         .iter()
         .filter(|(_, conditions)| conditions.contains(&focus))
-        .map(|(t, _)| &kb.treatments[*t])
+        .map(|(t, _)| &kb.treatments()[*t])
         .map(|t| PlanTreatment {
             id: &t.id,
             name: &t.name,
@@ -69,7 +69,7 @@ fn step_result<'k>(input: &PlanInput<'k, '_>, si: usize, focus: usize) -> PlanSt
 fn relief_weeks(kb: &KnowledgeBase, case: &Case, finding: &str) -> Option<f64> {
     let mut best: Option<f64> = None;
     for r in case.block.iter().chain(&case.blocks) {
-        let id = r.protocol.as_deref().or(kb.meta.defaults.block.as_deref());
+        let id = r.protocol.as_deref().or(kb.meta().defaults.block.as_deref());
         let Some(p) = id.and_then(|id| kb.block(id)) else { continue };
         if p.result_finding != finding || r.pain_before <= 0.0 {
             continue;
@@ -91,14 +91,14 @@ fn relief_weeks(kb: &KnowledgeBase, case: &Case, finding: &str) -> Option<f64> {
 )]
 pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
     let kb = input.kb;
-    let focus = &kb.conditions[input.focus];
+    let focus = &kb.conditions()[input.focus];
     // A positive block whose relief lasts needs no step-up (its own plan step says how long).
-    let lasting = kb.plan_steps.iter().find_map(|s| {
+    let lasting = kb.plan_steps().iter().find_map(|s| {
         let (f, w) = (s.completed_by_finding.as_deref()?, s.lasting_relief_weeks.as_ref()?);
         let weeks = relief_weeks(kb, input.case, f)?;
         (finding_state(kb, input.facts, f) == Tri::Yes && weeks >= w.value).then_some((f, weeks))
     });
-    let mut steps: Vec<(usize, &'k PlanStep)> = kb.plan_steps.iter().enumerate().collect();
+    let mut steps: Vec<(usize, &'k PlanStep)> = kb.plan_steps().iter().enumerate().collect();
     steps.sort_by_key(|(_, s)| s.order);
     let mut results: Vec<PlanStepResult<'k>> = Vec::new();
     let mut current: Option<&'k str> = None;
@@ -110,7 +110,7 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
         // A block-type step only belongs to conditions the block can test.
         if let Some(f) = &step.completed_by_finding
             && r.treatments.is_empty()
-            && !kb.blocks.iter().any(|b| &b.result_finding == f && b.condition == focus.id)
+            && !kb.blocks().iter().any(|b| &b.result_finding == f && b.condition == focus.id)
         {
             continue;
         }
@@ -168,10 +168,10 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
         results.push(r);
     }
 
-    let on_hold = input.level >= kb.meta.engine.exercises_on_hold_at.urgency;
+    let on_hold = input.level >= kb.meta().engine.exercises_on_hold_at.urgency;
     let (exercises, exercises_withheld) = exercises(input, on_hold);
     let pick = |kinds: &[SelfCareKind]| -> Vec<SelfCareItem<'k>> {
-        kb.self_care
+        kb.self_care()
             .iter()
             .filter(|s| kinds.contains(&s.kind))
             // No advice about something the person denied: left out when every
@@ -192,7 +192,7 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
         match results.iter().find(|s| Some(s.id) == current) {
             Some(s) => Cow::Owned(format!("{}: {}", s.name, s.patient_summary)),
             None if results.iter().any(|s| s.status == StepStatus::NotIndicated) => Cow::Borrowed(
-                kb.blocks
+                kb.blocks()
                     .iter()
                     .find(|b| b.condition == focus.id)
                     .map_or(focus.management.as_str(), |b| b.negative_next.as_str()),
@@ -231,9 +231,9 @@ fn exercises<'k>(
     let mut given = Vec::new();
     let mut withheld = Vec::new();
     let index = &input.engine.index;
-    for (k, e) in kb.exercises.iter().enumerate() {
+    for (k, e) in kb.exercises().iter().enumerate() {
         let reason = if on_hold {
-            Some(kb.meta.messages.exercises_withheld.as_str())
+            Some(kb.meta().messages.exercises_withheld.as_str())
         } else {
             index.exercise_avoid_finding[k]
                 .iter()

@@ -137,7 +137,7 @@ pub struct Candidate {
 
 /// Whether this respondent can answer the finding, and whether it is asked at all.
 pub fn askable(kb: &KnowledgeBase, f: usize, respondent: Respondent) -> bool {
-    kb.findings.get(f).is_some_and(|finding| {
+    kb.findings().get(f).is_some_and(|finding| {
         finding.derived.is_none()
             && (respondent == Respondent::Clinician || finding.asked_by == AskedBy::Patient)
     })
@@ -172,7 +172,7 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
     // triage names that question while it is open.
     // One slot per finding (not a search per screen entry: the screen has about
     // a hundred findings).
-    let mut asked_at: Vec<Option<Urgency>> = vec![None; kb.findings.len()];
+    let mut asked_at: Vec<Option<Urgency>> = vec![None; kb.findings().len()];
     for &(f, u) in screen.iter() {
         if facts.settled(f) {
             continue;
@@ -192,7 +192,7 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
         // The screen up front is the history a patient can give. Examination and
         // test items that bear on a red flag are ranked by what they add, and any
         // still open are asked before a clinician's interview ends.
-        if kb.findings[f].asked_by == AskedBy::Patient && u >= Urgency::Urgent {
+        if kb.findings()[f].asked_by == AskedBy::Patient && u >= Urgency::Urgent {
             urgent.push(c);
         } else {
             closing.push(c);
@@ -200,7 +200,7 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
     }
     urgent.sort_by_key(|c| std::cmp::Reverse(c.red_flag));
     closing.sort_by_key(|c| std::cmp::Reverse(c.red_flag));
-    let mut in_urgent = vec![false; kb.findings.len()];
+    let mut in_urgent = vec![false; kb.findings().len()];
     for c in &urgent {
         in_urgent[c.finding] = true;
     }
@@ -210,7 +210,7 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
     // (the head-th best gain so far); any other question whose bound lies
     // below the floor cannot enter the head, and only the head is ever read in
     // order, so it is not scored.
-    let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(kb.findings.len());
+    let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(kb.findings().len());
     for (f, &urgent_already) in in_urgent.iter().enumerate() {
         if urgent_already || facts.settled(f) || !engine.askable(f, respondent) {
             continue;
@@ -220,7 +220,7 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
             bounded.push((bound, f));
         }
     }
-    let head = engine.kb.meta.engine.next_questions.max(1);
+    let head = engine.kb.meta().engine.next_questions.max(1);
     let seed = 2 * head;
     if bounded.len() > seed {
         bounded.select_nth_unstable_by(seed, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -314,7 +314,7 @@ mod tests {
                 for _ in 0..6 {
                     let mut case = Case { respondent, ..Case::default() };
                     for f in kb
-                        .findings
+                        .findings()
                         .iter()
                         .filter(|f| f.answer == cluneal_kb::AnswerType::YesNo && f.derived.is_none())
                     {
@@ -335,13 +335,13 @@ mod tests {
     fn branch_and_bound_ranks_the_head_exactly_as_scoring_every_question_would() {
         for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
             let engine = Engine::with_model(KnowledgeBase::embedded().expect("valid"), model);
-            let head = engine.kb.meta.engine.next_questions.max(1);
+            let head = engine.kb.meta().engine.next_questions.max(1);
             for (k, case) in cases(&engine.kb).iter().enumerate() {
                 let Ok((facts, _)) = crate::facts::build(&engine, case) else { continue };
                 let scores = crate::score::score(&engine.model, &facts, None);
                 let ranked = rank(&engine, &facts, &scores, case.respondent);
                 let urgent: Vec<usize> = ranked.urgent.iter().map(|c| c.finding).collect();
-                let mut all: Vec<(f64, usize)> = (0..engine.kb.findings.len())
+                let mut all: Vec<(f64, usize)> = (0..engine.kb.findings().len())
                     .filter(|&f| {
                         !urgent.contains(&f) && !facts.settled(f) && engine.askable(f, case.respondent)
                     })

@@ -299,21 +299,21 @@ impl Model {
     pub fn compile(kb: &KnowledgeBase, kind: DifferentialModel) -> Model {
         let competing = kind == DifferentialModel::Competing;
         let background: Vec<f64> =
-            kb.findings.iter().map(|f| f.background.as_ref().map_or(f64::NAN, |b| b.value)).collect();
-        let mut group_of = vec![NO_GROUP; kb.findings.len()];
+            kb.findings().iter().map(|f| f.background.as_ref().map_or(f64::NAN, |b| b.value)).collect();
+        let mut group_of = vec![NO_GROUP; kb.findings().len()];
         let mut group_weight = Vec::new();
-        for (g, (c, findings)) in kb.correlations.iter().zip(kb.correlation_findings()).enumerate() {
+        for (g, (c, findings)) in kb.correlations().iter().zip(kb.correlation_findings()).enumerate() {
             group_weight.push(c.residual_weight.value);
             for f in findings {
                 group_of[f.index()] = g as u32;
             }
         }
         let conditions = kb
-            .conditions
+            .conditions()
             .iter()
             .zip(kb.condition_ids())
             .map(|(c, id)| {
-                let prior_p: Vec<f64> = (0..kb.meta.settings.len())
+                let prior_p: Vec<f64> = (0..kb.meta().settings.len())
                     // Validation guarantees a prior for every setting; NaN would only flag a broken invariant.
                     .map(|s| {
                         kb.prior_link(id, s)
@@ -375,7 +375,7 @@ impl Model {
         if competing {
             model.add_pairs(kb, &group_of, &background);
         }
-        model.assign_slots(kb.findings.len());
+        model.assign_slots(kb.findings().len());
         model
     }
 
@@ -465,7 +465,7 @@ impl Model {
     )]
     fn add_pairs(&mut self, kb: &KnowledgeBase, group_of: &[u32], background: &[f64]) {
         let mut added: Vec<((usize, usize), usize, f64)> = Vec::new();
-        for (a, (c, id)) in kb.conditions.iter().zip(kb.condition_ids()).enumerate() {
+        for (a, (c, id)) in kb.conditions().iter().zip(kb.condition_ids()).enumerate() {
             for (x, b) in c.coexists.iter().zip(kb.coexists_with(id)) {
                 let b = b.index();
                 let key = (a.min(b), a.max(b));
@@ -522,7 +522,7 @@ impl Model {
             self.pairs.push((lo, hi));
         }
         // Each owner keeps the rest of its prior as a single cause.
-        for (owner, c) in kb.conditions.iter().enumerate() {
+        for (owner, c) in kb.conditions().iter().enumerate() {
             // Validation keeps the shares of one condition below 1 in total.
             let shared: f64 = c.coexists.iter().map(|x| x.probability).sum();
             if shared > 0.0 {

@@ -44,7 +44,7 @@ pub fn fires(m: &FlagModel, facts: &Facts) -> Option<Vec<usize>> {
 
 /// Every finding that takes part in some red flag, with the highest urgency it can lead to.
 pub fn red_flag_findings(kb: &KnowledgeBase, flags: &[FlagModel]) -> Vec<(usize, Urgency)> {
-    let mut best: Vec<Option<Urgency>> = vec![None; kb.findings.len()];
+    let mut best: Vec<Option<Urgency>> = vec![None; kb.findings().len()];
     for m in flags {
         for &f in m.any_of.iter().chain(&m.all_of) {
             if let Some(b) = best.get_mut(f) {
@@ -58,7 +58,7 @@ pub fn red_flag_findings(kb: &KnowledgeBase, flags: &[FlagModel]) -> Vec<(usize,
 /// The name the triage gives an unanswered warning-sign question: the case
 /// field a derived finding is answered through, else the finding's id.
 pub fn screen_name(kb: &KnowledgeBase, f: usize) -> &str {
-    kb.findings.get(f).map_or("", |finding| match &finding.derived {
+    kb.findings().get(f).map_or("", |finding| match &finding.derived {
         Some(d) => d.field.as_str(),
         None => finding.id.as_str(),
     })
@@ -75,7 +75,7 @@ pub fn triage<'k>(
     facts: &Facts,
 ) -> Triage<'k> {
     let mut fired: Vec<(&'k RedFlag, Vec<usize>)> = Vec::new();
-    for (r, m) in kb.red_flags.iter().zip(flags) {
+    for (r, m) in kb.red_flags().iter().zip(flags) {
         if let Some(because) = fires(m, facts) {
             fired.push((r, because));
         }
@@ -91,7 +91,7 @@ pub fn triage<'k>(
     // The screen is in name order (`Engine::with_model`), so the names come out
     // sorted; several derived findings share a case field (age): list it once.
     for (f, _) in screen {
-        let finding = &kb.findings[*f];
+        let finding = &kb.findings()[*f];
         if finding.asked_by != cluneal_kb::AskedBy::Patient || !facts.is(*f, Tri::Unknown) {
             continue;
         }
@@ -103,8 +103,8 @@ pub fn triage<'k>(
     let screen_complete = unanswered.is_empty();
     let message = match fired.first() {
         Some((r, _)) => r.patient_action.as_str(),
-        None if screen_complete => kb.meta.messages.no_red_flags.as_str(),
-        None => kb.meta.messages.screen_incomplete.as_str(),
+        None if screen_complete => kb.meta().messages.no_red_flags.as_str(),
+        None => kb.meta().messages.screen_incomplete.as_str(),
     };
     let red_flags = fired
         .into_iter()
@@ -112,7 +112,7 @@ pub fn triage<'k>(
             id: &r.id,
             name: &r.name,
             urgency: r.urgency,
-            because: because.iter().filter_map(|&f| kb.findings.get(f)).map(|x| x.id.as_str()).collect(),
+            because: because.iter().filter_map(|&f| kb.findings().get(f)).map(|x| x.id.as_str()).collect(),
             conditions: &r.conditions,
             patient_action: &r.patient_action,
             clinician_action: &r.clinician_action,

@@ -74,7 +74,7 @@ pub fn workup<'k>(
                 if k > 0 {
                     reason.push_str(", ");
                 }
-                reason.push_str(&kb.conditions[c].short_name);
+                reason.push_str(&kb.conditions()[c].short_name);
                 let _ = write!(reason, " ({}%)", (probabilities[c] * 100.0).round() as u32);
             }
             reason.push_str(tail);
@@ -90,11 +90,11 @@ pub fn workup<'k>(
                 .findings
                 .iter()
                 .filter(|&&f| !facts.settled(f) && bears_any(f))
-                .filter_map(|&f| kb.findings.get(f).map(|x| x.label.as_str()))
+                .filter_map(|&f| kb.findings().get(f).map(|x| x.label.as_str()))
                 .collect();
             let _ = write!(reason, "; {done} of its findings recorded, still open: {}", open.join(", "));
         }
-        let step = kb.diagnostics.get(d.at).map(|x| WorkupStep {
+        let step = kb.diagnostics().get(d.at).map(|x| WorkupStep {
             id: &x.id,
             name: &x.name,
             kind: &x.kind,

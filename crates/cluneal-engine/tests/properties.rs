@@ -20,7 +20,7 @@ fn engine() -> &'static Engine {
 fn yes_no_ids() -> Vec<String> {
     engine()
         .kb()
-        .findings
+        .findings()
         .iter()
         .filter(|f| f.answer == AnswerType::YesNo && f.derived.is_none())
         .map(|f| f.id.clone())
@@ -30,7 +30,7 @@ fn yes_no_ids() -> Vec<String> {
 fn arb_case() -> impl Strategy<Value = Case> {
     let ids = yes_no_ids();
     let n = ids.len();
-    let settings = engine().kb().meta.settings.clone();
+    let settings = engine().kb().meta().settings.clone();
     (
         proptest::collection::vec(0u8..6, n),
         proptest::option::of(16.0f64..95.0),
@@ -79,7 +79,7 @@ proptest! {
         let r = engine().assess(&case).expect("generated cases are valid");
         // Every specific condition is ranked; "no specific cause" stands apart.
         let nsc = r.no_specific_cause.as_ref().expect("the knowledge base has a no-specific-cause condition");
-        prop_assert_eq!(r.differential.len() + 1, engine().kb().conditions.len());
+        prop_assert_eq!(r.differential.len() + 1, engine().kb().conditions().len());
         prop_assert!(r.differential.iter().all(|c| c.condition != nsc.condition));
         for c in r.differential.iter().chain([nsc]) {
             prop_assert!((0.0..=1.0).contains(&c.probability), "{} = {}", c.condition, c.probability);
@@ -117,7 +117,7 @@ proptest! {
     #[test]
     fn adding_a_red_flag_finding_never_lowers_urgency(case in arb_case(), pick in any::<proptest::sample::Index>()) {
         let kb = engine().kb();
-        let flag_findings: Vec<&String> = kb.red_flags.iter().flat_map(|r| r.any_of.iter().chain(&r.all_of)).filter(|f| kb.finding(f).is_some_and(|x| x.derived.is_none())).collect();
+        let flag_findings: Vec<&String> = kb.red_flags().iter().flat_map(|r| r.any_of.iter().chain(&r.all_of)).filter(|f| kb.finding(f).is_some_and(|x| x.derived.is_none())).collect();
         let f = flag_findings[pick.index(flag_findings.len())];
         let before = engine().assess(&case).expect("valid").triage.level;
         let mut more = case.clone();
@@ -136,8 +136,8 @@ proptest! {
         // stronger, so a finding is guaranteed to raise a condition only when it
         // speaks for that condition alone (then every hypothesis containing the
         // condition gains the same ratio and every other keeps its score).
-        let users = |f: &str| kb.conditions.iter().filter(|c| c.evidence.iter().any(|e| e.finding == f)).count();
-        let pairs: Vec<(usize, &str)> = kb.conditions.iter().enumerate().flat_map(|(ci, c)| {
+        let users = |f: &str| kb.conditions().iter().filter(|c| c.evidence.iter().any(|e| e.finding == f)).count();
+        let pairs: Vec<(usize, &str)> = kb.conditions().iter().enumerate().flat_map(|(ci, c)| {
             c.evidence.iter().filter(|e| engine().kb().likelihood(e).is_ok_and(|l| l.lr_positive > 1.0)).map(move |e| (ci, e.finding.as_str()))
         }).filter(|(_, f)| kb.finding(f).is_some_and(|x| x.derived.is_none()) && users(f) == 1).collect();
         let (ci, f) = pairs[pick.index(pairs.len())];
@@ -147,7 +147,7 @@ proptest! {
         let mut with = base.clone();
         with.answers.insert(f.to_string(), Answer::Yes);
         let after = engine().probabilities(&with).expect("valid")[ci];
-        prop_assert!(after >= before - 1e-12, "{} / {f}: {before} -> {after}", kb.conditions[ci].id);
+        prop_assert!(after >= before - 1e-12, "{} / {f}: {before} -> {after}", kb.conditions()[ci].id);
     }
 
     #[test]
@@ -187,7 +187,7 @@ fn screen_all_no() -> Case {
         respondent: Respondent::Patient,
         ..Case::default()
     };
-    for r in &kb.red_flags {
+    for r in kb.red_flags() {
         for id in r.any_of.iter().chain(&r.all_of) {
             let Some(f) = kb.finding(id) else { continue };
             match &f.derived {
@@ -221,7 +221,7 @@ fn a_red_flag_answered_dont_know_leaves_the_screen_incomplete() {
     let t = engine().assess(&case).expect("valid").triage;
     assert!(!t.screen_complete, "\"don't know\" must not close the screen");
     assert_eq!(t.unanswered, vec!["saddle_anaesthesia"]);
-    assert_eq!(t.message, engine().kb().meta.messages.screen_incomplete);
+    assert_eq!(t.message, engine().kb().meta().messages.screen_incomplete);
     // Left out of the case entirely, the question is just as open.
     case.answers.remove("saddle_anaesthesia");
     assert_eq!(engine().assess(&case).expect("valid").triage.unanswered, vec!["saddle_anaesthesia"]);

@@ -403,7 +403,7 @@ fn without_block(engine: &Engine, case: &Case) -> Case {
     let mut c = case.clone();
     c.block = None;
     c.blocks.clear();
-    for b in &engine.kb().blocks {
+    for b in engine.kb().blocks() {
         c.answers.remove(&b.result_finding);
     }
     c
@@ -413,7 +413,7 @@ fn has_block(engine: &Engine, case: &Case) -> bool {
     case.all_blocks().next().is_some()
         || engine
             .kb()
-            .blocks
+            .blocks()
             .iter()
             .any(|b| case.answers.get(&b.result_finding).is_some_and(|a| *a != Answer::Unknown))
 }
@@ -427,7 +427,7 @@ pub fn evaluate(
     mut progress: impl FnMut(usize),
 ) -> Evaluation {
     let kb = engine.kb();
-    let conditions: Vec<&str> = kb.conditions.iter().map(|c| c.id.as_str()).collect();
+    let conditions: Vec<&str> = kb.conditions().iter().map(|c| c.id.as_str()).collect();
     let mut results = Vec::new();
     let mut ranks = Vec::new();
     let mut by_detail: BTreeMap<String, Vec<(usize, f64)>> = BTreeMap::new();
@@ -482,7 +482,7 @@ pub fn evaluate(
         let rule = kuniya.is_some_and(|c| {
             c.items
                 .iter()
-                .filter(|it| !it.findings.iter().any(|f| kb.blocks.iter().any(|b| b.result_finding == *f)))
+                .filter(|it| !it.findings.iter().any(|f| kb.blocks().iter().any(|b| b.result_finding == *f)))
                 .all(|it| it.status == cluneal_engine::CriterionStatus::Met)
         });
         let is_scne = reference == "scne";
@@ -507,7 +507,7 @@ pub fn evaluate(
             prompts += t.prompts;
             asked += t.asked.len();
             askable += kb
-                .findings
+                .findings()
                 .iter()
                 .filter(|f| {
                     f.derived.is_none()
@@ -596,7 +596,7 @@ pub fn evaluate(
     let overall = accuracy(&ranks);
     let serious: Vec<bool> = results.iter().filter_map(|r| r.must_not_miss).collect();
     Evaluation {
-        kb_version: kb.meta.version.clone(),
+        kb_version: kb.meta().version.clone(),
         cases: n,
         top1: overall.top1,
         top3: overall.top3,
@@ -684,7 +684,7 @@ pub fn validate(
     vignettes: &[(String, Vignette)],
     mut progress: impl FnMut(usize, usize),
 ) -> Validation {
-    let default_model = kb.meta.engine.differential_model;
+    let default_model = kb.meta().engine.differential_model;
     let models = [DifferentialModel::Competing, DifferentialModel::Independent];
     let (dev, test): (Vec<_>, Vec<_>) =
         vignettes.iter().cloned().partition(|(f, _)| split_of(vignette_id(f)) == Split::Development);
@@ -703,7 +703,7 @@ pub fn validate(
         }
     }
     Validation {
-        kb_version: kb.meta.version.clone(),
+        kb_version: kb.meta().version.clone(),
         default_model: default_model.as_str(),
         split_rule: SPLIT_RULE,
         cases: vignettes.len(),

@@ -217,7 +217,7 @@ fn bundle(
     report: &Report<'_>,
 ) -> Value {
     let mut seed = serde_json::to_vec(input).unwrap_or_default();
-    seed.extend_from_slice(kb.content_hash.as_bytes());
+    seed.extend_from_slice(kb.content_hash().as_bytes());
     seed.extend_from_slice(options.today.to_string().as_bytes());
     seed.extend_from_slice(options.setting.as_deref().unwrap_or("").as_bytes());
     let url = |tag: &str| format!("urn:uuid:{}", uuid(&seed, tag));
@@ -227,7 +227,7 @@ fn bundle(
         Some(r) => json!({ "reference": r }),
         None => json!({ "display": "the patient assessed (the input names no patient)" }),
     };
-    let model = kb.meta.engine.differential_model.as_str();
+    let model = kb.meta().engine.differential_model.as_str();
     let method = json!({
         "coding": [{ "system": METHOD_SYSTEM, "code": model, "display": format!("Cluneal {model} differential model") }],
         "text": format!(
@@ -297,7 +297,7 @@ fn bundle(
     }
 
     // Conditions: the leading causes and every must-not-miss condition.
-    let relevant = kb.meta.engine.relevant_probability.value;
+    let relevant = kb.meta().engine.relevant_probability.value;
     let mut shown: Vec<&cluneal_engine::ConditionResult<'_>> = Vec::new();
     for (rank, c) in report.differential.iter().enumerate() {
         let mnm = report.must_not_miss.iter().any(|m| m.condition == c.condition);

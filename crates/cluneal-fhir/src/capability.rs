@@ -28,7 +28,7 @@ pub fn capability_statement(kb: &KnowledgeBase, software_version: &str) -> Value
         "kind": "instance",
         "software": { "name": "Cluneal", "version": software_version },
         "implementation": {
-            "description": format!("Cluneal with {} version {}", kb.meta.name, kb.meta.version),
+            "description": format!("Cluneal with {} version {}", kb.meta().name, kb.meta().version),
         },
         "fhirVersion": FHIR_VERSION,
         "format": ["application/fhir+json"],

@@ -69,7 +69,7 @@ pub fn service(id: &str) -> Option<&'static Service> {
 /// record mappings read (by code, so a chart's thousands of vital signs stay out).
 pub fn prefetch_templates(kb: &KnowledgeBase) -> BTreeMap<&'static str, String> {
     let mut codes: Vec<String> = kb
-        .record_codes
+        .record_codes()
         .iter()
         .filter(|m| m.resources.iter().any(|r| r == "Observation"))
         .flat_map(|m| m.codes.iter().filter(|c| !c.prefix).map(|c| format!("{}|{}", c.system, c.code)))
@@ -194,7 +194,7 @@ pub fn cards(
     let serious_flag = report.triage.red_flags.iter().any(|f| f.urgency >= Urgency::Urgent);
 
     let mut out = Vec::new();
-    for card in kb.cds_cards.iter().filter(|c| c.hook == service.cards_of) {
+    for card in kb.cds_cards().iter().filter(|c| c.hook == service.cards_of) {
         let made = match card.trigger {
             CdsTrigger::RedFlag => {
                 let flags: Vec<_> =
@@ -311,7 +311,7 @@ fn diagnosed_causes(kb: &KnowledgeBase, record: &Map<String, Value>) -> Vec<Stri
             if !system.contains("icd-10") || code.is_empty() {
                 continue;
             }
-            for c in kb.conditions.iter().filter(|c| c.model != ConditionModel::Exclusion) {
+            for c in kb.conditions().iter().filter(|c| c.model != ConditionModel::Exclusion) {
                 if c.codes.iter().any(|k| k.system.contains("icd-10") && code.starts_with(&norm(&k.code)))
                     && !out.contains(&c.id)
                 {
@@ -358,7 +358,7 @@ fn citation(kb: &KnowledgeBase, id: &str) -> String {
 /// A stable card uuid: the same card for the same patient (and orders) and
 /// knowledge base always has the same id, so feedback can refer to it.
 fn card_uuid(kb: &KnowledgeBase, card: &str, patient: &str, orders: &[String]) -> String {
-    let head = [kb.content_hash.as_bytes(), card.as_bytes(), patient.as_bytes()];
+    let head = [kb.content_hash().as_bytes(), card.as_bytes(), patient.as_bytes()];
     crate::name_uuid(head.into_iter().chain(orders.iter().map(String::as_bytes)))
 }
 
@@ -398,7 +398,7 @@ fn render(
         "detail": detail,
         "indicator": card.indicator,
         "source": {
-            "label": format!("Cluneal ({} {})", kb.meta.name, kb.meta.version),
+            "label": format!("Cluneal ({} {})", kb.meta().name, kb.meta().version),
             "topic": { "system": CARD_SYSTEM, "code": card.id, "display": card.summary.replace("{condition}", "…") },
         },
     });

@@ -43,11 +43,11 @@ pub fn code_system(kb: &KnowledgeBase, id: &str) -> Option<Value> {
             FINDING_SYSTEM,
             "Cluneal findings",
             "Symptoms, history items, examination signs and test results the knowledge base reasons with; the code is the finding id (stable: a renamed finding keeps its old id as an alias). Used as Questionnaire item codes and as ClinicalImpression findings.",
-            kb.findings.iter().map(|f| concept(&f.id, &f.label, Some(&f.clinician))).collect(),
+            kb.findings().iter().map(|f| concept(&f.id, &f.label, Some(&f.clinician))).collect(),
         ),
         "answer-option" => {
             let mut options: BTreeSet<&str> =
-                kb.findings.iter().flat_map(|f| f.options.iter().map(String::as_str)).collect();
+                kb.findings().iter().flat_map(|f| f.options.iter().map(String::as_str)).collect();
             options.extend(crate::questionnaire::SIDES.iter().map(|(code, _)| *code));
             (
                 OPTION_SYSTEM,
@@ -60,25 +60,25 @@ pub fn code_system(kb: &KnowledgeBase, id: &str) -> Option<Value> {
             CONDITION_SYSTEM,
             "Cluneal conditions",
             "The causes of low back, buttock and hip pain the differential ranks; the code is the condition id. ICD-10 codes are given beside it where verified.",
-            kb.conditions.iter().map(|c| concept(&c.id, &c.name, Some(&c.clinician_description))).collect(),
+            kb.conditions().iter().map(|c| concept(&c.id, &c.name, Some(&c.clinician_description))).collect(),
         ),
         "diagnostic" => (
             DIAGNOSTIC_SYSTEM,
             "Cluneal work-up steps",
             "Examinations, tests and diagnostic blocks the work-up suggests (ServiceRequest codes).",
-            kb.diagnostics.iter().map(|d| concept(&d.id, &d.name, Some(&d.when))).collect(),
+            kb.diagnostics().iter().map(|d| concept(&d.id, &d.name, Some(&d.when))).collect(),
         ),
         "plan-step" => (
             PLAN_STEP_SYSTEM,
             "Cluneal plan steps",
             "The steps of the stepped treatment plan (CarePlan activities).",
-            kb.plan_steps.iter().map(|s| concept(&s.id, &s.name, Some(&s.entry))).collect(),
+            kb.plan_steps().iter().map(|s| concept(&s.id, &s.name, Some(&s.entry))).collect(),
         ),
         "exercise" => (
             EXERCISE_SYSTEM,
             "Cluneal exercises",
             "The exercises of the exercise programme (CarePlan activities).",
-            kb.exercises.iter().map(|e| concept(&e.id, &e.name, Some(&e.purpose))).collect(),
+            kb.exercises().iter().map(|e| concept(&e.id, &e.name, Some(&e.purpose))).collect(),
         ),
         "method" => (
             METHOD_SYSTEM,
@@ -103,7 +103,7 @@ pub fn code_system(kb: &KnowledgeBase, id: &str) -> Option<Value> {
         "override-reason" => {
             let mut seen = BTreeSet::new();
             let concepts = kb
-                .cds_cards
+                .cds_cards()
                 .iter()
                 .flat_map(|c| c.override_reasons.iter())
                 .filter(|r| seen.insert(r.code.as_str()))
@@ -120,7 +120,7 @@ pub fn code_system(kb: &KnowledgeBase, id: &str) -> Option<Value> {
             CARD_SYSTEM,
             "Cluneal CDS Hooks cards",
             "The cards Cluneal's CDS Hooks services return (a card's source.topic).",
-            kb.cds_cards
+            kb.cds_cards()
                 .iter()
                 .map(|c| concept(&c.id, &c.summary.replace("{condition}", "…"), None))
                 .collect(),
@@ -131,7 +131,7 @@ pub fn code_system(kb: &KnowledgeBase, id: &str) -> Option<Value> {
         "resourceType": "CodeSystem",
         "id": id,
         "url": url,
-        "version": kb.meta.version,
+        "version": kb.meta().version,
         "name": title.replace([' ', '-'], ""),
         "title": title,
         "status": "active",

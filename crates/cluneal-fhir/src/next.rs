@@ -302,7 +302,7 @@ fn link_id<'v>(item: &'v Value, at: &str) -> Result<&'v str, FhirError> {
 }
 
 fn unknown_link(kb: &KnowledgeBase, id: &str, at: &str) -> FhirError {
-    let known = kb.findings.iter().map(|f| f.id.as_str()).chain(CASE_FIELDS);
+    let known = kb.findings().iter().map(|f| f.id.as_str()).chain(CASE_FIELDS);
     FhirError::invalid(
         format!("{at}.linkId"),
         format!(

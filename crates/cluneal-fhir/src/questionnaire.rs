@@ -208,12 +208,12 @@ pub(crate) fn basics_group(r: Respondent) -> Value {
 /// question group of the knowledge base in interview order (`order`, then
 /// id), each with the findings that respondent is asked, in id order.
 pub fn questionnaire(kb: &KnowledgeBase, r: Respondent) -> Value {
-    let mut groups: Vec<_> = kb.groups.iter().collect();
+    let mut groups: Vec<_> = kb.groups().iter().collect();
     groups.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
     let mut items = vec![basics_group(r)];
     for g in groups {
         let members: Vec<Value> = kb
-            .findings
+            .findings()
             .iter()
             .filter(|f| f.group == g.id && askable(f, r))
             .map(|f| finding_item(f, r))
@@ -237,7 +237,7 @@ pub fn questionnaire(kb: &KnowledgeBase, r: Respondent) -> Value {
     q.insert("resourceType".into(), json!("Questionnaire"));
     q.insert("id".into(), json!(questionnaire_id(r)));
     q.insert("url".into(), json!(questionnaire_url(r)));
-    q.insert("version".into(), json!(kb.meta.version));
+    q.insert("version".into(), json!(kb.meta().version));
     q.insert("name".into(), json!(name));
     q.insert("title".into(), json!(title));
     q.insert("status".into(), json!("active"));
@@ -247,7 +247,7 @@ pub fn questionnaire(kb: &KnowledgeBase, r: Respondent) -> Value {
         "description".into(),
         json!(format!(
             "Every question of Cluneal's interview for low back and buttock pain (superior cluneal nerve entrapment and its mimics), as {audience} answers it, generated from {} version {}. linkId = finding id. Answer it whole, or let the server choose the next question with Questionnaire/$next-question (SDC adaptive form).",
-            kb.meta.name, kb.meta.version
+            kb.meta().name, kb.meta().version
         )),
     );
     q.insert("item".into(), Value::Array(items));
@@ -376,7 +376,7 @@ mod tests {
             assert!(kb.finding(fixed).is_none(), "a finding is called `{fixed}`");
             assert!(kb.group(fixed).is_none(), "a question group is called `{fixed}`");
         }
-        for g in &kb.groups {
+        for g in kb.groups() {
             assert!(kb.finding(&g.id).is_none(), "group and finding both called `{}`", g.id);
         }
     }
@@ -387,7 +387,7 @@ mod tests {
         for r in [Respondent::Patient, Respondent::Clinician] {
             let q = questionnaire(&kb, r);
             let all = items(&q);
-            for f in &kb.findings {
+            for f in kb.findings() {
                 let found: Vec<_> = all.iter().filter(|i| i["linkId"] == f.id.as_str()).collect();
                 if askable(f, r) {
                     assert_eq!(found.len(), 1, "{}", f.id);
@@ -441,7 +441,7 @@ mod tests {
     fn the_table_lists_every_item_of_the_clinician_questionnaire() {
         let kb = kb();
         let rows = link_table(&kb);
-        let askable = kb.findings.iter().filter(|f| askable(f, Respondent::Clinician)).count();
+        let askable = kb.findings().iter().filter(|f| askable(f, Respondent::Clinician)).count();
         assert_eq!(rows.len(), askable + CASE_FIELDS.len());
         assert!(
             link_table_markdown(&kb).contains("| `pain_intensity` | `pain_impact` | integer | patient |")

@@ -173,7 +173,7 @@ fn read(
         let mut used = false;
         let mut too_old = false;
         let mut past = false;
-        for m in &kb.record_codes {
+        for m in kb.record_codes() {
             if !m.resources.iter().any(|r| r == kind) || !codings.iter().any(|c| matches(m, c)) {
                 continue;
             }
@@ -568,7 +568,7 @@ pub fn record_table_markdown(kb: &KnowledgeBase) -> String {
     let mut out = String::from(
         "| mapping | answers | resources | entries read | system | code | display | checked against |\n|---|---|---|---|---|---|---|---|\n",
     );
-    for m in &kb.record_codes {
+    for m in kb.record_codes() {
         let answers = match (&m.finding, &m.option, &m.treatment) {
             (Some(f), Some(o), _) => format!("`{f}` = `{o}`"),
             (Some(f), None, _) => format!("`{f}`"),

@@ -172,7 +172,7 @@ fn the_assessment_is_a_bundle_of_standard_resources() {
     }
     assert_eq!(risk[0]["subject"]["reference"], "Patient/p1");
     assert!(risk[0]["basis"].as_array().unwrap().iter().any(|b| b["reference"] == "Condition/c1"));
-    assert!(risk[0]["method"]["text"].as_str().unwrap().contains(&engine().kb().content_hash));
+    assert!(risk[0]["method"]["text"].as_str().unwrap().contains(engine().kb().content_hash()));
     let impression = entries(&out, "ClinicalImpression");
     assert_eq!(impression.len(), 1);
     assert_eq!(impression[0]["finding"][0]["itemCodeableConcept"]["coding"][0]["code"], "pain_low_back");

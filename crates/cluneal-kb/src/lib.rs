@@ -156,51 +156,69 @@ pub struct KbErrors(pub Vec<Problem>);
 
 /// A validated, immutable knowledge base. Every collection is sorted by id and
 /// every cross-reference is known to resolve.
+///
+/// Its fields are private, so once loaded it cannot be altered, not even in a
+/// clone:
+///
+/// ```compile_fail
+/// let kb = cluneal_kb::KnowledgeBase::embedded().map_err(|e| e.to_string())?;
+/// let mut copy = kb.clone();
+/// copy.conditions.clear();
+/// # Ok::<(), String>(())
+/// ```
+///
+/// Reading goes through accessors:
+///
+/// ```
+/// let kb = cluneal_kb::KnowledgeBase::embedded().map_err(|e| e.to_string())?;
+/// assert!(!kb.conditions().is_empty());
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct KnowledgeBase {
     /// The contents of `kb.toml`.
-    pub meta: KbMeta,
+    meta: KbMeta,
     /// SHA-256 (hex) over the knowledge files in path order, each as its path,
     /// a NUL byte, its length in bytes (8 bytes, little-endian) and its text:
     /// names the exact files a report was made with, where `meta.version` names
     /// a release. The embedded copy and `--knowledge knowledge` give the same hash.
-    pub content_hash: String,
+    content_hash: String,
     /// Findings, sorted by id.
-    pub findings: Vec<Finding>,
+    findings: Vec<Finding>,
     /// Question groups, sorted by id.
-    pub groups: Vec<QuestionGroup>,
+    groups: Vec<QuestionGroup>,
     /// Conditions, sorted by id.
-    pub conditions: Vec<Condition>,
+    conditions: Vec<Condition>,
     /// Correlation groups, sorted by id.
-    pub correlations: Vec<Correlation>,
+    correlations: Vec<Correlation>,
     /// Red flags, sorted by id.
-    pub red_flags: Vec<RedFlag>,
+    red_flags: Vec<RedFlag>,
     /// Criteria sets, sorted by id.
-    pub criteria: Vec<Criteria>,
+    criteria: Vec<Criteria>,
     /// Work-up steps, sorted by id.
-    pub diagnostics: Vec<DiagnosticStep>,
+    diagnostics: Vec<DiagnosticStep>,
     /// Nerve-block protocols, sorted by id.
-    pub blocks: Vec<BlockProtocol>,
+    blocks: Vec<BlockProtocol>,
     /// Treatments, sorted by id.
-    pub treatments: Vec<Treatment>,
+    treatments: Vec<Treatment>,
     /// Plan steps, sorted by id.
-    pub plan_steps: Vec<PlanStep>,
+    plan_steps: Vec<PlanStep>,
     /// Exercises, sorted by id.
-    pub exercises: Vec<Exercise>,
+    exercises: Vec<Exercise>,
     /// Self-care items, sorted by id.
-    pub self_care: Vec<SelfCare>,
+    self_care: Vec<SelfCare>,
     /// Education topics, sorted by id.
-    pub education: Vec<Education>,
+    education: Vec<Education>,
     /// Condition categories, sorted by id.
-    pub categories: Vec<Category>,
+    categories: Vec<Category>,
     /// References, sorted by id.
-    pub references: Vec<Reference>,
+    references: Vec<Reference>,
     /// Health-record code mappings, sorted by id.
-    pub record_codes: Vec<RecordCodes>,
+    record_codes: Vec<RecordCodes>,
     /// CDS Hooks cards, sorted by id.
-    pub cds_cards: Vec<CdsCard>,
+    cds_cards: Vec<CdsCard>,
     /// The seed article's coverage map.
-    pub seed_coverage: SeedCoverage,
+    seed_coverage: SeedCoverage,
     index: Index,
     links: Links,
 }
@@ -214,6 +232,92 @@ struct Index {
 }
 
 impl KnowledgeBase {
+    // Read-only access: the fields are private so that a validated knowledge
+    // base cannot be altered after `load` and then handed to the engine.
+    /// The contents of `kb.toml`.
+    pub fn meta(&self) -> &KbMeta {
+        &self.meta
+    }
+    /// SHA-256 (hex) over the knowledge files in path order, each as its path,
+    /// a NUL byte, its length in bytes (8 bytes, little-endian) and its text:
+    /// names the exact files a report was made with, where `meta.version` names
+    /// a release. The embedded copy and `--knowledge knowledge` give the same hash.
+    pub fn content_hash(&self) -> &str {
+        &self.content_hash
+    }
+    /// Findings, sorted by id.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+    /// Question groups, sorted by id.
+    pub fn groups(&self) -> &[QuestionGroup] {
+        &self.groups
+    }
+    /// Conditions, sorted by id.
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+    /// Correlation groups, sorted by id.
+    pub fn correlations(&self) -> &[Correlation] {
+        &self.correlations
+    }
+    /// Red flags, sorted by id.
+    pub fn red_flags(&self) -> &[RedFlag] {
+        &self.red_flags
+    }
+    /// Criteria sets, sorted by id.
+    pub fn criteria(&self) -> &[Criteria] {
+        &self.criteria
+    }
+    /// Work-up steps, sorted by id.
+    pub fn diagnostics(&self) -> &[DiagnosticStep] {
+        &self.diagnostics
+    }
+    /// Nerve-block protocols, sorted by id.
+    pub fn blocks(&self) -> &[BlockProtocol] {
+        &self.blocks
+    }
+    /// Treatments, sorted by id.
+    pub fn treatments(&self) -> &[Treatment] {
+        &self.treatments
+    }
+    /// Plan steps, sorted by id.
+    pub fn plan_steps(&self) -> &[PlanStep] {
+        &self.plan_steps
+    }
+    /// Exercises, sorted by id.
+    pub fn exercises(&self) -> &[Exercise] {
+        &self.exercises
+    }
+    /// Self-care items, sorted by id.
+    pub fn self_care(&self) -> &[SelfCare] {
+        &self.self_care
+    }
+    /// Education topics, sorted by id.
+    pub fn education(&self) -> &[Education] {
+        &self.education
+    }
+    /// Condition categories, sorted by id.
+    pub fn categories(&self) -> &[Category] {
+        &self.categories
+    }
+    /// References, sorted by id.
+    pub fn references(&self) -> &[Reference] {
+        &self.references
+    }
+    /// Health-record code mappings, sorted by id.
+    pub fn record_codes(&self) -> &[RecordCodes] {
+        &self.record_codes
+    }
+    /// CDS Hooks cards, sorted by id.
+    pub fn cds_cards(&self) -> &[CdsCard] {
+        &self.cds_cards
+    }
+    /// The seed article's coverage map.
+    pub fn seed_coverage(&self) -> &SeedCoverage {
+        &self.seed_coverage
+    }
+
     /// Parse and validate a whole knowledge base, reporting every problem at once.
     pub fn load(files: &[SourceFile]) -> Result<KnowledgeBase, KbErrors> {
         load::load(files)

@@ -85,7 +85,7 @@ fn header(report: &Report<'_>, kb: &KnowledgeBase, extras: &Extras<'_>, title: &
         "date": extras.date,
         "label": extras.label,
         "disclaimer": report.disclaimer,
-        "kb": format!("{} {} (content {})", kb.meta.name, report.kb_version, report.kb_hash.get(..12).unwrap_or(report.kb_hash)),
+        "kb": format!("{} {} (content {})", kb.meta().name, report.kb_version, report.kb_hash.get(..12).unwrap_or(report.kb_hash)),
     })
 }
 
@@ -129,7 +129,7 @@ pub fn build(
             "head": header(report, kb, extras, "Your exercise programme"),
             "intro": "Gentle exercises that suit your answers. Start slowly, and stop any exercise that brings on your usual pain. A physiotherapist can check how you do them.",
             "on_hold": if report.plan.exercises.is_empty() && !report.plan.exercises_withheld.is_empty() {
-                Some(kb.meta.messages.exercises_withheld.clone())
+                Some(kb.meta().messages.exercises_withheld.clone())
             } else { None },
             "exercises": exercises(report, figures, &mut pictures),
         }),
@@ -313,7 +313,7 @@ fn clinician(
         .iter()
         .map(|v| json!({ "date": v.date, "pain": v.pain, "leading": v.leading, "urgency": v.urgency }))
         .collect();
-    let (visits_chart, visits_chart_alt) = match charts::visits(extras.visits, &kb.meta.outcomes) {
+    let (visits_chart, visits_chart_alt) = match charts::visits(extras.visits, &kb.meta().outcomes) {
         Some((svg, alt)) => {
             pictures.push(("visits".into(), svg));
             (Some("pic/visits.svg".to_string()), alt)

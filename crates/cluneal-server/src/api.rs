@@ -63,7 +63,7 @@ pub enum HealthStatus {
 pub async fn healthz(State(s): State<AppState>) -> Response {
     let health = Health {
         status: HealthStatus::Ok,
-        kb_version: s.engine.kb().meta.version.clone(),
+        kb_version: s.engine.kb().meta().version.clone(),
         storage: s.store.kind(),
     };
     sorted_json(StatusCode::OK, &health)
@@ -643,28 +643,28 @@ pub struct KbSummary<'k> {
 pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Vec<u8>> {
     let mut v = HashMap::new();
     let summary = KbSummary {
-        version: &kb.meta.version,
-        name: &kb.meta.name,
-        disclaimer: &kb.meta.messages.disclaimer,
-        settings: &kb.meta.settings,
-        outcomes: &kb.meta.outcomes,
+        version: &kb.meta().version,
+        name: &kb.meta().name,
+        disclaimer: &kb.meta().messages.disclaimer,
+        settings: &kb.meta().settings,
+        outcomes: &kb.meta().outcomes,
     };
     // Through a `Value`, like every body: keys in sorted order.
     v.insert("kb", serde_json::to_value(&summary).unwrap_or_default());
     v.insert(
         "conditions",
-        json!(kb.conditions.iter().map(|c| json!({
+        json!(kb.conditions().iter().map(|c| json!({
         "id": c.id, "name": c.name, "short_name": c.short_name, "kind": c.kind, "serious": c.serious,
         "patient_description": c.patient_description, "clinician_description": c.clinician_description,
         "management": c.management, "referral": c.referral, "codes": c.codes, "comparison": c.comparison,
     })).collect::<Vec<_>>()),
     );
-    v.insert("findings", json!(kb.findings));
-    let mut groups: Vec<_> = kb.groups.iter().collect();
+    v.insert("findings", json!(kb.findings()));
+    let mut groups: Vec<_> = kb.groups().iter().collect();
     groups.sort_by_key(|g| (g.order, g.id.clone()));
     v.insert("groups", json!(groups));
-    v.insert("exercises", json!(kb.exercises));
-    let mut education: Vec<_> = kb.education.iter().collect();
+    v.insert("exercises", json!(kb.exercises()));
+    let mut education: Vec<_> = kb.education().iter().collect();
     education.sort_by_key(|e| e.order);
     v.insert("education", json!(education));
     v.insert("comparison", json!(kb.comparison_rows().iter().map(|(name, c)| json!({
@@ -674,7 +674,7 @@ pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Vec<u8>> {
     v.insert(
         "red_flags",
         json!(
-            kb.red_flags
+            kb.red_flags()
                 .iter()
                 .map(|r| json!({
                     "id": r.id, "name": r.name, "urgency": r.urgency, "patient_action": r.patient_action,
@@ -682,17 +682,17 @@ pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Vec<u8>> {
                 .collect::<Vec<_>>()
         ),
     );
-    v.insert("self_care", json!(kb.self_care));
-    v.insert("treatments", json!(kb.treatments.iter().map(|t| json!({
+    v.insert("self_care", json!(kb.self_care()));
+    v.insert("treatments", json!(kb.treatments().iter().map(|t| json!({
         "id": t.id, "name": t.name, "category": t.category, "step": t.step, "patient_description": t.patient_description,
     })).collect::<Vec<_>>()));
-    v.insert("criteria", json!(kb.criteria));
-    v.insert("plan_steps", json!(kb.plan_steps));
-    v.insert("diagnostics", json!(kb.diagnostics));
+    v.insert("criteria", json!(kb.criteria()));
+    v.insert("plan_steps", json!(kb.plan_steps()));
+    v.insert("diagnostics", json!(kb.diagnostics()));
     v.insert(
         "blocks",
         json!(
-            kb.blocks
+            kb.blocks()
                 .iter()
                 .map(|b| json!({ "id": b.id, "name": b.name, "condition": b.condition }))
                 .collect::<Vec<_>>()
@@ -701,7 +701,7 @@ pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Vec<u8>> {
     v.insert(
         "references",
         json!(
-            kb.references
+            kb.references()
                 .iter()
                 .map(|r| json!({ "id": r.id, "citation": r.citation(), "url": r.url }))
                 .collect::<Vec<_>>()

@@ -213,7 +213,7 @@ fn prescribed(s: &AppState, report_json: &str) -> Result<Vec<(String, String)>, 
             list.iter()
                 .filter_map(|x| x.get("id").and_then(Value::as_str))
                 .map(|id| {
-                    let name = kb.exercises.iter().find(|e| e.id == id).map_or(id, |e| e.name.as_str());
+                    let name = kb.exercises().iter().find(|e| e.id == id).map_or(id, |e| e.name.as_str());
                     (id.to_string(), name.to_string())
                 })
                 .collect()

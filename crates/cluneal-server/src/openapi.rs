@@ -45,14 +45,14 @@ pub fn close_case_sets(kb: &KnowledgeBase, case: &mut Value, defs: &mut serde_js
         all.push(Value::Null);
         Value::Array(all)
     };
-    let settings: Vec<&str> = kb.meta.settings.iter().map(String::as_str).collect();
-    let findings: Vec<&str> = kb.findings.iter().map(|f| f.id.as_str()).collect();
-    let blocks: Vec<&str> = kb.blocks.iter().map(|b| b.id.as_str()).collect();
-    let treatments: Vec<&str> = kb.treatments.iter().map(|t| t.id.as_str()).collect();
+    let settings: Vec<&str> = kb.meta().settings.iter().map(String::as_str).collect();
+    let findings: Vec<&str> = kb.findings().iter().map(|f| f.id.as_str()).collect();
+    let blocks: Vec<&str> = kb.blocks().iter().map(|b| b.id.as_str()).collect();
+    let treatments: Vec<&str> = kb.treatments().iter().map(|t| t.id.as_str()).collect();
     // Each finding's answer as its type allows: yes/no/unknown (or a boolean,
     // or null), a number within its bounds, or one of its options.
     let answers: serde_json::Map<String, Value> = kb
-        .findings
+        .findings()
         .iter()
         .map(|f| {
             let schema = match f.answer {
@@ -131,7 +131,7 @@ pub fn close_case_sets(kb: &KnowledgeBase, case: &mut Value, defs: &mut serde_js
 /// The diary's open list closed as an enum: a patient ticks exercises of the
 /// knowledge base (the server further holds them to the diary's own list).
 fn close_diary_sets(kb: &KnowledgeBase, defs: &mut serde_json::Map<String, Value>) {
-    let exercise_ids: Vec<Value> = kb.exercises.iter().map(|e| Value::from(e.id.as_str())).collect();
+    let exercise_ids: Vec<Value> = kb.exercises().iter().map(|e| Value::from(e.id.as_str())).collect();
     if let Some(o) = defs
         .get_mut("NewDiaryEntry")
         .and_then(|d| d.pointer_mut("/properties/exercises_done/items"))
@@ -212,7 +212,7 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
         "info": {
             "title": "Cluneal API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": format!("Clinical decision support for superior cluneal nerve entrapment and its mimics (knowledge base {}). {}", kb.meta.version, kb.meta.messages.disclaimer),
+            "description": format!("Clinical decision support for superior cluneal nerve entrapment and its mimics (knowledge base {}). {}", kb.meta().version, kb.meta().messages.disclaimer),
             "license": { "name": "Apache-2.0" }
         },
         "paths": {

@@ -23,7 +23,7 @@ fn every_exercise_has_its_own_picture_and_every_picture_an_exercise() {
     assert!(!drawn.is_empty(), "no pictures found in pictures.js");
 
     let mut used: BTreeMap<&str, &str> = BTreeMap::new();
-    for e in &kb.exercises {
+    for e in kb.exercises() {
         assert!(!e.picture.trim().is_empty(), "exercise `{}` has no picture", e.id);
         assert!(!e.picture_alt.trim().is_empty(), "exercise `{}` has no picture_alt", e.id);
         if let Some(other) = used.insert(&e.picture, &e.id) {
@@ -74,8 +74,8 @@ fn every_question_group_picture_is_drawn_and_every_guide_picture_used() {
     let kb = KnowledgeBase::embedded().expect("valid knowledge base");
     let drawn = guides();
     assert!(drawn.iter().any(|k| k == "self_palpation_crest"), "no guide pictures found: {drawn:?}");
-    let used: Vec<&str> = kb.groups.iter().filter_map(|g| g.picture.as_deref()).collect();
-    for g in &kb.groups {
+    let used: Vec<&str> = kb.groups().iter().filter_map(|g| g.picture.as_deref()).collect();
+    for g in kb.groups() {
         if let Some(p) = &g.picture {
             assert!(
                 drawn.contains(p),
