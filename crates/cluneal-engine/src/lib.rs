@@ -11,6 +11,7 @@
 mod block;
 pub mod case;
 mod facts;
+mod math;
 mod plan;
 mod questions;
 pub mod report;

@@ -18,6 +18,7 @@
 use cluneal_kb::{ConditionModel, DifferentialModel, KnowledgeBase};
 
 use crate::facts::{Facts, Tri};
+use crate::math::h2;
 
 pub const NO_GROUP: u32 = u32::MAX;
 
@@ -114,11 +115,6 @@ impl Use {
             weight: e.weight,
         }
     }
-}
-
-/// Binary entropy in bits, exact (compile time only).
-fn h2(p: f64) -> f64 {
-    if p <= 0.0 || p >= 1.0 { 0.0 } else { -(p * p.log2() + (1.0 - p) * (1.0 - p).log2()) }
 }
 
 /// Capacity in bits of the yes/no channel with P(yes | condition) = a and
@@ -709,7 +705,7 @@ pub fn score(model: &Model, facts: &Facts, applied: Option<&mut Applications>) -
         let odds = lo.exp();
         s.odds[ci] = odds;
         s.p[ci] = if odds.is_finite() { odds / (1.0 + odds) } else { 1.0 };
-        s.entropy[ci] = crate::questions::entropy(s.p[ci]);
+        s.entropy[ci] = crate::math::entropy(s.p[ci]);
     }
     if let Some(a) = applied {
         a.ranges = (0..n).map(|c| (start[c], start[c + 1])).collect();
@@ -787,7 +783,7 @@ fn normalise(model: &Model, s: &mut Scores) {
         let p = s.p[c].clamp(1e-300, 1.0 - 1e-15);
         s.odds[c] = p / (1.0 - p);
         s.lo[c] = s.odds[c].ln();
-        s.entropy[c] = crate::questions::entropy(s.p[c]);
+        s.entropy[c] = crate::math::entropy(s.p[c]);
     }
 }
 
