@@ -3,8 +3,7 @@
 
 use cluneal_kb::{BlockProtocol, KnowledgeBase};
 
-use crate::case::{BLOCK_HOURS, BLOCK_MINUTES, BlockRecord, Case, PAIN};
-use crate::facts::{CaseProblem, Facts, Origin, Tri, range};
+use crate::case::{BLOCK_HOURS, BLOCK_MINUTES, BlockRecord, Case, CaseProblem, PAIN, range};
 use crate::report::{BlockReadingResult, BlockResult, CriterionStatus};
 
 // The block's reading, as the report names it.
@@ -153,47 +152,24 @@ pub fn interpret<'k>(p: &'k BlockProtocol, r: &BlockRecord) -> (Outcome, BlockRe
     (outcome, result)
 }
 
-/// Set each protocol's result finding from the block records. A block record
-/// outranks a typed answer for the same finding (it carries the measurements).
-#[expect(
-    clippy::indexing_slicing,
-    reason = "finding and protocol indices come from the validated knowledge base the engine was built from"
-)]
-pub fn apply(kb: &KnowledgeBase, case: &Case, facts: &mut Facts, notes: &mut Vec<String>) {
-    for r in case.all_blocks() {
-        let Some(pi) = protocol_index(kb, r) else {
-            continue;
-        };
-        let p = &kb.blocks()[pi];
-        let Some(fi) = kb.block_results().get(pi).map(|f| f.index()) else {
-            continue;
-        };
-        let (outcome, _) = interpret(p, r);
-        let state = match outcome {
-            Outcome::Positive => Tri::Yes,
-            Outcome::Negative => Tri::No,
-            Outcome::Inconclusive => Tri::Unknown,
-        };
-        if facts.origin[fi] == Origin::Answer && facts.state[fi] != state {
-            notes.push(format!(
-                "the answer for `{}` differs from the recorded block ({}); the block record was used",
-                p.result_finding,
-                outcome.as_str()
-            ));
-        }
-        // A later positive block is not undone by an earlier inconclusive one.
-        if facts.origin[fi] == Origin::Block(pi) && state == Tri::Unknown {
-            continue;
-        }
-        facts.state[fi] = state;
-        facts.origin[fi] = Origin::Block(pi);
-    }
+/// One block record read against its protocol. Each record is interpreted
+/// once per assessment: the outcome sets the protocol's result finding, and the
+/// result goes into the report.
+pub struct Interpreted<'k> {
+    /// The protocol's position in the knowledge base's blocks.
+    pub protocol: usize,
+    pub outcome: Outcome,
+    pub result: BlockResult<'k>,
 }
 
-/// Interpretations of every block record, for the report.
-pub fn results<'k>(kb: &'k KnowledgeBase, case: &Case) -> Vec<BlockResult<'k>> {
+/// Interpretations of every (checked) block record, in the case's order.
+pub fn interpret_records<'k>(kb: &'k KnowledgeBase, case: &Case) -> Vec<Interpreted<'k>> {
     case.all_blocks()
-        .filter_map(|r| protocol_index(kb, r).and_then(|pi| kb.blocks().get(pi)).map(|p| interpret(p, r).1))
+        .filter_map(|r| {
+            let protocol = protocol_index(kb, r)?;
+            let (outcome, result) = interpret(kb.blocks().get(protocol)?, r);
+            Some(Interpreted { protocol, outcome, result })
+        })
         .collect()
 }
 

@@ -388,3 +388,33 @@ impl Response {
         }
     }
 }
+
+/// One thing wrong with a case: the field at fault and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CaseProblem {
+    /// A path into the case, e.g. `answers.crest_tenderness` or `block.readings[1].pain`.
+    pub path: String,
+    /// What is wrong, in lower case, user input in backticks.
+    pub message: String,
+}
+
+impl fmt::Display for CaseProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.path, self.message)
+    }
+}
+
+/// Every problem found in a case.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the case has {} problem(s): {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct CaseError(pub Vec<CaseProblem>);
+
+/// Adds a problem at `path` when `v` lies outside `bounds`.
+pub(crate) fn range(problems: &mut Vec<CaseProblem>, path: &str, v: f64, bounds: Bounds) {
+    if !bounds.contains(v) {
+        problems.push(CaseProblem {
+            path: path.into(),
+            message: format!("{v} is out of range: allowed {} to {}", bounds.min, bounds.max),
+        });
+    }
+}

@@ -1,13 +1,12 @@
 //! From a case to facts: every finding's state, indexed like the knowledge base.
 //! Checking the case names every wrong field at once.
 
-use std::fmt;
-
 use cluneal_kb::{AnswerType, KnowledgeBase};
 
-use crate::Engine;
 use crate::block;
-use crate::case::{AGE_YEARS, Answer, Bounds, Case, PAIN, WEEKS};
+use crate::case::{AGE_YEARS, Answer, Bounds, Case, CaseError, CaseProblem, PAIN, WEEKS, range};
+use crate::compile::Compiled;
+use crate::report::BlockOutcome;
 
 /// The state of a yes/no finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,39 +54,17 @@ impl Facts {
     }
 }
 
-/// One thing wrong with a case: the field at fault and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct CaseProblem {
-    /// A path into the case, e.g. `answers.crest_tenderness` or `block.readings[1].pain`.
-    pub path: String,
-    /// What is wrong, in lower case, user input in backticks.
-    pub message: String,
-}
-
-impl fmt::Display for CaseProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}`: {}", self.path, self.message)
-    }
-}
-
-/// Every problem found in a case.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the case has {} problem(s): {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-pub struct CaseError(pub Vec<CaseProblem>);
-
 fn hint(unknown: &str, known: impl Iterator<Item = impl AsRef<str>>) -> String {
     let known: Vec<String> = known.map(|k| k.as_ref().to_string()).collect();
     KnowledgeBase::did_you_mean(unknown, known.iter().map(String::as_str))
 }
 
-/// Adds a problem at `path` when `v` lies outside `bounds`.
-pub(crate) fn range(problems: &mut Vec<CaseProblem>, path: &str, v: f64, bounds: Bounds) {
-    if !bounds.contains(v) {
-        problems.push(CaseProblem {
-            path: path.into(),
-            message: format!("{v} is out of range: allowed {} to {}", bounds.min, bounds.max),
-        });
-    }
+/// A checked case: its facts, notes for the report, and its block records
+/// as interpreted (once) against their protocols.
+pub struct Checked<'k> {
+    pub facts: Facts,
+    pub notes: Vec<String>,
+    pub blocks: Vec<block::Interpreted<'k>>,
 }
 
 /// Check a case against the knowledge base and build its facts.
@@ -95,8 +72,7 @@ pub(crate) fn range(problems: &mut Vec<CaseProblem>, path: &str, v: f64, bounds:
     clippy::indexing_slicing,
     reason = "finding indices come from the engine's index tables, and `Facts` has one slot per finding of the same knowledge base"
 )]
-pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseError> {
-    let kb = &engine.kb;
+pub fn build<'k>(kb: &'k KnowledgeBase, c: &Compiled, case: &Case) -> Result<Checked<'k>, CaseError> {
     let n = kb.findings().len();
     let mut problems = Vec::new();
     let mut notes = Vec::new();
@@ -212,9 +188,49 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
         return Err(CaseError(problems));
     }
 
-    derive(engine, case, &mut facts);
-    block::apply(kb, case, &mut facts, &mut notes);
-    Ok((facts, notes))
+    derive(kb, c, case, &mut facts);
+    let blocks = block::interpret_records(kb, case);
+    apply_blocks(kb, &blocks, &mut facts, &mut notes);
+    Ok(Checked { facts, notes, blocks })
+}
+
+/// Set each protocol's result finding from the interpreted block records. A
+/// block record outranks a typed answer for the same finding (it carries the
+/// measurements).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "finding and protocol indices come from the validated knowledge base the engine was built from"
+)]
+fn apply_blocks(
+    kb: &KnowledgeBase,
+    blocks: &[block::Interpreted<'_>],
+    facts: &mut Facts,
+    notes: &mut Vec<String>,
+) {
+    for b in blocks {
+        let pi = b.protocol;
+        let Some(fi) = kb.block_results().get(pi).map(|f| f.index()) else {
+            continue;
+        };
+        let state = match b.outcome {
+            BlockOutcome::Positive => Tri::Yes,
+            BlockOutcome::Negative => Tri::No,
+            BlockOutcome::Inconclusive => Tri::Unknown,
+        };
+        if facts.origin[fi] == Origin::Answer && facts.state[fi] != state {
+            notes.push(format!(
+                "the answer for `{}` differs from the recorded block ({}); the block record was used",
+                kb.blocks()[pi].result_finding,
+                b.outcome.as_str()
+            ));
+        }
+        // A later positive block is not undone by an earlier inconclusive one.
+        if facts.origin[fi] == Origin::Block(pi) && state == Tri::Unknown {
+            continue;
+        }
+        facts.state[fi] = state;
+        facts.origin[fi] = Origin::Block(pi);
+    }
 }
 
 /// Fill in derived findings that were not answered directly.
@@ -222,8 +238,7 @@ pub fn build(engine: &Engine, case: &Case) -> Result<(Facts, Vec<String>), CaseE
     clippy::indexing_slicing,
     reason = "finding indices come from the engine's index tables, and `Facts` has one slot per finding of the same knowledge base"
 )]
-fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
-    let kb = &engine.kb;
+fn derive(kb: &KnowledgeBase, c: &Compiled, case: &Case, facts: &mut Facts) {
     // A treatment that did not help answers "persistent pain despite treatment"-type findings.
     for (i, f) in kb.findings().iter().enumerate() {
         let Some(rule) = &f.from_treatments else { continue };
@@ -240,7 +255,7 @@ fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
         }
     }
     // A broader finding left unanswered is "yes" when a more specific one is.
-    for (i, impliers) in engine.index.implied_by.iter().enumerate() {
+    for (i, impliers) in c.index.implied_by.iter().enumerate() {
         if facts.origin[i] == Origin::None && impliers.iter().any(|&j| facts.state[j] == Tri::Yes) {
             facts.state[i] = Tri::Yes;
             facts.origin[i] = Origin::Derived;
@@ -272,7 +287,7 @@ fn derive(engine: &Engine, case: &Case, facts: &mut Facts) {
             "duration_weeks" => numeric(case.duration_weeks),
             "sex" => text(case.sex.map(|s| s.as_str())),
             "sides" => text(case.sides.map(|s| s.as_str())),
-            _ => engine.index.derived_source[i].and_then(|src| match &facts.value[src] {
+            _ => c.index.derived_source[i].and_then(|src| match &facts.value[src] {
                 Some(Value::Number(v)) => numeric(Some(*v)),
                 Some(Value::Choice(k)) => text(kb.findings()[src].options.get(*k).map(String::as_str)),
                 None => None,

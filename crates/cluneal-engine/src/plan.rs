@@ -12,7 +12,7 @@ use crate::report::{
 };
 
 pub struct PlanInput<'k, 'a> {
-    pub engine: &'k crate::Engine,
+    pub compiled: &'k crate::compile::Compiled,
     pub kb: &'k KnowledgeBase,
     pub case: &'a Case,
     pub facts: &'a Facts,
@@ -39,7 +39,7 @@ fn tried<'a>(case: &'a Case, id: &str) -> Option<&'a crate::case::TreatmentTried
 fn step_result<'k>(input: &PlanInput<'k, '_>, si: usize, focus: usize) -> PlanStepResult<'k> {
     let kb = input.kb;
     let step = &kb.plan_steps()[si];
-    let treatments: Vec<PlanTreatment<'k>> = input.engine.index.step_treatments[si]
+    let treatments: Vec<PlanTreatment<'k>> = input.compiled.index.step_treatments[si]
         .iter()
         .filter(|(_, conditions)| conditions.contains(&focus))
         .map(|(t, _)| &kb.treatments()[*t])
@@ -230,7 +230,7 @@ fn exercises<'k>(
     let kb = input.kb;
     let mut given = Vec::new();
     let mut withheld = Vec::new();
-    let index = &input.engine.index;
+    let index = &input.compiled.index;
     for (k, e) in kb.exercises().iter().enumerate() {
         let reason = if on_hold {
             Some(kb.meta().messages.exercises_withheld.as_str())

@@ -4,8 +4,8 @@
 
 use cluneal_kb::{AskedBy, KnowledgeBase, Urgency};
 
-use crate::Engine;
 use crate::case::Respondent;
+use crate::compile::Compiled;
 use crate::facts::Facts;
 use crate::math::entropy_of_odds;
 use crate::score::{Model, Scores, factor_if};
@@ -76,19 +76,19 @@ fn bound_of(model: &Model, scores: &Scores, f: usize, tight: bool) -> f64 {
 /// Expected information gain of asking finding `f` (the sum over the yes/no
 /// findings its answer settles: itself, or what is derived from a scale,
 /// number or choice question).
-pub fn gain_of_question(engine: &Engine, scores: &Scores, f: usize) -> f64 {
+pub fn gain_of_question(c: &Compiled, scores: &Scores, f: usize) -> f64 {
     let mut total = 0.0;
-    for &d in engine.asks.row(f) {
-        total += gain_of(&engine.model, scores, d, |_, _| {});
+    for &d in c.asks.row(f) {
+        total += gain_of(&c.model, scores, d, |_, _| {});
     }
     total
 }
 
 /// An upper bound on `gain_of_question` (see `bound_of`).
-fn bound_of_question(engine: &Engine, scores: &Scores, f: usize, tight: bool) -> f64 {
+fn bound_of_question(c: &Compiled, scores: &Scores, f: usize, tight: bool) -> f64 {
     let mut total = 0.0;
-    for &d in engine.asks.row(f) {
-        total += bound_of(&engine.model, scores, d, tight);
+    for &d in c.asks.row(f) {
+        total += bound_of(&c.model, scores, d, tight);
     }
     total
 }
@@ -129,8 +129,14 @@ pub struct Ranked {
     clippy::indexing_slicing,
     reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
 )]
-pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respondent) -> Ranked {
-    let (kb, screen) = (&engine.kb, &engine.screen);
+pub fn rank(
+    kb: &KnowledgeBase,
+    c: &Compiled,
+    facts: &Facts,
+    scores: &Scores,
+    respondent: Respondent,
+) -> Ranked {
+    let screen = &c.screen;
     let mut urgent: Vec<Candidate> = Vec::new();
     let mut closing: Vec<Candidate> = Vec::new();
     // A derived red-flag finding (severe pain, from the pain score) is asked
@@ -143,15 +149,15 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
         if facts.settled(f) {
             continue;
         }
-        let asked = engine.index.derived_source[f].unwrap_or(f);
+        let asked = c.index.derived_source[f].unwrap_or(f);
         let slot = &mut asked_at[asked];
         *slot = Some(slot.map_or(u, |v| v.max(u)));
     }
     // In interview order, then most urgent first (a stable sort keeps the
     // interview order within each urgency).
-    for &f in &engine.interview_order {
+    for &f in &c.interview_order {
         let Some(u) = asked_at[f] else { continue };
-        if !engine.askable(f, respondent) || facts.settled(f) {
+        if !c.askable(f, respondent) || facts.settled(f) {
             continue;
         }
         let c = Candidate { finding: f, red_flag: Some(u), gain: 0.0 };
@@ -178,15 +184,15 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
     // order, so it is not scored.
     let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(kb.findings().len());
     for (f, &urgent_already) in in_urgent.iter().enumerate() {
-        if urgent_already || facts.settled(f) || !engine.askable(f, respondent) {
+        if urgent_already || facts.settled(f) || !c.askable(f, respondent) {
             continue;
         }
-        let bound = bound_of_question(engine, scores, f, false);
+        let bound = bound_of_question(c, scores, f, false);
         if bound > 0.0 {
             bounded.push((bound, f));
         }
     }
-    let head = engine.kb.meta().engine.next_questions.max(1);
+    let head = kb.meta().engine.next_questions.max(1);
     let seed = 2 * head;
     if bounded.len() > seed {
         bounded.select_nth_unstable_by(seed, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -199,14 +205,13 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
         // The slack covers the fast logarithm's rounding, so a question whose
         // gain equals its bound is still scored.
         if let Some(&floor) = best.get(head - 1)
-            && (bound + BOUND_SLACK < floor
-                || bound_of_question(engine, scores, f, true) + BOUND_SLACK < floor)
+            && (bound + BOUND_SLACK < floor || bound_of_question(c, scores, f, true) + BOUND_SLACK < floor)
         {
             continue;
         }
-        let gain = gain_of_question(engine, scores, f);
+        let gain = gain_of_question(c, scores, f);
         if gain > 0.0 {
-            gain_list.push(Candidate { finding: f, red_flag: engine.index.flag_urgency[f], gain });
+            gain_list.push(Candidate { finding: f, red_flag: c.index.flag_urgency[f], gain });
             best.insert(best.partition_point(|&g| g >= gain), gain);
             best.truncate(head);
         }
@@ -216,14 +221,14 @@ pub fn rank(engine: &Engine, facts: &Facts, scores: &Scores, respondent: Respond
 }
 
 /// The conditions a question bears on most, largest gain first.
-pub fn bears_on(engine: &Engine, scores: &Scores, f: usize) -> Vec<(usize, f64)> {
+pub fn bears_on(c: &Compiled, scores: &Scores, f: usize) -> Vec<(usize, f64)> {
     let mut by_condition: Vec<(usize, f64)> = Vec::new();
     let mut add = |c: usize, g: f64| match by_condition.iter_mut().find(|(x, _)| *x == c) {
         Some(e) => e.1 += g,
         None => by_condition.push((c, g)),
     };
-    for &d in engine.asks.row(f) {
-        gain_of(&engine.model, scores, d, &mut add);
+    for &d in c.asks.row(f) {
+        gain_of(&c.model, scores, d, &mut add);
     }
     by_condition.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     by_condition
@@ -232,6 +237,7 @@ pub fn bears_on(engine: &Engine, scores: &Scores, f: usize) -> Vec<(usize, f64)>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Engine;
     use crate::case::{Answer, Case};
     use cluneal_kb::DifferentialModel;
 
@@ -301,17 +307,22 @@ mod tests {
     fn branch_and_bound_ranks_the_head_exactly_as_scoring_every_question_would() {
         for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
             let engine = Engine::with_model(KnowledgeBase::embedded().expect("valid"), model);
-            let head = engine.kb.meta().engine.next_questions.max(1);
-            for (k, case) in cases(&engine.kb).iter().enumerate() {
-                let Ok((facts, _)) = crate::facts::build(&engine, case) else { continue };
-                let scores = crate::score::score(&engine.model, &facts, None);
-                let ranked = rank(&engine, &facts, &scores, case.respondent);
+            let head = engine.kb().meta().engine.next_questions.max(1);
+            for (k, case) in cases(engine.kb()).iter().enumerate() {
+                let Ok(facts) = crate::facts::build(engine.kb(), &engine.compiled, case).map(|c| c.facts)
+                else {
+                    continue;
+                };
+                let scores = crate::score::score(&engine.compiled.model, &facts, None);
+                let ranked = rank(engine.kb(), &engine.compiled, &facts, &scores, case.respondent);
                 let urgent: Vec<usize> = ranked.urgent.iter().map(|c| c.finding).collect();
-                let mut all: Vec<(f64, usize)> = (0..engine.kb.findings().len())
+                let mut all: Vec<(f64, usize)> = (0..engine.kb().findings().len())
                     .filter(|&f| {
-                        !urgent.contains(&f) && !facts.settled(f) && engine.askable(f, case.respondent)
+                        !urgent.contains(&f)
+                            && !facts.settled(f)
+                            && engine.compiled.askable(f, case.respondent)
                     })
-                    .map(|f| (gain_of_question(&engine, &scores, f), f))
+                    .map(|f| (gain_of_question(&engine.compiled, &scores, f), f))
                     .filter(|&(g, _)| g > 0.0)
                     .collect();
                 all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));

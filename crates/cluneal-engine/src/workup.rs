@@ -6,7 +6,9 @@
 
 use std::fmt::Write as _;
 
-use crate::Engine;
+use cluneal_kb::KnowledgeBase;
+
+use crate::compile::Compiled;
 use crate::facts::Facts;
 use crate::report::{Triage, WorkupStep};
 
@@ -19,13 +21,13 @@ const MAX_STEPS: usize = 6;
     reason = "diagnostic, finding and condition indices come from the engine's index tables, built from the same knowledge base"
 )]
 pub fn workup<'k>(
-    engine: &'k Engine,
+    kb: &'k KnowledgeBase,
+    compiled: &Compiled,
     facts: &Facts,
     probabilities: &[f64],
     in_play: &[usize],
     triage: &Triage<'_>,
 ) -> (Vec<WorkupStep<'k>>, Vec<usize>) {
-    let kb = &engine.kb;
     let flagged: Vec<usize> = triage
         .red_flags
         .iter()
@@ -34,11 +36,12 @@ pub fn workup<'k>(
         .collect();
     let mut urgent_steps = Vec::new();
     let mut other_steps = Vec::new();
-    for d in &engine.index.diagnostics {
+    for d in &compiled.index.diagnostics {
         // Does an open finding of this step carry evidence for condition `c`?
         let bears = |c: usize| {
             d.findings.iter().any(|&f| {
-                !facts.settled(f) && engine.model.by_finding.row(f).iter().any(|u| u.condition as usize == c)
+                !facts.settled(f)
+                    && compiled.model.by_finding.row(f).iter().any(|u| u.condition as usize == c)
             })
         };
         if d.findings.iter().all(|&f| facts.settled(f)) {
@@ -46,7 +49,7 @@ pub fn workup<'k>(
         }
         // Does an open finding of this step carry evidence for any condition in play?
         let bears_any = |f: usize| {
-            engine.model.by_finding.row(f).iter().any(|u| in_play.contains(&(u.condition as usize)))
+            compiled.model.by_finding.row(f).iter().any(|u| in_play.contains(&(u.condition as usize)))
         };
         let relevant = |ids: &[usize], set: &[usize]| -> Vec<usize> {
             if !ids.iter().any(|c| set.contains(c)) {

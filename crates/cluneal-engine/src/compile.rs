@@ -1,0 +1,207 @@
+//! The knowledge base compiled once, at start-up, into the index-based tables
+//! every assessment reads: the differential model, the red-flag screen, the
+//! interview order and the resolved cross-references. Nothing here runs per case.
+
+use cluneal_kb::{AnswerType, ConditionId, FindingId, KnowledgeBase, ReferenceId, Urgency};
+
+use crate::case::Respondent;
+use crate::questions;
+use crate::score::{self, Model};
+use crate::triage::{self, FlagModel};
+
+/// Everything the engine derives from its knowledge base.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub model: Model,
+    pub flags: Vec<FlagModel>,
+    /// Red-flag findings with the highest urgency each can lead to.
+    pub screen: Vec<(usize, Urgency)>,
+    /// For each finding, the yes/no findings its question settles (itself when
+    /// it is a yes/no question, then the findings derived from it).
+    pub asks: score::Rows<usize>,
+    /// Whether each finding's question is asked of a patient, and of a clinician.
+    pub askable_by: Vec<[bool; 2]>,
+    /// Every finding in interview order: by its question group's order, then
+    /// knowledge-base order (the order warning-sign questions are asked in).
+    pub interview_order: Vec<usize>,
+    /// One-line citation of each reference, in knowledge-base order.
+    pub citations: Vec<String>,
+    /// Ids resolved once to indices, so a report compares no strings.
+    pub index: Index,
+}
+
+impl Compiled {
+    pub fn build(kb: &KnowledgeBase, kind: cluneal_kb::DifferentialModel) -> Compiled {
+        let index = Index::build(kb);
+        let model = Model::compile(kb, kind);
+        let flags = triage::compile(kb);
+        let mut screen = triage::red_flag_findings(kb, &flags);
+        // In the order the triage lists unanswered questions (by name), so it
+        // never sorts strings per case.
+        screen.sort_by(|a, b| {
+            triage::screen_name(kb, a.0).cmp(triage::screen_name(kb, b.0)).then(a.0.cmp(&b.0))
+        });
+        let mut derived_from = vec![Vec::new(); kb.findings().len()];
+        for (i, source) in index.derived_source.iter().enumerate() {
+            if let Some(from) = source.and_then(|s| derived_from.get_mut(s)) {
+                from.push(i);
+            }
+        }
+        let group_order: Vec<i64> = kb.finding_ids().map(|f| kb[kb.group_of(f)].order).collect();
+        let mut interview_order: Vec<usize> = (0..kb.findings().len()).collect();
+        interview_order.sort_by_key(|&f| (group_order.get(f).copied().unwrap_or(i64::MAX), f));
+        let citations = kb.references().iter().map(cluneal_kb::Reference::citation).collect();
+        let asks = score::Rows::from_lists(
+            (0..kb.findings().len())
+                .map(|f| {
+                    let own = kb.findings().get(f).is_some_and(|x| x.answer == AnswerType::YesNo);
+                    own.then_some(f)
+                        .into_iter()
+                        .chain(derived_from.get(f).into_iter().flatten().copied())
+                        .collect()
+                })
+                .collect(),
+        );
+        let askable_by = (0..kb.findings().len())
+            .map(|f| {
+                [
+                    questions::askable(kb, f, Respondent::Patient),
+                    questions::askable(kb, f, Respondent::Clinician),
+                ]
+            })
+            .collect();
+        Compiled { model, flags, screen, asks, askable_by, interview_order, citations, index }
+    }
+
+    /// Whether this respondent is asked finding `f`'s question.
+    pub fn askable(&self, f: usize, r: Respondent) -> bool {
+        self.askable_by.get(f).is_some_and(|[patient, clinician]| match r {
+            Respondent::Patient => *patient,
+            Respondent::Clinician => *clinician,
+        })
+    }
+}
+
+/// The knowledge base's resolved cross-references as the engine's index
+/// tables (positions in the knowledge base's lists), built once at start-up.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Index {
+    /// Typed ids by position, to ask the knowledge base about a condition.
+    pub condition_ids: Vec<ConditionId>,
+    /// Per finding: the red flags it takes part in, and the highest urgency they reach.
+    pub flags_of_finding: Vec<Vec<usize>>,
+    pub flag_urgency: Vec<Option<Urgency>>,
+    /// Per criteria set, per item: the findings it checks.
+    pub criteria_items: Vec<Vec<Vec<usize>>>,
+    /// Diagnostics in work-up order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Per exercise: (finding, avoid_if entry) and (condition, avoid_with_conditions entry).
+    pub exercise_avoid_finding: Vec<Vec<(usize, usize)>>,
+    pub exercise_avoid_condition: Vec<Vec<(usize, usize)>>,
+    /// Per plan step (knowledge-base order): its treatments, each with the
+    /// conditions it is used for.
+    pub step_treatments: Vec<Vec<(usize, Vec<usize>)>>,
+    /// Per finding: its question group's index.
+    pub group_of: Vec<usize>,
+    /// Per finding: the finding a derived finding is computed from, if any.
+    pub derived_source: Vec<Option<usize>>,
+    /// Per finding: the more specific findings that imply it.
+    pub implied_by: Vec<Vec<usize>>,
+    /// Per condition: its telltale findings (`raise_when_any`).
+    pub raise_when_any: Vec<Vec<usize>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Diagnostic {
+    pub at: usize,
+    pub findings: Vec<usize>,
+    pub rules_in: Vec<usize>,
+    pub rules_out: Vec<usize>,
+    pub refs: Vec<usize>,
+}
+
+/// Positions of typed ids, for the engine's index-based tables.
+fn positions<I: Copy>(ids: &[I], index: fn(I) -> usize) -> Vec<usize> {
+    ids.iter().map(|&i| index(i)).collect()
+}
+
+impl Index {
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "finding and red-flag indices come from the knowledge base's resolved ids, and `flags_of_finding` has one entry per finding"
+    )]
+    fn build(kb: &KnowledgeBase) -> Index {
+        let f = |ids: &[FindingId]| positions(ids, FindingId::index);
+        let c = |ids: &[ConditionId]| positions(ids, ConditionId::index);
+        let finding_ids: Vec<FindingId> = kb.finding_ids().collect();
+        let condition_ids: Vec<ConditionId> = kb.condition_ids().collect();
+        let mut flags_of_finding = vec![Vec::new(); kb.findings().len()];
+        for (k, id) in kb.red_flag_ids().enumerate() {
+            let links = kb.red_flag_links(id);
+            for i in f(&links.any_of).into_iter().chain(f(&links.all_of)) {
+                if !flags_of_finding[i].contains(&k) {
+                    flags_of_finding[i].push(k);
+                }
+            }
+        }
+        let flag_urgency = flags_of_finding
+            .iter()
+            .map(|ks: &Vec<usize>| ks.iter().map(|&k| kb.red_flags()[k].urgency).max())
+            .collect();
+        let criteria_items =
+            kb.criteria_links().iter().map(|x| x.items.iter().map(|it| f(it)).collect()).collect();
+        let mut diagnostics: Vec<Diagnostic> = kb
+            .diagnostic_links()
+            .iter()
+            .enumerate()
+            .map(|(at, d)| Diagnostic {
+                at,
+                findings: f(&d.findings),
+                rules_in: c(&d.rules_in),
+                rules_out: c(&d.rules_out),
+                refs: positions(&d.sources, ReferenceId::index),
+            })
+            .collect();
+        diagnostics.sort_by(|a, b| {
+            let (x, y) = (&kb.diagnostics()[a.at], &kb.diagnostics()[b.at]);
+            x.order.cmp(&y.order).then_with(|| x.id.cmp(&y.id))
+        });
+        // Paired with each entry's position in the exercise's list, which the plan reports.
+        let exercise_avoid_finding =
+            kb.exercise_avoid_if().iter().map(|ids| f(ids).into_iter().zip(0..).collect()).collect();
+        let exercise_avoid_condition =
+            kb.exercise_avoid_with().iter().map(|ids| c(ids).into_iter().zip(0..).collect()).collect();
+        let step_treatments = kb
+            .plan_steps()
+            .iter()
+            .map(|st| {
+                let step = kb.plan_step_id(&st.id);
+                kb.treatment_steps()
+                    .iter()
+                    .zip(kb.treatment_conditions())
+                    .enumerate()
+                    .filter(|(_, (s, _))| Some(**s) == step)
+                    .map(|(k, (_, conditions))| (k, c(conditions)))
+                    .collect()
+            })
+            .collect();
+        let group_of = finding_ids.iter().map(|&x| kb.group_of(x).index()).collect();
+        let derived_source = finding_ids.iter().map(|&x| kb.derived_from(x).map(FindingId::index)).collect();
+        let implied_by = finding_ids.iter().map(|&x| f(kb.implied_by(x))).collect();
+        let raise_when_any = condition_ids.iter().map(|&x| f(kb.raise_when_any(x))).collect();
+        Index {
+            condition_ids,
+            implied_by,
+            raise_when_any,
+            flags_of_finding,
+            flag_urgency,
+            criteria_items,
+            diagnostics,
+            exercise_avoid_finding,
+            exercise_avoid_condition,
+            step_treatments,
+            group_of,
+            derived_source,
+        }
+    }
+}
