@@ -233,6 +233,7 @@ pub struct Messages {
 
 /// What kind of fact a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// Something the patient feels.
@@ -249,6 +250,7 @@ pub enum FindingKind {
 
 /// Who can answer a finding's question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AskedBy {
     /// The patient (asked in both interview modes).
@@ -286,6 +288,7 @@ impl AnswerType {
 
 /// A yes/no finding computed from a case field or another finding's value.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Derived {
     /// The case field (`age`, `sex`, ...) or finding id the value comes from.
@@ -306,6 +309,7 @@ pub struct Derived {
 
 /// A symptom, history item, examination sign or test result, asked or derived.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
     /// The id: the file name without `.toml`.
@@ -374,6 +378,7 @@ pub struct Finding {
 /// some tried treatment had one of `responses` and was tried for at least
 /// `min_weeks` (or for an unrecorded time).
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FromTreatments {
     /// Treatment responses (for example `no_change`) that answer the finding.
@@ -384,6 +389,7 @@ pub struct FromTreatments {
 
 /// Findings asked together in the interview.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuestionGroup {
     /// The id: the file name without `.toml`.
@@ -422,6 +428,7 @@ pub enum ConditionModel {
 
 /// A code for a condition in a terminology (ICD-10, SNOMED CT, ...).
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Code {
     /// The terminology's system URI.
@@ -437,6 +444,7 @@ pub struct Code {
 
 /// How a nerve entrapment presents, for the comparison table of `cluneal learn`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Comparison {
     /// Whether there are sensory symptoms (`yes`, `variable`, ...).
@@ -703,6 +711,7 @@ pub struct RedFlag {
 
 /// One item of a criteria set.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CriterionItem {
     /// The item as the source words it.
@@ -723,6 +732,7 @@ pub struct CriterionItem {
 /// The block result a criteria item asks for, exactly as its source defines it
 /// (Kiral 2024: at least 70% relief 1 hour after an ultrasound-guided injection).
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CriterionBlock {
     /// The block protocol whose records count.
@@ -741,6 +751,7 @@ pub struct CriterionBlock {
 
 /// A published diagnostic criteria set for a condition.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Criteria {
     /// The id: the file name without `.toml`.
@@ -763,6 +774,7 @@ pub struct Criteria {
 
 /// An examination manoeuvre or test of the work-up.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DiagnosticStep {
     /// The id: the file name without `.toml`.
@@ -869,6 +881,7 @@ pub struct Treatment {
 
 /// A step of the stepped plan.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlanStep {
     /// The id: the file name without `.toml`.
@@ -905,6 +918,7 @@ pub struct PlanStep {
 
 /// How much of an exercise to do.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Dosage {
     /// Sets per session.
@@ -926,6 +940,7 @@ pub struct Dosage {
 
 /// A finding that rules an exercise out, and why.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FindingReason {
     /// The finding.
@@ -936,6 +951,7 @@ pub struct FindingReason {
 
 /// A condition that rules an exercise out, and why.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConditionReason {
     /// The condition.
@@ -946,6 +962,7 @@ pub struct ConditionReason {
 
 /// An exercise with its dosage and contraindications.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Exercise {
     /// The id: the file name without `.toml`.
@@ -988,6 +1005,7 @@ pub struct Exercise {
 
 /// Which list of the plan a self-care item belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SelfCareKind {
     /// Massage and self-massage.
@@ -1004,6 +1022,7 @@ pub enum SelfCareKind {
 
 /// A self-care, prevention or seek-care item.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SelfCare {
     /// The id: the file name without `.toml`.
@@ -1038,6 +1057,7 @@ pub struct SelfCare {
 
 /// A section of an education topic.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Section {
     /// The heading.
@@ -1048,6 +1068,7 @@ pub struct Section {
 
 /// A `cluneal learn` topic.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Education {
     /// The id: the file name without `.toml`.
