@@ -12,7 +12,7 @@ use cluneal_store::{CaseRecord, NewCase};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::AppState;
 use crate::problem::{ApiJson, Problem};
@@ -639,9 +639,287 @@ pub struct KbSummary<'k> {
     pub outcomes: &'k cluneal_kb::OutcomeSettings,
 }
 
-/// Read-only views of the knowledge base, serialized once at start-up.
+/// A condition as `GET /api/v1/kb/conditions` lists it: what it is and how it
+/// is managed, without the priors and evidence the engine scores with.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ConditionView<'k> {
+    /// The condition id.
+    pub id: &'k str,
+    /// Display name.
+    pub name: &'k str,
+    /// Short name for tables.
+    pub short_name: &'k str,
+    /// Its family (`entrapment`, `joint`, `serious`, ...).
+    pub kind: &'k str,
+    /// Serious: listed as must-not-miss when supported.
+    pub serious: bool,
+    /// What it is, for a patient.
+    pub patient_description: &'k str,
+    /// What it is, for a clinician.
+    pub clinician_description: &'k str,
+    /// How it is managed.
+    pub management: &'k str,
+    /// When and where to refer.
+    pub referral: &'k str,
+    /// Terminology codes.
+    pub codes: &'k [cluneal_kb::Code],
+    /// Its row in the comparison table, if it has one.
+    pub comparison: Option<&'k cluneal_kb::Comparison>,
+}
+
+/// One row of the comparison table of nerve entrapments and their groups.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ComparisonRow<'k> {
+    /// The condition's or the group's name.
+    pub name: &'k str,
+    /// Whether there are sensory symptoms (`yes`, `variable`, ...).
+    pub sensory: &'k str,
+    /// Whether there is a motor deficit (`no`, `sometimes`, ...).
+    pub motor_deficit: &'k str,
+    /// Where the pain is.
+    pub pain_location: &'k str,
+    /// The key diagnostic tools, by the work-up step's name where there is one.
+    pub key_tools: Vec<&'k str>,
+}
+
+/// A red flag as the patient's screens show it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RedFlagView<'k> {
+    /// The red flag id.
+    pub id: &'k str,
+    /// Display name.
+    pub name: &'k str,
+    /// The urgency it sets when it fires.
+    pub urgency: Urgency,
+    /// What the patient should do, in plain language.
+    pub patient_action: &'k str,
+}
+
+/// A treatment as the patient's screens show it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TreatmentView<'k> {
+    /// The treatment id.
+    pub id: &'k str,
+    /// Display name.
+    pub name: &'k str,
+    /// Its kind (`conservative`, `interventional`, `release_non_surgical`, `release_surgical`).
+    pub category: &'k str,
+    /// The plan step it belongs to.
+    pub step: &'k str,
+    /// What it is, for a patient.
+    pub patient_description: &'k str,
+}
+
+/// A diagnostic nerve-block protocol, by name.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BlockView<'k> {
+    /// The protocol id, as a case's block record names it.
+    pub id: &'k str,
+    /// Display name.
+    pub name: &'k str,
+    /// The condition the block tests for.
+    pub condition: &'k str,
+}
+
+/// A reference as a one-line citation.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReferenceView<'k> {
+    /// The reference id, as `source` fields name it.
+    pub id: &'k str,
+    /// "Authors. Title. Journal. Year."
+    pub citation: String,
+    /// Where to read it.
+    pub url: Option<&'k str>,
+}
+
+/// One read-only view of the knowledge base, `GET /api/v1/kb/{name}`: how its
+/// body is built and the schema of that body. `kb_views` and the OpenAPI
+/// document both read this table, so a view cannot be served undocumented
+/// (`tests/response_schemas.rs` holds each body to its schema).
+pub(crate) struct KbView {
+    /// The path segment.
+    pub(crate) name: &'static str,
+    /// The OpenAPI operation's summary.
+    pub(crate) summary: &'static str,
+    /// The body, as a `Value` so its keys are in sorted order like every body.
+    body: fn(&KnowledgeBase) -> serde_json::Result<Value>,
+    /// The body's schema.
+    pub(crate) schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+}
+
+pub(crate) const KB_VIEWS: [KbView; 14] = [
+    KbView {
+        name: "conditions",
+        summary: "The conditions of the differential: descriptions, management, referral, codes",
+        body: |kb| {
+            serde_json::to_value(
+                kb.conditions()
+                    .iter()
+                    .map(|c| ConditionView {
+                        id: &c.id,
+                        name: &c.name,
+                        short_name: &c.short_name,
+                        kind: &c.kind,
+                        serious: c.serious,
+                        patient_description: &c.patient_description,
+                        clinician_description: &c.clinician_description,
+                        management: &c.management,
+                        referral: &c.referral,
+                        codes: &c.codes,
+                        comparison: c.comparison.as_ref(),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        },
+        schema: |g| g.subschema_for::<Vec<ConditionView<'static>>>(),
+    },
+    KbView {
+        name: "findings",
+        summary: "Every finding: its questions, answer type, group and codes",
+        body: |kb| serde_json::to_value(kb.findings()),
+        schema: |g| g.subschema_for::<Vec<cluneal_kb::Finding>>(),
+    },
+    KbView {
+        name: "groups",
+        summary: "The interview's question groups, in interview order",
+        body: |kb| {
+            let mut groups: Vec<_> = kb.groups().iter().collect();
+            groups.sort_by_key(|g| (g.order, g.id.clone()));
+            serde_json::to_value(groups)
+        },
+        schema: |g| g.subschema_for::<Vec<cluneal_kb::QuestionGroup>>(),
+    },
+    KbView {
+        name: "exercises",
+        summary: "The exercises with their dosage, pictures and contraindications",
+        body: |kb| serde_json::to_value(kb.exercises()),
+        schema: |g| g.subschema_for::<Vec<cluneal_kb::Exercise>>(),
+    },
+    KbView {
+        name: "education",
+        summary: "The education topics, in topic order",
+        body: |kb| {
+            let mut education: Vec<_> = kb.education().iter().collect();
+            education.sort_by_key(|e| e.order);
+            serde_json::to_value(education)
+        },
+        schema: |g| g.subschema_for::<Vec<cluneal_kb::Education>>(),
+    },
+    KbView {
+        name: "comparison",
+        summary: "The comparison table of nerve entrapments: each condition's row, then its group's",
+        body: |kb| {
+            serde_json::to_value(
+                kb.comparison_rows()
+                    .iter()
+                    .map(|(name, c)| ComparisonRow {
+                        name,
+                        sensory: &c.sensory,
+                        motor_deficit: &c.motor_deficit,
+                        pain_location: &c.pain_location,
+                        key_tools: c
+                            .key_tools
+                            .iter()
+                            .map(|t| kb.diagnostic(t).map_or(t.as_str(), |d| d.name.as_str()))
+                            .collect(),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        },
+        schema: |g| g.subschema_for::<Vec<ComparisonRow<'static>>>(),
+    },
+    KbView {
+        name: "red_flags",
+        summary: "The red flags: name, urgency and what the patient should do",
+        body: |kb| {
+            serde_json::to_value(
+                kb.red_flags()
+                    .iter()
+                    .map(|r| RedFlagView {
+                        id: &r.id,
+                        name: &r.name,
+                        urgency: r.urgency,
+                        patient_action: &r.patient_action,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        },
+        schema: |g| g.subschema_for::<Vec<RedFlagView<'static>>>(),
+    },
+    KbView {
+        name: "self_care",
+        summary: "Self-care, prevention and seek-care advice",
+        body: |kb| serde_json::to_value(kb.self_care()),
+        schema: |g| g.subschema_for::<Vec<cluneal_kb::SelfCare>>(),
+    },
+    KbView {
+        name: "treatments",
+        summary: "The treatments: category, plan step and what each is, for a patient",
+        body: |kb| {
+            serde_json::to_value(
+                kb.treatments()
+                    .iter()
+                    .map(|t| TreatmentView {
+                        id: &t.id,
+                        name: &t.name,
+                        category: &t.category,
+                        step: &t.step,
+                        patient_description: &t.patient_description,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        },
+        schema: |g| g.subschema_for::<Vec<TreatmentView<'static>>>(),
+    },
+    KbView {
+        name: "criteria",
+        summary: "The published diagnostic criteria sets and their items",
+        body: |kb| serde_json::to_value(kb.criteria()),
+        schema: |g| g.subschema_for::<Vec<cluneal_kb::Criteria>>(),
+    },
+    KbView {
+        name: "plan_steps",
+        summary: "The steps of the stepped plan",
+        body: |kb| serde_json::to_value(kb.plan_steps()),
+        schema: |g| g.subschema_for::<Vec<cluneal_kb::PlanStep>>(),
+    },
+    KbView {
+        name: "diagnostics",
+        summary: "The work-up's examination manoeuvres and tests",
+        body: |kb| serde_json::to_value(kb.diagnostics()),
+        schema: |g| g.subschema_for::<Vec<cluneal_kb::DiagnosticStep>>(),
+    },
+    KbView {
+        name: "blocks",
+        summary: "The diagnostic nerve-block protocols a block record may name",
+        body: |kb| {
+            serde_json::to_value(
+                kb.blocks()
+                    .iter()
+                    .map(|b| BlockView { id: &b.id, name: &b.name, condition: &b.condition })
+                    .collect::<Vec<_>>(),
+            )
+        },
+        schema: |g| g.subschema_for::<Vec<BlockView<'static>>>(),
+    },
+    KbView {
+        name: "references",
+        summary: "Every reference as a one-line citation with its address",
+        body: |kb| {
+            serde_json::to_value(
+                kb.references()
+                    .iter()
+                    .map(|r| ReferenceView { id: &r.id, citation: r.citation(), url: r.url.as_deref() })
+                    .collect::<Vec<_>>(),
+            )
+        },
+        schema: |g| g.subschema_for::<Vec<ReferenceView<'static>>>(),
+    },
+];
+
+/// Read-only views of the knowledge base, serialized once at start-up: the
+/// summary (`kb`) and every view of `KB_VIEWS`.
 pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Vec<u8>> {
-    let mut v = HashMap::new();
     let summary = KbSummary {
         version: &kb.meta().version,
         name: &kb.meta().name,
@@ -650,63 +928,11 @@ pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Vec<u8>> {
         outcomes: &kb.meta().outcomes,
     };
     // Through a `Value`, like every body: keys in sorted order.
+    let mut v = HashMap::new();
     v.insert("kb", serde_json::to_value(&summary).unwrap_or_default());
-    v.insert(
-        "conditions",
-        json!(kb.conditions().iter().map(|c| json!({
-        "id": c.id, "name": c.name, "short_name": c.short_name, "kind": c.kind, "serious": c.serious,
-        "patient_description": c.patient_description, "clinician_description": c.clinician_description,
-        "management": c.management, "referral": c.referral, "codes": c.codes, "comparison": c.comparison,
-    })).collect::<Vec<_>>()),
-    );
-    v.insert("findings", json!(kb.findings()));
-    let mut groups: Vec<_> = kb.groups().iter().collect();
-    groups.sort_by_key(|g| (g.order, g.id.clone()));
-    v.insert("groups", json!(groups));
-    v.insert("exercises", json!(kb.exercises()));
-    let mut education: Vec<_> = kb.education().iter().collect();
-    education.sort_by_key(|e| e.order);
-    v.insert("education", json!(education));
-    v.insert("comparison", json!(kb.comparison_rows().iter().map(|(name, c)| json!({
-        "name": name, "sensory": c.sensory, "motor_deficit": c.motor_deficit, "pain_location": c.pain_location,
-        "key_tools": c.key_tools.iter().map(|t| kb.diagnostic(t).map_or(t.clone(), |d| d.name.clone())).collect::<Vec<_>>(),
-    })).collect::<Vec<_>>()));
-    v.insert(
-        "red_flags",
-        json!(
-            kb.red_flags()
-                .iter()
-                .map(|r| json!({
-                    "id": r.id, "name": r.name, "urgency": r.urgency, "patient_action": r.patient_action,
-                }))
-                .collect::<Vec<_>>()
-        ),
-    );
-    v.insert("self_care", json!(kb.self_care()));
-    v.insert("treatments", json!(kb.treatments().iter().map(|t| json!({
-        "id": t.id, "name": t.name, "category": t.category, "step": t.step, "patient_description": t.patient_description,
-    })).collect::<Vec<_>>()));
-    v.insert("criteria", json!(kb.criteria()));
-    v.insert("plan_steps", json!(kb.plan_steps()));
-    v.insert("diagnostics", json!(kb.diagnostics()));
-    v.insert(
-        "blocks",
-        json!(
-            kb.blocks()
-                .iter()
-                .map(|b| json!({ "id": b.id, "name": b.name, "condition": b.condition }))
-                .collect::<Vec<_>>()
-        ),
-    );
-    v.insert(
-        "references",
-        json!(
-            kb.references()
-                .iter()
-                .map(|r| json!({ "id": r.id, "citation": r.citation(), "url": r.url }))
-                .collect::<Vec<_>>()
-        ),
-    );
+    for view in &KB_VIEWS {
+        v.insert(view.name, (view.body)(kb).unwrap_or_default());
+    }
     v.into_iter().map(|(k, json)| (k, serde_json::to_vec(&json).unwrap_or_default())).collect()
 }
 

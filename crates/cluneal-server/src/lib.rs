@@ -214,6 +214,8 @@ fn router_with_auth(engine: Arc<Engine>, store: Arc<Store>, config: &Config, aut
         .route("/api/v1/diary", get(diary::open))
         .route("/api/v1/diary/entries", post(diary::add_entry))
         .route("/api/v1/kb", get(api::kb_root))
+        // One route serves every view of `api::KB_VIEWS`; the OpenAPI document
+        // gives each its own path and schema.
         .route("/api/v1/kb/{name}", get(api::kb_view))
         .route("/fhir/metadata", get(fhir::metadata).fallback(fhir::method_not_allowed))
         .route("/fhir/Questionnaire/{id}", get(fhir::questionnaire).fallback(fhir::method_not_allowed))

@@ -3,9 +3,9 @@
 //! response body's schema is derived with schemars from the Rust type the
 //! handler reads or writes (the engine's case and report, and this crate's
 //! body types), so the schemas cannot drift from the code
-//! (`tests/response_schemas.rs` validates real answers against them). One body
-//! is still described by hand: the knowledge-base views of `/api/v1/kb/{name}`,
-//! as lists of objects.
+//! (`tests/response_schemas.rs` validates real answers against them). The
+//! knowledge-base views are one path each (`api::KB_VIEWS`), so every view has
+//! its own schema.
 
 use axum::extract::State;
 use axum::http::header;
@@ -187,6 +187,8 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
     let diary_entries = schema::<Vec<diary::DiaryEntry>>(&mut writes);
     let diary_entry = schema::<diary::DiaryEntry>(&mut writes);
     let diary = schema::<diary::Diary>(&mut writes);
+    let kb_views: Vec<(&str, &str, Value)> =
+        api::KB_VIEWS.iter().map(|v| (v.name, v.summary, (v.schema)(&mut writes).to_value())).collect();
     let mut schemas = serde_json::Map::new();
     for (name, schema) in reads.take_definitions(true) {
         schemas.insert(name, schema);
@@ -275,11 +277,7 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
                 "parameters": [{ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }],
                 "responses": { "200": json_response("entries", audit_entries), "400": problem_response(&problem, "bad limit"), "401": problem_response(&problem, "token needed") } } },
             "/api/v1/kb": { "get": { "operationId": "kb", "summary": "Knowledge-base version, name and disclaimer",
-                "responses": { "200": json_response("summary", kb_summary) } } },
-            "/api/v1/kb/{name}": { "get": { "operationId": "kbView", "summary": "A read-only view of the knowledge base",
-                "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string",
-                    "enum": ["conditions", "findings", "groups", "exercises", "education", "comparison", "red_flags", "self_care", "treatments", "blocks", "references", "criteria", "plan_steps", "diagnostics"] } }],
-                "responses": { "200": json_response("the view", json!({ "type": "array", "items": { "type": "object" } })), "404": problem_response(&problem, "no such view") } } }
+                "responses": { "200": json_response("summary", kb_summary) } } }
         },
         "components": {
             "schemas": schemas,
@@ -288,8 +286,33 @@ pub fn document(kb: &KnowledgeBase) -> Vec<u8> {
         }
     });
     let mut doc = doc;
+    // One path per view, each with its own schema: a client knows exactly
+    // what `/api/v1/kb/findings` answers, which one templated path could only
+    // say as "one of fourteen lists" (and an empty list would match them all).
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (name, summary, schema) in kb_views {
+            paths.insert(
+                format!("/api/v1/kb/{name}"),
+                json!({ "get": { "operationId": operation_id(name), "summary": summary,
+                    "responses": { "200": json_response(&format!("the {}", name.replace('_', " ")), schema) } } }),
+            );
+        }
+    }
     add_common_responses(&mut doc, &problem);
     serde_json::to_vec_pretty(&doc).unwrap_or_default()
+}
+
+/// `kbRedFlags` for the view `red_flags`.
+fn operation_id(view: &str) -> String {
+    let mut id = String::from("kb");
+    for word in view.split('_') {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            id.extend(first.to_uppercase());
+            id.push_str(chars.as_str());
+        }
+    }
+    id
 }
 
 /// The answers every operation can give whatever its own: a Host name the

@@ -1,5 +1,5 @@
 //! Every JSON body the saved-case, diary, audit, session and knowledge-base
-//! summary routes answer with (successes and problems alike) validates against
+//! routes answer with (successes and problems alike) validates against
 //! the schema the OpenAPI document gives for that operation, status and
 //! content type, checked by `jsonschema`, an implementation this project did
 //! not write. Schemathesis checks the same in CI, but only for the bodies it
@@ -19,6 +19,24 @@ use cluneal_kb::KnowledgeBase;
 use cluneal_store::{Location, Store};
 use jsonschema::Validator;
 use serde_json::{Value, json};
+
+/// The knowledge-base views, one documented path each.
+const KB_VIEWS: [&str; 14] = [
+    "conditions",
+    "findings",
+    "groups",
+    "exercises",
+    "education",
+    "comparison",
+    "red_flags",
+    "self_care",
+    "treatments",
+    "criteria",
+    "plan_steps",
+    "diagnostics",
+    "blocks",
+    "references",
+];
 
 async fn setup() -> (Router, Arc<Store>) {
     let dir = std::env::temp_dir().join(format!("cluneal-response-schemas-{}", std::process::id()));
@@ -150,6 +168,51 @@ fn broken_copies(body: &Value) -> Vec<(String, Value)> {
     }
 }
 
+/// Copies of every item of the list `body`, each broken in one place at any
+/// depth (a field, a list's element, a field of a field), each as a list of
+/// that one item. A null becomes an object that no knowledge-base type
+/// allows (they deny unknown fields), since a null does not say which type it
+/// stands for.
+fn broken_items(body: &Value) -> Vec<(String, Value)> {
+    fn breaks(v: &Value, at: &str, out: &mut Vec<(String, Value)>) {
+        let wrong = if v.is_null() { json!({ "not this": true }) } else { other_type(v) };
+        out.push((format!("`{at}` of another type"), wrong));
+        match v {
+            Value::Object(fields) => {
+                for (key, field) in fields {
+                    let mut inner = Vec::new();
+                    breaks(field, &format!("{at}/{key}"), &mut inner);
+                    out.extend(inner.into_iter().map(|(what, wrong_field)| {
+                        let mut copy = v.clone();
+                        copy[key] = wrong_field;
+                        (what, copy)
+                    }));
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let mut inner = Vec::new();
+                    breaks(item, &format!("{at}/{i}"), &mut inner);
+                    out.extend(inner.into_iter().map(|(what, wrong_item)| {
+                        let mut copy = v.clone();
+                        copy[i] = wrong_item;
+                        (what, copy)
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (i, item) in body.as_array().into_iter().flatten().enumerate() {
+        let mut inner = Vec::new();
+        breaks(item, &format!("{i}"), &mut inner);
+        // The item itself of another type is `call`'s check already.
+        out.extend(inner.into_iter().skip(1).map(|(what, wrong)| (what, json!([wrong]))));
+    }
+    out
+}
+
 #[tokio::test]
 async fn stored_case_diary_and_session_bodies_match_the_openapi_document() {
     let (app, store) = setup().await;
@@ -158,8 +221,23 @@ async fn stored_case_diary_and_session_bodies_match_the_openapi_document() {
     let mut c = Client { app, contract: Contract { doc }, authorization: None, checked: 0, broken: 0 };
     let case = example("scne_typical.json");
 
-    // The knowledge base's summary, open to all.
+    // The knowledge base's summary and its views, open to all.
     c.call("GET", "/api/v1/kb", "/api/v1/kb", None, None, 200).await;
+    let mut deep = 0;
+    for view in KB_VIEWS {
+        let path = format!("/api/v1/kb/{view}");
+        let body = c.call("GET", &path, &path, None, None, 200).await;
+        assert!(body.as_array().is_some_and(|items| !items.is_empty()), "{path}: {body}");
+        // `call` breaks the first item; the items of a view differ (a finding
+        // with a derivation, a condition with a comparison row), so every item
+        // is broken too, at every depth, each alone in a list.
+        let validator = c.contract.validator("GET", &path, 200, "application/json");
+        for (what, wrong) in broken_items(&body) {
+            assert!(!validator.is_valid(&wrong), "{path}: the schema accepts an item with {what}");
+            deep += 1;
+        }
+    }
+    assert!(deep > 5000, "broken view items refused: {deep}");
 
     // Before any token exists: the open loopback mode.
     let session = c.call("GET", "/api/v1/session", "/api/v1/session", None, None, 200).await;
@@ -223,7 +301,7 @@ async fn stored_case_diary_and_session_bodies_match_the_openapi_document() {
     c.call("GET", "/api/v1/audit?limit=50", "/api/v1/audit", None, None, 200).await;
     c.call("GET", "/api/v1/audit?limit=0", "/api/v1/audit", None, None, 400).await;
 
-    assert_eq!(c.checked, 26, "bodies checked");
+    assert_eq!(c.checked, 26 + KB_VIEWS.len(), "bodies checked");
     assert!(c.broken > 100, "broken copies refused: {}", c.broken);
 }
 
