@@ -44,7 +44,8 @@ fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnM
     total
 }
 
-/// Rounding allowance of the ranking's bound, in bits (the fast `log2` is good to about 1e-6).
+/// Rounding allowance of the ranking's bound, in bits: the bound and the exact
+/// gain are computed by different arithmetic, so they may differ in the last digits.
 const BOUND_SLACK: f64 = 1e-5;
 
 /// An upper bound on `gain_of` for finding `f`: per condition, the smaller of
@@ -202,8 +203,8 @@ pub fn rank(
     // The best gains so far, largest first, at most `head` of them.
     let mut best: Vec<f64> = Vec::with_capacity(head + 1);
     for &(bound, f) in &bounded {
-        // The slack covers the fast logarithm's rounding, so a question whose
-        // gain equals its bound is still scored.
+        // The slack covers rounding, so a question whose gain equals its bound
+        // is still scored.
         if let Some(&floor) = best.get(head - 1)
             && (bound + BOUND_SLACK < floor || bound_of_question(c, scores, f, true) + BOUND_SLACK < floor)
         {

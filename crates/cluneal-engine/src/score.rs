@@ -18,7 +18,7 @@
 use cluneal_kb::{ConditionModel, DifferentialModel, KnowledgeBase};
 
 use crate::facts::{Facts, Tri};
-use crate::math::h2;
+use crate::math::entropy;
 
 pub const NO_GROUP: u32 = u32::MAX;
 
@@ -127,11 +127,11 @@ fn capacity(lr_pos: f64, lr_neg: f64) -> f64 {
     if b.is_nan() {
         return f64::INFINITY;
     }
-    let t = (h2(a) - h2(b)) / (a - b);
+    let t = (entropy(a) - entropy(b)) / (a - b);
     let q = 1.0 / (1.0 + t.exp2());
     let p = ((q - b) / (a - b)).clamp(0.0, 1.0);
     let q = b + p * (a - b);
-    (h2(q) - p * h2(a) - (1.0 - p) * h2(b)).max(0.0)
+    (entropy(q) - p * entropy(a) - (1.0 - p) * entropy(b)).max(0.0)
 }
 
 /// The residual weight of a correlation group (1 outside any group).
@@ -705,7 +705,7 @@ pub fn score(model: &Model, facts: &Facts, applied: Option<&mut Applications>) -
         let odds = lo.exp();
         s.odds[ci] = odds;
         s.p[ci] = if odds.is_finite() { odds / (1.0 + odds) } else { 1.0 };
-        s.entropy[ci] = crate::math::entropy(s.p[ci]);
+        s.entropy[ci] = entropy(s.p[ci]);
     }
     if let Some(a) = applied {
         a.ranges = (0..n).map(|c| (start[c], start[c + 1])).collect();
@@ -783,7 +783,7 @@ fn normalise(model: &Model, s: &mut Scores) {
         let p = s.p[c].clamp(1e-300, 1.0 - 1e-15);
         s.odds[c] = p / (1.0 - p);
         s.lo[c] = s.odds[c].ln();
-        s.entropy[c] = crate::math::entropy(s.p[c]);
+        s.entropy[c] = entropy(s.p[c]);
     }
 }
 
