@@ -20,24 +20,6 @@ use cluneal_store::{Location, Store};
 use jsonschema::Validator;
 use serde_json::{Value, json};
 
-/// The knowledge-base views, one documented path each.
-const KB_VIEWS: [&str; 14] = [
-    "conditions",
-    "findings",
-    "groups",
-    "exercises",
-    "education",
-    "comparison",
-    "red_flags",
-    "self_care",
-    "treatments",
-    "criteria",
-    "plan_steps",
-    "diagnostics",
-    "blocks",
-    "references",
-];
-
 async fn setup() -> (Router, Arc<Store>) {
     let dir = std::env::temp_dir().join(format!("cluneal-response-schemas-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -224,7 +206,7 @@ async fn stored_case_diary_and_session_bodies_match_the_openapi_document() {
     // The knowledge base's summary and its views, open to all.
     c.call("GET", "/api/v1/kb", "/api/v1/kb", None, None, 200).await;
     let mut deep = 0;
-    for view in KB_VIEWS {
+    for view in common::KB_VIEWS {
         let path = format!("/api/v1/kb/{view}");
         let body = c.call("GET", &path, &path, None, None, 200).await;
         assert!(body.as_array().is_some_and(|items| !items.is_empty()), "{path}: {body}");
@@ -301,7 +283,7 @@ async fn stored_case_diary_and_session_bodies_match_the_openapi_document() {
     c.call("GET", "/api/v1/audit?limit=50", "/api/v1/audit", None, None, 200).await;
     c.call("GET", "/api/v1/audit?limit=0", "/api/v1/audit", None, None, 400).await;
 
-    assert_eq!(c.checked, 26 + KB_VIEWS.len(), "bodies checked");
+    assert_eq!(c.checked, 26 + common::KB_VIEWS.len(), "bodies checked");
     assert!(c.broken > 100, "broken copies refused: {}", c.broken);
 }
 

@@ -31,24 +31,6 @@ fn example(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("example")).expect("json")
 }
 
-/// The knowledge-base views, one documented path each.
-const KB_VIEWS: [&str; 14] = [
-    "conditions",
-    "findings",
-    "groups",
-    "exercises",
-    "education",
-    "comparison",
-    "red_flags",
-    "self_care",
-    "treatments",
-    "criteria",
-    "plan_steps",
-    "diagnostics",
-    "blocks",
-    "references",
-];
-
 /// Status and body (JSON, or null) of one request.
 async fn call(
     app: &Router,
@@ -98,7 +80,7 @@ async fn every_documented_operation_answers_as_documented() {
     check("GET", "/healthz", call(&app, "GET", "/healthz", None, None).await.0, 200);
     check("GET", "/api/v1/session", call(&app, "GET", "/api/v1/session", None, None).await.0, 200);
     check("GET", "/api/v1/kb", call(&app, "GET", "/api/v1/kb", None, None).await.0, 200);
-    for view in KB_VIEWS {
+    for view in common::KB_VIEWS {
         let path = format!("/api/v1/kb/{view}");
         check("GET", &path, call(&app, "GET", &path, None, None).await.0, 200);
     }

@@ -34,3 +34,23 @@ pub async fn oneshot(
     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
     (status, headers, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
+
+/// The knowledge-base views, one documented path each (written out here, not
+/// read from the server, so that a view added or dropped there fails a test).
+#[allow(dead_code, reason = "each test binary compiles this module and uses part of it")]
+pub const KB_VIEWS: [&str; 14] = [
+    "conditions",
+    "findings",
+    "groups",
+    "exercises",
+    "education",
+    "comparison",
+    "red_flags",
+    "self_care",
+    "treatments",
+    "criteria",
+    "plan_steps",
+    "diagnostics",
+    "blocks",
+    "references",
+];
