@@ -1,4 +1,5 @@
-//! CPU time per full report, median over the example cases, from the time the
+//! CPU time per full report (`assess`) and per interview step (`next_step`),
+//! median over the example cases, from the time the
 //! thread spent on a CPU (`/proc/thread-self/schedstat`, Linux). On a shared,
 //! loaded machine wall-clock benchmarks (criterion) queue behind other work;
 //! time on the CPU does not, so two builds can be compared side by side while
@@ -39,17 +40,30 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
+    let cases: Vec<Case> = files
+        .iter()
+        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("parse"))
+        .collect();
+    report("assess", n, &cases, |c| {
+        black_box(engine.assess(black_box(c)).expect("valid"));
+    });
+    report("next_step", n, &cases, |c| {
+        black_box(engine.next_step(black_box(c), 0).expect("valid"));
+    });
+}
+
+/// Median over the cases of each case's median CPU time per call.
+fn report(what: &str, n: u32, cases: &[Case], call: impl Fn(&Case)) {
     let mut per_case = Vec::new();
-    for p in &files {
-        let case: Case = serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("parse");
+    for case in cases {
         for _ in 0..n / 10 {
-            black_box(engine.assess(black_box(&case)).expect("valid"));
+            call(case);
         }
         let mut rounds: Vec<u64> = (0..5)
             .map(|_| {
                 let t0 = on_cpu_ns();
                 for _ in 0..n {
-                    black_box(engine.assess(black_box(&case)).expect("valid"));
+                    call(case);
                 }
                 (on_cpu_ns() - t0) / u64::from(n)
             })
@@ -62,5 +76,5 @@ fn main() {
     let m = sorted.len();
     let median =
         if m % 2 == 1 { sorted[m / 2] as f64 } else { (sorted[m / 2 - 1] + sorted[m / 2]) as f64 / 2.0 };
-    println!("median {:.2} µs over {m} cases; per case (ns): {per_case:?}", median / 1000.0);
+    println!("{what}: median {:.2} µs over {m} cases; per case (ns): {per_case:?}", median / 1000.0);
 }

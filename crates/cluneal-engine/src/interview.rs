@@ -119,7 +119,9 @@ pub fn step<'k>(
     scores: &Scores,
     tri: &Triage<'_>,
 ) -> Step<'k> {
-    let ranked = questions::rank(kb, compiled, facts, scores, case.respondent);
+    // The interview asks one question (or one tick-all group, whose members
+    // are scored below when the ranking left them out).
+    let ranked = questions::rank(kb, compiled, facts, scores, case.respondent, 1);
     let status = status(kb, compiled, tri, scores, &ranked, Some(asked));
     if status.settled {
         return Step::Done { reason: status.reason };

@@ -127,9 +127,9 @@ impl Engine {
                 &kb.meta().messages.picture_focused
             },
         };
-        let ranked = questions::rank(&self.kb, &self.compiled, facts, scores, case.respondent);
-        let interview = interview::status(kb, &self.compiled, &tri, scores, &ranked, None);
         let n_next = kb.meta().engine.next_questions;
+        let ranked = questions::rank(&self.kb, &self.compiled, facts, scores, case.respondent, n_next);
+        let interview = interview::status(kb, &self.compiled, &tri, scores, &ranked, None);
         // Lazily: the closing questions are only looked at when the first two
         // lists are shorter than the report's list.
         let next_questions: Vec<NextQuestion<'_>> = ranked

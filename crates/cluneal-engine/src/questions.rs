@@ -116,9 +116,10 @@ pub struct Ranked {
     /// Red-flag history questions that can lead to an `urgent` or `emergency` triage:
     /// asked before anything else, most urgent first, then in interview order.
     pub urgent: Vec<Candidate>,
-    /// Other questions by expected information gain, largest first. The first
-    /// `next_questions` of the knowledge base are the best of all unanswered
-    /// questions; questions that provably cannot reach them may be left out.
+    /// Other questions by expected information gain, largest first. The
+    /// first `head` are the best of all unanswered questions, where `head` is
+    /// what the caller asked for less the urgent questions, and at least one;
+    /// questions that provably cannot reach them may be left out.
     pub gain: Vec<Candidate>,
     /// Other red-flag questions (those leading at most to `soon`, and examination
     /// or test items): asked at the latest before the interview ends (earlier if
@@ -130,12 +131,16 @@ pub struct Ranked {
     clippy::indexing_slicing,
     reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
 )]
+/// Rank the unanswered questions for a caller that reads at most `wanted` of
+/// them, urgent questions first (the report's next questions), and always the
+/// best by information gain (whether asking on is still worth it).
 pub fn rank(
     kb: &KnowledgeBase,
     c: &Compiled,
     facts: &Facts,
     scores: &Scores,
     respondent: Respondent,
+    wanted: usize,
 ) -> Ranked {
     let screen = &c.screen;
     let mut urgent: Vec<Candidate> = Vec::new();
@@ -193,7 +198,9 @@ pub fn rank(
             bounded.push((bound, f));
         }
     }
-    let head = kb.meta().engine.next_questions.max(1);
+    // Urgent questions come first wherever questions are listed, so the gain
+    // ranking only needs to be exact for the places they leave.
+    let head = wanted.saturating_sub(urgent.len()).max(1);
     let seed = 2 * head;
     if bounded.len() > seed {
         bounded.select_nth_unstable_by(seed, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -308,28 +315,36 @@ mod tests {
     fn branch_and_bound_ranks_the_head_exactly_as_scoring_every_question_would() {
         for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
             let engine = Engine::with_model(KnowledgeBase::embedded().expect("valid"), model);
-            let head = engine.kb().meta().engine.next_questions.max(1);
+            let n = engine.kb().meta().engine.next_questions;
             for (k, case) in cases(engine.kb()).iter().enumerate() {
                 let Ok(facts) = crate::facts::build(engine.kb(), &engine.compiled, case).map(|c| c.facts)
                 else {
                     continue;
                 };
                 let scores = crate::score::score(&engine.compiled.model, &facts, None);
-                let ranked = rank(engine.kb(), &engine.compiled, &facts, &scores, case.respondent);
-                let urgent: Vec<usize> = ranked.urgent.iter().map(|c| c.finding).collect();
-                let mut all: Vec<(f64, usize)> = (0..engine.kb().findings().len())
-                    .filter(|&f| {
-                        !urgent.contains(&f)
-                            && !facts.settled(f)
-                            && engine.compiled.askable(f, case.respondent)
-                    })
-                    .map(|f| (gain_of_question(&engine.compiled, &scores, f), f))
-                    .filter(|&(g, _)| g > 0.0)
-                    .collect();
-                all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                let want: Vec<usize> = all.iter().take(head).map(|&(_, f)| f).collect();
-                let got: Vec<usize> = ranked.gain.iter().take(head).map(|c| c.finding).collect();
-                assert_eq!(got, want, "{model:?} case {k}: the head differs from exhaustive scoring");
+                // The interview reads one question, the report `next_questions`.
+                for wanted in [1, n] {
+                    let ranked =
+                        rank(engine.kb(), &engine.compiled, &facts, &scores, case.respondent, wanted);
+                    let urgent: Vec<usize> = ranked.urgent.iter().map(|c| c.finding).collect();
+                    let mut all: Vec<(f64, usize)> = (0..engine.kb().findings().len())
+                        .filter(|&f| {
+                            !urgent.contains(&f)
+                                && !facts.settled(f)
+                                && engine.compiled.askable(f, case.respondent)
+                        })
+                        .map(|f| (gain_of_question(&engine.compiled, &scores, f), f))
+                        .filter(|&(g, _)| g > 0.0)
+                        .collect();
+                    all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                    let head = wanted.saturating_sub(urgent.len()).max(1);
+                    let want: Vec<usize> = all.iter().take(head).map(|&(_, f)| f).collect();
+                    let got: Vec<usize> = ranked.gain.iter().take(head).map(|c| c.finding).collect();
+                    assert_eq!(
+                        got, want,
+                        "{model:?} case {k}, {wanted} wanted: the head differs from exhaustive scoring"
+                    );
+                }
             }
         }
     }
