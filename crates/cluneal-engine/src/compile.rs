@@ -105,8 +105,20 @@ pub(crate) struct Index {
     pub group_of: Vec<usize>,
     /// Per finding: the finding a derived finding is computed from, if any.
     pub derived_source: Vec<Option<usize>>,
-    /// Per finding: the more specific findings that imply it.
-    pub implied_by: Vec<Vec<usize>>,
+    /// The findings more specific ones imply, each with those that imply it
+    /// (a case visits only these, not every finding).
+    pub implied_by: Vec<(usize, Vec<usize>)>,
+    /// The findings with a rule each case must evaluate, so it visits only
+    /// these: set from treatments tried, derived from another answer or a case
+    /// field, and asked of some sexes only.
+    pub from_treatments: Vec<usize>,
+    pub derived: Vec<usize>,
+    pub sex_specific: Vec<usize>,
+    /// Per plan step (knowledge-base order): the finding it requires and the
+    /// finding that completes it, resolved once instead of per report.
+    pub step_findings: Vec<(Option<usize>, Option<usize>)>,
+    /// Per self-care item: the findings it is about.
+    pub self_care_about: Vec<Vec<Option<usize>>>,
     /// Per condition: its telltale findings (`raise_when_any`).
     pub raise_when_any: Vec<Vec<usize>>,
 }
@@ -187,11 +199,38 @@ impl Index {
             .collect();
         let group_of = finding_ids.iter().map(|&x| kb.group_of(x).index()).collect();
         let derived_source = finding_ids.iter().map(|&x| kb.derived_from(x).map(FindingId::index)).collect();
-        let implied_by = finding_ids.iter().map(|&x| f(kb.implied_by(x))).collect();
+        let implied_by = finding_ids
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| (i, f(kb.implied_by(x))))
+            .filter(|(_, by)| !by.is_empty())
+            .collect();
+        let having = |has: fn(&cluneal_kb::Finding) -> bool| -> Vec<usize> {
+            kb.findings().iter().enumerate().filter(|(_, x)| has(x)).map(|(i, _)| i).collect()
+        };
+        let from_treatments = having(|x| x.from_treatments.is_some());
+        let derived = having(|x| x.derived.is_some());
+        let sex_specific = having(|x| !x.sexes.is_empty());
+        let finding = |id: &Option<String>| id.as_deref().and_then(|x| kb.finding_index(x));
+        let step_findings = kb
+            .plan_steps()
+            .iter()
+            .map(|s| (finding(&s.requires_finding), finding(&s.completed_by_finding)))
+            .collect();
+        let self_care_about = kb
+            .self_care()
+            .iter()
+            .map(|s| s.about_findings.iter().map(|x| kb.finding_index(x)).collect())
+            .collect();
         let raise_when_any = condition_ids.iter().map(|&x| f(kb.raise_when_any(x))).collect();
         Index {
             condition_ids,
             implied_by,
+            from_treatments,
+            derived,
+            sex_specific,
+            step_findings,
+            self_care_about,
             raise_when_any,
             flags_of_finding,
             flag_urgency,

@@ -240,8 +240,8 @@ fn apply_blocks(
 )]
 fn derive(kb: &KnowledgeBase, c: &Compiled, case: &Case, facts: &mut Facts) {
     // A treatment that did not help answers "persistent pain despite treatment"-type findings.
-    for (i, f) in kb.findings().iter().enumerate() {
-        let Some(rule) = &f.from_treatments else { continue };
+    for &i in &c.index.from_treatments {
+        let Some(rule) = &kb.findings()[i].from_treatments else { continue };
         if facts.origin[i] != Origin::None {
             continue;
         }
@@ -255,14 +255,15 @@ fn derive(kb: &KnowledgeBase, c: &Compiled, case: &Case, facts: &mut Facts) {
         }
     }
     // A broader finding left unanswered is "yes" when a more specific one is.
-    for (i, impliers) in c.index.implied_by.iter().enumerate() {
+    for (i, impliers) in &c.index.implied_by {
+        let i = *i;
         if facts.origin[i] == Origin::None && impliers.iter().any(|&j| facts.state[j] == Tri::Yes) {
             facts.state[i] = Tri::Yes;
             facts.origin[i] = Origin::Derived;
         }
     }
-    for (i, f) in kb.findings().iter().enumerate() {
-        let Some(d) = &f.derived else { continue };
+    for &i in &c.index.derived {
+        let Some(d) = &kb.findings()[i].derived else { continue };
         if facts.origin[i] == Origin::Answer {
             continue;
         }
@@ -300,11 +301,9 @@ fn derive(kb: &KnowledgeBase, c: &Compiled, case: &Case, facts: &mut Facts) {
     }
     // A question for other sexes only is "no" for this one, unless answered.
     if let Some(sex) = case.sex {
-        for (i, f) in kb.findings().iter().enumerate() {
-            if !f.sexes.is_empty()
-                && !f.sexes.iter().any(|s| s == sex.as_str())
-                && facts.origin[i] != Origin::Answer
-            {
+        for &i in &c.index.sex_specific {
+            let f = &kb.findings()[i];
+            if !f.sexes.iter().any(|s| s == sex.as_str()) && facts.origin[i] != Origin::Answer {
                 facts.state[i] = Tri::No;
                 facts.origin[i] = Origin::Derived;
             }

@@ -24,8 +24,9 @@ pub struct PlanInput<'k, 'a> {
     pub hold_message: Option<&'k str>,
 }
 
-fn finding_state(kb: &KnowledgeBase, facts: &Facts, id: &str) -> Tri {
-    kb.finding_index(id).and_then(|i| facts.state.get(i).copied()).unwrap_or(Tri::Unknown)
+/// The state of a finding resolved at start-up (`None`: not in the knowledge base).
+fn finding_state(facts: &Facts, finding: Option<usize>) -> Tri {
+    finding.and_then(|i| facts.state.get(i).copied()).unwrap_or(Tri::Unknown)
 }
 
 fn tried<'a>(case: &'a Case, id: &str) -> Option<&'a crate::case::TreatmentTried> {
@@ -93,10 +94,11 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
     let kb = input.kb;
     let focus = &kb.conditions()[input.focus];
     // A positive block whose relief lasts needs no step-up (its own plan step says how long).
-    let lasting = kb.plan_steps().iter().find_map(|s| {
+    let step_findings = &input.compiled.index.step_findings;
+    let lasting = kb.plan_steps().iter().zip(step_findings).find_map(|(s, &(_, completed))| {
         let (f, w) = (s.completed_by_finding.as_deref()?, s.lasting_relief_weeks.as_ref()?);
         let weeks = relief_weeks(kb, input.case, f)?;
-        (finding_state(kb, input.facts, f) == Tri::Yes && weeks >= w.value).then_some((f, weeks))
+        (finding_state(input.facts, completed) == Tri::Yes && weeks >= w.value).then_some((f, weeks))
     });
     let mut steps: Vec<(usize, &'k PlanStep)> = kb.plan_steps().iter().enumerate().collect();
     steps.sort_by_key(|(_, s)| s.order);
@@ -114,8 +116,10 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
         {
             continue;
         }
-        let required = step.requires_finding.as_deref().map(|f| (f, finding_state(kb, input.facts, f)));
-        let completed = step.completed_by_finding.as_deref().map(|f| (f, finding_state(kb, input.facts, f)));
+        let (requires, completes) = step_findings[si];
+        let required = step.requires_finding.as_deref().map(|f| (f, finding_state(input.facts, requires)));
+        let completed =
+            step.completed_by_finding.as_deref().map(|f| (f, finding_state(input.facts, completes)));
         let good = r.treatments.iter().any(|t| t.tried == Some(Response::Good));
         let all_failed = !r.treatments.is_empty()
             && r.treatments.iter().all(|t| t.tried.is_some_and(|x| x != Response::Good));
@@ -173,13 +177,14 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
     let pick = |kinds: &[SelfCareKind]| -> Vec<SelfCareItem<'k>> {
         kb.self_care()
             .iter()
-            .filter(|s| kinds.contains(&s.kind))
+            .zip(&input.compiled.index.self_care_about)
+            .filter(|(s, _)| kinds.contains(&s.kind))
             // No advice about something the person denied: left out when every
             // finding it is about is answered "no".
-            .filter(|s| {
-                s.about_findings.is_empty()
-                    || !s.about_findings.iter().all(|f| finding_state(kb, input.facts, f) == Tri::No)
+            .filter(|(_, about)| {
+                about.is_empty() || !about.iter().all(|&f| finding_state(input.facts, f) == Tri::No)
             })
+            .map(|(s, _)| s)
             .map(|s| SelfCareItem { id: &s.id, name: &s.name, text: &s.text, urgency: s.urgency })
             .collect()
     };
