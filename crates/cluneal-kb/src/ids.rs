@@ -101,6 +101,8 @@ pub struct DiagnosticLinks {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Links {
     pub finding_ids: BTreeMap<String, FindingId>,
+    /// The same, for the lookup every case makes once per answer.
+    pub finding_lookup: PrefixIndex<FindingId>,
     pub condition_ids: BTreeMap<String, ConditionId>,
     pub reference_ids: BTreeMap<String, ReferenceId>,
     pub red_flag_ids: BTreeMap<String, RedFlagId>,
@@ -124,6 +126,55 @@ pub(crate) struct Links {
     pub treatment_conditions: Vec<Vec<ConditionId>>,
     pub block_result: Vec<FindingId>,
     pub block_sources: Vec<Vec<ReferenceId>>,
+}
+
+/// Ids in sorted order, searched by their first 16 bytes as one integer: a
+/// binary search over a few kilobytes of integers, then one string comparison,
+/// where a `BTreeMap<String, _>` compares strings at every step. Deterministic
+/// (no hashing); a case names a finding once per answer, so this is on the
+/// path of every assessment.
+#[derive(Debug, Clone)]
+pub(crate) struct PrefixIndex<I> {
+    /// Big-endian first 16 bytes of each id, zero-padded: their order is the
+    /// ids' byte order, so this list is sorted like `ids`.
+    prefixes: Vec<u128>,
+    ids: Vec<(String, I)>,
+}
+
+impl<I> Default for PrefixIndex<I> {
+    fn default() -> Self {
+        PrefixIndex { prefixes: Vec::new(), ids: Vec::new() }
+    }
+}
+
+fn prefix(id: &str) -> u128 {
+    let mut b = [0u8; 16];
+    for (slot, byte) in b.iter_mut().zip(id.as_bytes()) {
+        *slot = *byte;
+    }
+    u128::from_be_bytes(b)
+}
+
+impl<I: Copy> PrefixIndex<I> {
+    pub fn new(map: &BTreeMap<String, I>) -> PrefixIndex<I> {
+        PrefixIndex {
+            prefixes: map.keys().map(|k| prefix(k)).collect(),
+            ids: map.iter().map(|(k, &v)| (k.clone(), v)).collect(),
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<I> {
+        let key = prefix(id);
+        let first = self.prefixes.partition_point(|&p| p < key);
+        // Ids that share their first 16 bytes sit side by side.
+        self.prefixes
+            .get(first..)?
+            .iter()
+            .take_while(|&&p| p == key)
+            .zip(self.ids.get(first..)?)
+            .find(|(_, (k, _))| k == id)
+            .map(|(_, &(_, v))| v)
+    }
 }
 
 /// Id to typed index. A list longer than `u32::MAX` would leave its tail
@@ -217,6 +268,7 @@ pub(crate) struct Lists<'a> {
 pub(crate) fn resolve(l: &Lists) -> Result<Links, KbErrors> {
     let ids = Links {
         finding_ids: ids_of(l.findings, FindingId),
+        finding_lookup: PrefixIndex::new(&ids_of(l.findings, FindingId)),
         condition_ids: ids_of(l.conditions, ConditionId),
         reference_ids: ids_of(l.references, ReferenceId),
         red_flag_ids: ids_of(l.red_flags, RedFlagId),
@@ -371,4 +423,39 @@ pub(crate) fn resolve(l: &Lists) -> Result<Links, KbErrors> {
         block_sources,
         ..ids
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prefix_index_finds_exactly_what_the_map_finds() {
+        // Ids that share their first 16 bytes, one that is a prefix of
+        // another, and lookups of near misses around each.
+        let ids = [
+            "a",
+            "pain_worse_bending",
+            "pain_worse_bending_forward",
+            "pain_worse_bendinh",
+            "pain_worse_bendin",
+            "pain_worse_bending_sideways",
+            "z",
+            "aaaaaaaaaaaaaaaaaaaa",
+            "aaaaaaaaaaaaaaaab",
+        ];
+        let map: BTreeMap<String, u32> = ids.iter().zip(0..).map(|(k, v)| (k.to_string(), v)).collect();
+        let index = PrefixIndex::new(&map);
+        let mut probes: Vec<String> = Vec::new();
+        for id in ids {
+            probes.push(id.to_string());
+            probes.push(format!("{id}_"));
+            probes.push(id[..id.len() - 1].to_string());
+            probes.push(format!("{id}\u{0}"));
+        }
+        probes.extend(["".to_string(), "\u{0}".to_string(), "~".to_string()]);
+        for p in &probes {
+            assert_eq!(index.get(p), map.get(p.as_str()).copied(), "`{p}`");
+        }
+    }
 }

@@ -330,7 +330,7 @@ impl KnowledgeBase {
 
     /// Finding `id`, resolved.
     pub fn finding_id(&self, id: &str) -> Option<FindingId> {
-        self.links.finding_ids.get(id).copied()
+        self.links.finding_lookup.get(id)
     }
     /// Condition `id`, resolved.
     pub fn condition_id(&self, id: &str) -> Option<ConditionId> {
