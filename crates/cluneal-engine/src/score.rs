@@ -18,7 +18,7 @@
 use cluneal_kb::{ConditionModel, DifferentialModel, KnowledgeBase};
 
 use crate::facts::{Facts, Tri};
-use crate::math::entropy;
+use crate::math::{entropy, entropy_of_odds};
 
 pub const NO_GROUP: u32 = u32::MAX;
 
@@ -705,7 +705,9 @@ pub fn score(model: &Model, facts: &Facts, applied: Option<&mut Applications>) -
         let odds = lo.exp();
         s.odds[ci] = odds;
         s.p[ci] = if odds.is_finite() { odds / (1.0 + odds) } else { 1.0 };
-        s.entropy[ci] = entropy(s.p[ci]);
+        // From the odds and log-odds at hand: one logarithm, and the same
+        // arithmetic the ranking uses for the entropy after an answer.
+        s.entropy[ci] = entropy_of_odds(odds, lo);
     }
     if let Some(a) = applied {
         a.ranges = (0..n).map(|c| (start[c], start[c + 1])).collect();
