@@ -26,6 +26,9 @@ pub(crate) struct Compiled {
     pub interview_order: Vec<usize>,
     /// One-line citation of each reference, in knowledge-base order.
     pub citations: Vec<String>,
+    /// Per question: the ranking's bound items of every yes/no finding its
+    /// answer settles (`asks`), in one row.
+    pub question_bounds: score::Rows<score::BoundItem>,
     /// Ids resolved once to indices, so a report compares no strings.
     pub index: Index,
 }
@@ -70,7 +73,22 @@ impl Compiled {
                 ]
             })
             .collect();
-        Compiled { model, flags, screen, asks, askable_by, interview_order, citations, index }
+        let question_bounds = score::Rows::from_lists(
+            (0..kb.findings().len())
+                .map(|f| asks.row(f).iter().flat_map(|&d| model.bound_items.row(d).iter().copied()).collect())
+                .collect(),
+        );
+        Compiled {
+            model,
+            flags,
+            screen,
+            asks,
+            askable_by,
+            interview_order,
+            citations,
+            question_bounds,
+            index,
+        }
     }
 
     /// Whether this respondent is asked finding `f`'s question.

@@ -48,7 +48,8 @@ fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnM
 /// gain are computed by different arithmetic, so they may differ in the last digits.
 const BOUND_SLACK: f64 = 1e-5;
 
-/// An upper bound on `gain_of` for finding `f`: per condition, the smaller of
+/// An upper bound on `gain_of_question` for question `f`: per condition
+/// (over every yes/no finding its answer settles, flattened at start-up), the smaller of
 /// its entropy and the entry's capacity, and with `tight` also the chi-square
 /// bound at the condition's probability (one division per entry, so it is
 /// only computed for questions the loose bound does not rule out). Inside a
@@ -58,9 +59,9 @@ const BOUND_SLACK: f64 = 1e-5;
     clippy::indexing_slicing,
     reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
 )]
-fn bound_of(model: &Model, scores: &Scores, f: usize, tight: bool) -> f64 {
+fn bound_of_question(c: &Compiled, scores: &Scores, f: usize, tight: bool) -> f64 {
     let mut total = 0.0;
-    for it in model.bound_items.row(f) {
+    for it in c.question_bounds.row(f) {
         let c = it.condition as usize;
         let h = scores.entropy[c];
         total += if scores.group_at(it.slot).any {
@@ -81,15 +82,6 @@ pub fn gain_of_question(c: &Compiled, scores: &Scores, f: usize) -> f64 {
     let mut total = 0.0;
     for &d in c.asks.row(f) {
         total += gain_of(&c.model, scores, d, |_, _| {});
-    }
-    total
-}
-
-/// An upper bound on `gain_of_question` (see `bound_of`).
-fn bound_of_question(c: &Compiled, scores: &Scores, f: usize, tight: bool) -> f64 {
-    let mut total = 0.0;
-    for &d in c.asks.row(f) {
-        total += bound_of(&c.model, scores, d, tight);
     }
     total
 }
