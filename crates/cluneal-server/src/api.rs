@@ -917,9 +917,22 @@ pub(crate) const KB_VIEWS: [KbView; 14] = [
     },
 ];
 
-/// Read-only views of the knowledge base, serialized once at start-up: the
-/// summary (`kb`) and every view of `KB_VIEWS`.
-pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Vec<u8>> {
+/// Read-only views of the knowledge base, serialized once at start-up.
+#[derive(Debug)]
+pub struct KbViews {
+    /// `GET /api/v1/kb`.
+    summary: Vec<u8>,
+    /// `GET /api/v1/kb/{name}`, one per entry of `KB_VIEWS` (the summary is
+    /// not among them, so `/api/v1/kb/kb` is not a second, undocumented path to it).
+    views: HashMap<&'static str, Vec<u8>>,
+}
+
+/// Every body is serialized through a `Value`: keys in sorted order.
+fn sorted_bytes(v: serde_json::Result<Value>) -> Vec<u8> {
+    v.and_then(|json| serde_json::to_vec(&json)).unwrap_or_default()
+}
+
+pub fn kb_views(kb: &KnowledgeBase) -> KbViews {
     let summary = KbSummary {
         version: &kb.meta().version,
         name: &kb.meta().name,
@@ -927,26 +940,23 @@ pub fn kb_views(kb: &KnowledgeBase) -> HashMap<&'static str, Vec<u8>> {
         settings: &kb.meta().settings,
         outcomes: &kb.meta().outcomes,
     };
-    // Through a `Value`, like every body: keys in sorted order.
-    let mut v = HashMap::new();
-    v.insert("kb", serde_json::to_value(&summary).unwrap_or_default());
-    for view in &KB_VIEWS {
-        v.insert(view.name, (view.body)(kb).unwrap_or_default());
+    KbViews {
+        summary: sorted_bytes(serde_json::to_value(&summary)),
+        views: KB_VIEWS.iter().map(|view| (view.name, sorted_bytes((view.body)(kb)))).collect(),
     }
-    v.into_iter().map(|(k, json)| (k, serde_json::to_vec(&json).unwrap_or_default())).collect()
 }
 
-fn view(s: &AppState, name: &str) -> Response {
-    match s.kb_views.get(name) {
-        Some(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes.clone()).into_response(),
+fn json_bytes(bytes: &[u8]) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], bytes.to_vec()).into_response()
+}
+
+pub async fn kb_view(State(s): State<AppState>, Path(name): Path<String>) -> Response {
+    match s.kb_views.views.get(name.as_str()) {
+        Some(bytes) => json_bytes(bytes),
         None => Problem::not_found(&format!("knowledge-base view `{name}`")).into_response(),
     }
 }
 
-pub async fn kb_view(State(s): State<AppState>, Path(name): Path<String>) -> Response {
-    view(&s, &name)
-}
-
 pub async fn kb_root(State(s): State<AppState>) -> Response {
-    view(&s, "kb")
+    json_bytes(&s.kb_views.summary)
 }

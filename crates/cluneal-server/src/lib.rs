@@ -22,7 +22,6 @@ mod web;
 
 pub use pdf::figures as exercise_figures;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,7 +88,7 @@ pub struct AppState {
     engine: Arc<Engine>,
     store: Arc<Store>,
     auth: Arc<Auth>,
-    kb_views: Arc<HashMap<&'static str, Vec<u8>>>,
+    kb_views: Arc<api::KbViews>,
     openapi: Arc<Vec<u8>>,
     fhir: Arc<fhir::Views>,
     cds: Arc<cds::CdsState>,

@@ -363,6 +363,8 @@ async fn suite(location: Location) {
         assert!(!v.as_array().expect("a list").is_empty(), "{view}");
     }
     problem(c.get(format!("{b}/api/v1/kb/nope")).send().await.expect("get"), 404).await;
+    // The summary lives at /api/v1/kb only, not also as an undocumented view.
+    problem(c.get(format!("{b}/api/v1/kb/kb")).send().await.expect("get"), 404).await;
     // Each exercise comes with its own picture and the picture's text, which the web app shows.
     let exercises: Value =
         c.get(format!("{b}/api/v1/kb/exercises")).send().await.expect("get").json().await.expect("json");
