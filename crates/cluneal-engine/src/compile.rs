@@ -12,7 +12,9 @@ use crate::triage::{self, FlagModel};
 /// Everything the engine derives from its knowledge base.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
+    /// The differential model the knowledge base names (or the one asked for).
     pub model: Model,
+    /// Each red flag's findings as indices, in knowledge-base order.
     pub flags: Vec<FlagModel>,
     /// Red-flag findings with the highest urgency each can lead to.
     pub screen: Vec<(usize, Urgency)>,
