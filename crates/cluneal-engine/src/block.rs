@@ -57,7 +57,7 @@ pub fn check_records(kb: &KnowledgeBase, case: &Case, problems: &mut Vec<CasePro
 }
 
 /// Interpret one (checked) block record against its protocol.
-pub fn interpret<'k>(p: &'k BlockProtocol, r: &BlockRecord) -> (Outcome, BlockResult<'k>) {
+fn interpret<'k>(p: &'k BlockProtocol, r: &BlockRecord) -> BlockResult<'k> {
     let (start, end) = (p.window_start_minutes.value, p.window_end_minutes.value);
     let mut readings: Vec<BlockReadingResult> = r
         .readings
@@ -132,7 +132,7 @@ pub fn interpret<'k>(p: &'k BlockProtocol, r: &BlockRecord) -> (Outcome, BlockRe
             sources.push(s);
         }
     }
-    let result = BlockResult {
+    BlockResult {
         protocol: &p.id,
         name: &p.name,
         condition: &p.condition,
@@ -148,17 +148,15 @@ pub fn interpret<'k>(p: &'k BlockProtocol, r: &BlockRecord) -> (Outcome, BlockRe
         next,
         patient_expectations: &p.patient_expectations,
         sources,
-    };
-    (outcome, result)
+    }
 }
 
 /// One block record read against its protocol. Each record is interpreted
-/// once per assessment: the outcome sets the protocol's result finding, and the
-/// result goes into the report.
+/// once per assessment: its outcome (`result.result`) sets the protocol's
+/// result finding, and the result goes into the report.
 pub struct Interpreted<'k> {
     /// The protocol's position in the knowledge base's blocks.
     pub protocol: usize,
-    pub outcome: Outcome,
     pub result: BlockResult<'k>,
 }
 
@@ -167,8 +165,8 @@ pub fn interpret_records<'k>(kb: &'k KnowledgeBase, case: &Case) -> Vec<Interpre
     case.all_blocks()
         .filter_map(|r| {
             let protocol = protocol_index(kb, r)?;
-            let (outcome, result) = interpret(kb.blocks().get(protocol)?, r);
-            Some(Interpreted { protocol, outcome, result })
+            let result = interpret(kb.blocks().get(protocol)?, r);
+            Some(Interpreted { protocol, result })
         })
         .collect()
 }

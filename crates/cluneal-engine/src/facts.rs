@@ -212,7 +212,8 @@ fn apply_blocks(
         let Some(fi) = kb.block_results().get(pi).map(|f| f.index()) else {
             continue;
         };
-        let state = match b.outcome {
+        let outcome = b.result.result;
+        let state = match outcome {
             BlockOutcome::Positive => Tri::Yes,
             BlockOutcome::Negative => Tri::No,
             BlockOutcome::Inconclusive => Tri::Unknown,
@@ -221,7 +222,7 @@ fn apply_blocks(
             notes.push(format!(
                 "the answer for `{}` differs from the recorded block ({}); the block record was used",
                 kb.blocks()[pi].result_finding,
-                b.outcome.as_str()
+                outcome.as_str()
             ));
         }
         // A later positive block is not undone by an earlier inconclusive one.
