@@ -266,9 +266,10 @@ pub(crate) struct Lists<'a> {
 /// Resolve every cross-reference once. Runs after the lints passed, so it
 /// finds nothing to report unless a lint has a gap.
 pub(crate) fn resolve(l: &Lists) -> Result<Links, KbErrors> {
+    let finding_ids = ids_of(l.findings, FindingId);
     let ids = Links {
-        finding_ids: ids_of(l.findings, FindingId),
-        finding_lookup: PrefixIndex::new(&ids_of(l.findings, FindingId)),
+        finding_lookup: PrefixIndex::new(&finding_ids),
+        finding_ids,
         condition_ids: ids_of(l.conditions, ConditionId),
         reference_ids: ids_of(l.references, ReferenceId),
         red_flag_ids: ids_of(l.red_flags, RedFlagId),
