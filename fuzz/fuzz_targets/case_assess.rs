@@ -7,9 +7,8 @@
 
 #![no_main]
 
-use std::sync::OnceLock;
-
-use cluneal_engine::{Case, Engine, Report};
+use cluneal_engine::{Case, Report};
+use cluneal_fuzz::engine;
 use libfuzzer_sys::fuzz_target;
 
 // The strict (repeated-key) check lives in the server crate, which the CLI and
@@ -18,15 +17,6 @@ use libfuzzer_sys::fuzz_target;
 #[path = "../../crates/cluneal-server/src/strict.rs"]
 #[allow(dead_code, reason = "the server's other helpers in this file are not called here")]
 mod strict;
-
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| match cluneal_kb::KnowledgeBase::embedded() {
-        Ok(kb) => Engine::new(kb),
-        // Not a finding about any input: the build itself is broken.
-        Err(e) => panic!("the embedded knowledge base does not load: {e:?}"),
-    })
-}
 
 /// Questions already asked, as the API's `asked` may say (any whole number).
 const ASKED: [usize; 5] = [0, 1, 7, 30, usize::MAX];

@@ -10,11 +10,10 @@
 
 #![no_main]
 
-use std::sync::OnceLock;
-
 use cluneal_engine::Engine;
 use cluneal_fhir::cds::{self, CardOptions};
 use cluneal_fhir::{AssessOptions, CalendarDate, FhirError};
+use cluneal_fuzz::engine;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -23,15 +22,6 @@ use serde_json::Value;
 #[path = "../../crates/cluneal-server/src/strict.rs"]
 #[allow(dead_code, reason = "the server's other helpers in this file are not called here")]
 mod strict;
-
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| match cluneal_kb::KnowledgeBase::embedded() {
-        Ok(kb) => Engine::new(kb),
-        // Not a finding about any input: the build itself is broken.
-        Err(e) => panic!("the embedded knowledge base does not load: {e:?}"),
-    })
-}
 
 /// A fixed assessment date: the server passes today's, and the result must
 /// not depend on the day the fuzzer runs.
