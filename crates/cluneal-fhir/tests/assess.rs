@@ -46,6 +46,11 @@ fn condition(id: &str, system: &str, code: &str, display: &str, clinical: &str, 
     })
 }
 
+/// An active Condition `c1`: chronic low back pain (SNOMED CT), with its onset.
+fn chronic_low_back_pain(onset: &str) -> Value {
+    condition("c1", SCT, "278860009", "Chronic low back pain (finding)", "active", onset)
+}
+
 const SCT: &str = "http://snomed.info/sct";
 const CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
 
@@ -68,14 +73,7 @@ fn entries<'a>(out: &'a Value, kind: &str) -> Vec<&'a Value> {
 fn a_record_answers_findings_age_sex_and_duration() {
     let r = read(vec![
         patient(),
-        condition(
-            "c1",
-            SCT,
-            "278860009",
-            "Chronic low back pain (finding)",
-            "active",
-            "2026-08-31T10:00:00Z",
-        ),
+        chronic_low_back_pain("2026-08-31T10:00:00Z"),
         condition(
             "c2",
             CM,
@@ -155,10 +153,7 @@ fn entries_that_do_not_count_are_listed_with_why() {
 
 #[test]
 fn the_assessment_is_a_bundle_of_standard_resources() {
-    let input = bundle(vec![
-        patient(),
-        condition("c1", SCT, "278860009", "Chronic low back pain (finding)", "active", "2026-08-31"),
-    ]);
+    let input = bundle(vec![patient(), chronic_low_back_pain("2026-08-31")]);
     let out = assess(engine(), &input, &options()).unwrap();
     assert_eq!(out["resourceType"], "Bundle");
     assert_eq!(out["type"], "collection");
@@ -359,14 +354,7 @@ fn synthea_patients_through_patient_view() {
 /// pain and one more Condition: the summaries of the cards it returns.
 fn patient_view_summaries(other: Value) -> Vec<String> {
     use cluneal_fhir::cds::{CardOptions, SERVICES, cards};
-    let pain = condition(
-        "c1",
-        SCT,
-        "278860009",
-        "Chronic low back pain (finding)",
-        "active",
-        "2026-08-31T10:00:00Z",
-    );
+    let pain = chronic_low_back_pain("2026-08-31T10:00:00Z");
     let request = json!({
         "hook": "patient-view", "hookInstance": "a6a8f0c5-1f4e-4a0e-9a51-000000000002",
         "context": { "patientId": "p1", "userId": "Practitioner/1" },
