@@ -34,22 +34,23 @@ pub fn workup<'k>(
         .flat_map(|r| r.conditions.iter())
         .filter_map(|c| kb.condition_index(c))
         .collect();
+    // Which steps to suggest is decided first; the reasons, the costly part,
+    // are written only for the steps the report lists.
     let mut urgent_steps = Vec::new();
     let mut other_steps = Vec::new();
     for d in &compiled.index.diagnostics {
+        if urgent_steps.len() >= MAX_STEPS {
+            break;
+        }
+        if d.findings.iter().all(|&f| facts.settled(f)) {
+            continue;
+        }
         // Does an open finding of this step carry evidence for condition `c`?
         let bears = |c: usize| {
             d.findings.iter().any(|&f| {
                 !facts.settled(f)
                     && compiled.model.by_finding.row(f).iter().any(|u| u.condition as usize == c)
             })
-        };
-        if d.findings.iter().all(|&f| facts.settled(f)) {
-            continue;
-        }
-        // Does an open finding of this step carry evidence for any condition in play?
-        let bears_any = |f: usize| {
-            compiled.model.by_finding.row(f).iter().any(|u| in_play.contains(&(u.condition as usize)))
         };
         let relevant = |ids: &[usize], set: &[usize]| -> Vec<usize> {
             if !ids.iter().any(|c| set.contains(c)) {
@@ -58,11 +59,20 @@ pub fn workup<'k>(
             ids.iter().copied().filter(|c| set.contains(c) && bears(*c)).collect()
         };
         let urgent = relevant(&d.rules_in, &flagged);
-        let rin = relevant(&d.rules_in, in_play);
-        let rout = relevant(&d.rules_out, in_play);
-        if urgent.is_empty() && rin.is_empty() && rout.is_empty() {
-            continue;
+        if !urgent.is_empty() {
+            urgent_steps.push((d, urgent, relevant(&d.rules_in, in_play), relevant(&d.rules_out, in_play)));
+        } else if other_steps.len() < MAX_STEPS {
+            let rin = relevant(&d.rules_in, in_play);
+            let rout = relevant(&d.rules_out, in_play);
+            if !rin.is_empty() || !rout.is_empty() {
+                other_steps.push((d, urgent, rin, rout));
+            }
         }
+    }
+    // Red-flag steps first; within each list the work-up order is kept.
+    let mut refs = Vec::new();
+    let mut steps = Vec::with_capacity(MAX_STEPS);
+    for (d, urgent, rin, rout) in urgent_steps.into_iter().chain(other_steps).take(MAX_STEPS) {
         // "can support SCNE (62%), MCNE (20%); can rule out ...", built in one string.
         let mut reason = String::with_capacity(96);
         let mut part = |lead: &str, tail: &str, cs: &[usize]| {
@@ -89,6 +99,10 @@ pub fn workup<'k>(
         // already done is never suggested as if it were not.
         let done = d.findings.iter().filter(|&&f| facts.settled(f)).count();
         if done > 0 {
+            // Does an open finding of this step carry evidence for any condition in play?
+            let bears_any = |f: usize| {
+                compiled.model.by_finding.row(f).iter().any(|u| in_play.contains(&(u.condition as usize)))
+            };
             let open: Vec<&str> = d
                 .findings
                 .iter()
@@ -97,31 +111,20 @@ pub fn workup<'k>(
                 .collect();
             let _ = write!(reason, "; {done} of its findings recorded, still open: {}", open.join(", "));
         }
-        let step = kb.diagnostics().get(d.at).map(|x| WorkupStep {
-            id: &x.id,
-            name: &x.name,
-            kind: &x.kind,
-            when: &x.when,
-            patient_explanation: &x.patient_explanation,
-            reason,
-            rules_in: &x.rules_in,
-            rules_out: &x.rules_out,
-            sources: &x.sources,
-        });
-        if let Some(step) = step {
-            if urgent.is_empty() { other_steps.push((step, d)) } else { urgent_steps.push((step, d)) }
+        if let Some(x) = kb.diagnostics().get(d.at) {
+            refs.extend(&d.refs);
+            steps.push(WorkupStep {
+                id: &x.id,
+                name: &x.name,
+                kind: &x.kind,
+                when: &x.when,
+                patient_explanation: &x.patient_explanation,
+                reason,
+                rules_in: &x.rules_in,
+                rules_out: &x.rules_out,
+                sources: &x.sources,
+            });
         }
     }
-    // Red-flag steps first; within each list the work-up order is kept.
-    let mut refs = Vec::new();
-    let steps = urgent_steps
-        .into_iter()
-        .chain(other_steps)
-        .take(MAX_STEPS)
-        .map(|(step, d)| {
-            refs.extend(&d.refs);
-            step
-        })
-        .collect();
     (steps, refs)
 }
