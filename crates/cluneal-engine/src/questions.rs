@@ -87,7 +87,7 @@ pub fn gain_of_question(c: &Compiled, scores: &Scores, f: usize) -> f64 {
 }
 
 /// A candidate question and its score.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Candidate {
     pub finding: usize,
     pub red_flag: Option<Urgency>,
@@ -135,8 +135,8 @@ pub fn rank(
     wanted: usize,
 ) -> Ranked {
     let screen = &c.screen;
-    let mut urgent: Vec<Candidate> = Vec::new();
-    let mut closing: Vec<Candidate> = Vec::new();
+    let mut urgent: Vec<Candidate> = Vec::with_capacity(32);
+    let mut closing: Vec<Candidate> = Vec::with_capacity(64);
     // A derived red-flag finding (severe pain, from the pain score) is asked
     // through the question it is derived from, at the flag's urgency; the
     // triage names that question while it is open.
@@ -168,8 +168,8 @@ pub fn rank(
             closing.push(c);
         }
     }
-    urgent.sort_by_key(|c| std::cmp::Reverse(c.red_flag));
-    closing.sort_by_key(|c| std::cmp::Reverse(c.red_flag));
+    let urgent = most_urgent_first(urgent);
+    let closing = most_urgent_first(closing);
     let mut in_urgent = vec![false; kb.findings().len()];
     for c in &urgent {
         in_urgent[c.finding] = true;
@@ -218,6 +218,20 @@ pub fn rank(
     }
     gain_list.sort_unstable_by(by_gain);
     Ranked { urgent, gain: gain_list, closing }
+}
+
+/// Red-flag questions most urgent first, in their given order within each
+/// urgency: a stable sort on four keys, done as four passes, which needs no
+/// scratch buffer.
+fn most_urgent_first(list: Vec<Candidate>) -> Vec<Candidate> {
+    if list.len() < 2 {
+        return list;
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for u in [Urgency::Emergency, Urgency::Urgent, Urgency::Soon, Urgency::Routine] {
+        out.extend(list.iter().filter(|c| c.red_flag == Some(u)));
+    }
+    out
 }
 
 /// The conditions a question bears on most, largest gain first.
