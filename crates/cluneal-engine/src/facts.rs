@@ -250,6 +250,10 @@ fn derive(kb: &KnowledgeBase, c: &Compiled, case: &Case, facts: &mut Facts) {
             rule.responses.iter().any(|r| r == t.response.as_str())
                 && t.weeks.is_none_or(|w| w >= rule.min_weeks.value)
         });
+        // A treatment that did help means the pain is improving, whatever else failed.
+        let helped =
+            case.treatments_tried.iter().any(|t| rule.unless.iter().any(|r| r == t.response.as_str()));
+        let failed = failed && !helped;
         if failed {
             facts.state[i] = Tri::Yes;
             facts.origin[i] = Origin::Derived;

@@ -385,6 +385,10 @@ pub struct FromTreatments {
     pub responses: Vec<String>,
     /// How long the treatment must have been tried.
     pub min_weeks: Sourced,
+    /// Responses that show the pain improving (for example `good`): when any
+    /// tried treatment had one, the finding is not answered from the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unless: Vec<String>,
 }
 
 /// Findings asked together in the interview.

@@ -380,6 +380,14 @@ const BROKEN: &[Broken] = &[
         ],
     },
     Broken {
+        kind: "FromTreatmentsBoth",
+        file: "findings/heat_helped.toml",
+        edit: Edit::Replace("grade = \"weak\" } }", "grade = \"weak\" }, unless = [\"good\", \"worse\"] }"),
+        expect: &[
+            "findings/heat_helped.toml:8: response `good` is both in `from_treatments.responses` and in `from_treatments.unless`",
+        ],
+    },
+    Broken {
         kind: "PriorUnknownSetting",
         file: "conditions/scne.toml",
         edit: Edit::Replace("setting = \"spine_clinic\"", "setting = \"spine_clinc\""),

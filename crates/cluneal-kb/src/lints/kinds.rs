@@ -152,6 +152,14 @@ pub(crate) fn findings(cx: &mut Cx, raw: &Raw, k: &Known) {
                     cx.report(file, here, P::UnknownResponse { response: r.clone() });
                 }
             }
+            for (i, r) in t.unless.iter().enumerate() {
+                let here = at!["from_treatments", "unless", i];
+                if !["good", "partial", "none", "worse"].contains(&r.as_str()) {
+                    cx.report(file, here, P::UnknownResponse { response: r.clone() });
+                } else if t.responses.contains(r) {
+                    cx.report(file, here, P::FromTreatmentsBoth { response: r.clone() });
+                }
+            }
             sourced(cx, file, at!["from_treatments", "min_weeks"], &t.min_weeks, (0.0, 520.0), &k.refs);
         }
     }

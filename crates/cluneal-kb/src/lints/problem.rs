@@ -96,6 +96,8 @@ pub enum ProblemKind {
     FromTreatmentsNoResponses,
     #[error("unknown treatment response `{response}` (good, partial, none, worse)")]
     UnknownResponse { response: String },
+    #[error("response `{response}` is both in `from_treatments.responses` and in `from_treatments.unless`")]
+    FromTreatmentsBoth { response: String },
 
     // Conditions.
     #[error("prior for unknown setting `{setting}`")]
