@@ -38,24 +38,35 @@ pub fn workup<'k>(
     // are written only for the steps the report lists.
     let mut urgent_steps = Vec::new();
     let mut other_steps = Vec::new();
-    for d in &compiled.index.diagnostics {
-        if urgent_steps.len() >= MAX_STEPS {
+    // Which conditions the open findings of the step at hand bear on: marked
+    // with the step's number, so the marks need no clearing between steps.
+    let mut bears_on = vec![usize::MAX; compiled.model.n_conditions];
+    for (k, d) in compiled.index.diagnostics.iter().enumerate() {
+        // Only a red-flag step can still enter a full list.
+        if urgent_steps.len() >= MAX_STEPS || (other_steps.len() >= MAX_STEPS && flagged.is_empty()) {
             break;
         }
-        if d.findings.iter().all(|&f| facts.settled(f)) {
+        let wanted = |set: &[usize]| d.rules_in.iter().chain(&d.rules_out).any(|c| set.contains(c));
+        if !wanted(in_play) && !wanted(&flagged) {
+            continue;
+        }
+        let mut open = false;
+        for &f in &d.findings {
+            if !facts.settled(f) {
+                open = true;
+                for u in compiled.model.by_finding.row(f) {
+                    if let Some(m) = bears_on.get_mut(u.condition as usize) {
+                        *m = k;
+                    }
+                }
+            }
+        }
+        if !open {
             continue;
         }
         // Does an open finding of this step carry evidence for condition `c`?
-        let bears = |c: usize| {
-            d.findings.iter().any(|&f| {
-                !facts.settled(f)
-                    && compiled.model.by_finding.row(f).iter().any(|u| u.condition as usize == c)
-            })
-        };
+        let bears = |c: usize| bears_on.get(c) == Some(&k);
         let relevant = |ids: &[usize], set: &[usize]| -> Vec<usize> {
-            if !ids.iter().any(|c| set.contains(c)) {
-                return Vec::new();
-            }
             ids.iter().copied().filter(|c| set.contains(c) && bears(*c)).collect()
         };
         let urgent = relevant(&d.rules_in, &flagged);
@@ -88,7 +99,7 @@ pub fn workup<'k>(
                     reason.push_str(", ");
                 }
                 reason.push_str(&kb.conditions()[c].short_name);
-                let _ = write!(reason, " ({}%)", (probabilities[c] * 100.0).round() as u32);
+                push_percent(&mut reason, probabilities[c]);
             }
             reason.push_str(tail);
         };
@@ -127,4 +138,34 @@ pub fn workup<'k>(
         }
     }
     (steps, refs)
+}
+
+/// Appends " (62%)": a probability as a whole percentage. Written digit by
+/// digit, since the formatting machinery costs more than the rest of a reason.
+fn push_percent(out: &mut String, p: f64) {
+    // A probability: 0 to 100 once rounded (clamped, so nothing else can show).
+    let n = (p * 100.0).round().clamp(0.0, 100.0) as u32;
+    out.push_str(" (");
+    if n >= 100 {
+        out.push('1');
+    }
+    if n >= 10 {
+        out.push(char::from(b'0' + ((n / 10) % 10) as u8));
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+    out.push_str("%)");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_percent;
+
+    #[test]
+    fn a_percentage_reads_as_the_formatter_would_write_it() {
+        for p in [0.0, 0.004, 0.005, 0.05, 0.094, 0.095, 0.5, 0.62, 0.994, 0.995, 1.0] {
+            let mut s = String::new();
+            push_percent(&mut s, p);
+            assert_eq!(s, format!(" ({}%)", (p * 100.0).round() as u32), "{p}");
+        }
+    }
 }
