@@ -251,9 +251,8 @@ fn derive(kb: &KnowledgeBase, c: &Compiled, case: &Case, facts: &mut Facts) {
                 && t.weeks.is_none_or(|w| w >= rule.min_weeks.value)
         });
         // A treatment that did help means the pain is improving, whatever else failed.
-        let helped =
-            case.treatments_tried.iter().any(|t| rule.unless.iter().any(|r| r == t.response.as_str()));
-        let failed = failed && !helped;
+        let failed = failed
+            && !case.treatments_tried.iter().any(|t| rule.unless.iter().any(|r| r == t.response.as_str()));
         if failed {
             facts.state[i] = Tri::Yes;
             facts.origin[i] = Origin::Derived;

@@ -89,6 +89,9 @@ pub(crate) fn groups(cx: &mut Cx, raw: &Raw, _: &Known) {
 }
 
 /// `findings/`: wording, answers, derivations, implications and backgrounds.
+/// The responses a recorded treatment can have (the case format's `response`).
+const RESPONSES: [&str; 4] = ["good", "partial", "none", "worse"];
+
 pub(crate) fn findings(cx: &mut Cx, raw: &Raw, k: &Known) {
     for (file, f) in &raw.findings {
         for (i, sex) in f.sexes.iter().enumerate() {
@@ -147,14 +150,14 @@ pub(crate) fn findings(cx: &mut Cx, raw: &Raw, k: &Known) {
                 cx.report(file, at!["from_treatments"], P::FromTreatmentsNoResponses);
             }
             for (i, r) in t.responses.iter().enumerate() {
-                if !["good", "partial", "none", "worse"].contains(&r.as_str()) {
+                if !RESPONSES.contains(&r.as_str()) {
                     let here = at!["from_treatments", "responses", i];
                     cx.report(file, here, P::UnknownResponse { response: r.clone() });
                 }
             }
             for (i, r) in t.unless.iter().enumerate() {
                 let here = at!["from_treatments", "unless", i];
-                if !["good", "partial", "none", "worse"].contains(&r.as_str()) {
+                if !RESPONSES.contains(&r.as_str()) {
                     cx.report(file, here, P::UnknownResponse { response: r.clone() });
                 } else if t.responses.contains(r) {
                     cx.report(file, here, P::FromTreatmentsBoth { response: r.clone() });
