@@ -137,6 +137,8 @@ pub(crate) struct Index {
     /// Per plan step (knowledge-base order): the finding it requires and the
     /// finding that completes it, resolved once instead of per report.
     pub step_findings: Vec<(Option<usize>, Option<usize>)>,
+    /// Plan steps in plan order (`order`, then knowledge-base order).
+    pub step_order: Vec<usize>,
     /// Per self-care item: the findings it is about.
     pub self_care_about: Vec<Vec<Option<usize>>>,
     /// Per condition: its telltale findings (`raise_when_any`).
@@ -237,6 +239,8 @@ impl Index {
             .iter()
             .map(|s| (finding(&s.requires_finding), finding(&s.completed_by_finding)))
             .collect();
+        let mut step_order: Vec<usize> = (0..kb.plan_steps().len()).collect();
+        step_order.sort_by_key(|&i| kb.plan_steps().get(i).map(|s| s.order));
         let self_care_about = kb
             .self_care()
             .iter()
@@ -250,6 +254,7 @@ impl Index {
             derived,
             sex_specific,
             step_findings,
+            step_order,
             self_care_about,
             raise_when_any,
             flags_of_finding,

@@ -287,15 +287,24 @@ pub fn question<'k>(
     let reason = match c.red_flag {
         Some(u) => {
             let flags = &compiled.index.flags_of_finding[c.finding];
-            let mut reason = format!("warning-sign screen ({}): ", u.as_str());
-            for (k, &i) in flags.iter().take(2).enumerate() {
+            let named = &flags[..flags.len().min(2)];
+            // Sized once: a report lists up to eight of these, and growing
+            // the string piece by piece reallocates it several times.
+            let names: usize = named.iter().map(|&i| kb.red_flags()[i].name.len() + 2).sum();
+            let mut reason = String::with_capacity(40 + names);
+            reason.push_str("warning-sign screen (");
+            reason.push_str(u.as_str());
+            reason.push_str("): ");
+            for (k, &i) in named.iter().enumerate() {
                 if k > 0 {
                     reason.push_str("; ");
                 }
                 reason.push_str(&kb.red_flags()[i].name);
             }
             if flags.len() > 2 {
-                reason.push_str(&format!("; and {} more", flags.len() - 2));
+                use std::fmt::Write as _;
+                // Writing to a `String` cannot fail.
+                let _ = write!(reason, "; and {} more", flags.len() - 2);
             }
             reason
         }

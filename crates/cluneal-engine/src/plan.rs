@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use cluneal_kb::{KnowledgeBase, PlanStep, SelfCareKind, Urgency};
+use cluneal_kb::{KnowledgeBase, SelfCareKind, Urgency};
 
 use crate::case::{Case, Response};
 use crate::facts::{Facts, Tri};
@@ -100,11 +100,10 @@ pub fn plan<'k>(input: &PlanInput<'k, '_>) -> Plan<'k> {
         let weeks = relief_weeks(kb, input.case, f)?;
         (finding_state(input.facts, completed) == Tri::Yes && weeks >= w.value).then_some((f, weeks))
     });
-    let mut steps: Vec<(usize, &'k PlanStep)> = kb.plan_steps().iter().enumerate().collect();
-    steps.sort_by_key(|(_, s)| s.order);
-    let mut results: Vec<PlanStepResult<'k>> = Vec::new();
+    let order = &input.compiled.index.step_order;
+    let mut results: Vec<PlanStepResult<'k>> = Vec::with_capacity(order.len());
     let mut current: Option<&'k str> = None;
-    for (si, step) in steps {
+    for (si, step) in order.iter().filter_map(|&si| Some((si, kb.plan_steps().get(si)?))) {
         let mut r = step_result(input, si, input.focus);
         if r.treatments.is_empty() && step.completed_by_finding.is_none() {
             continue;

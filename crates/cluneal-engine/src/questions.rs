@@ -229,14 +229,18 @@ fn most_urgent_first(list: Vec<Candidate>) -> Vec<Candidate> {
     }
     let mut out = Vec::with_capacity(list.len());
     for u in [Urgency::Emergency, Urgency::Urgent, Urgency::Soon, Urgency::Routine] {
-        out.extend(list.iter().filter(|c| c.red_flag == Some(u)));
+        for c in &list {
+            if c.red_flag == Some(u) {
+                out.push(Candidate { finding: c.finding, red_flag: Some(u), gain: c.gain });
+            }
+        }
     }
     out
 }
 
 /// The conditions a question bears on most, largest gain first.
 pub fn bears_on(c: &Compiled, scores: &Scores, f: usize) -> Vec<(usize, f64)> {
-    let mut by_condition: Vec<(usize, f64)> = Vec::new();
+    let mut by_condition: Vec<(usize, f64)> = Vec::with_capacity(16);
     let mut add = |c: usize, g: f64| match by_condition.iter_mut().find(|(x, _)| *x == c) {
         Some(e) => e.1 += g,
         None => by_condition.push((c, g)),

@@ -221,6 +221,11 @@ impl<T> Rows<T> {
         }
     }
 
+    /// Number of items over all lists.
+    pub fn entries(&self) -> usize {
+        self.items.len()
+    }
+
     /// Number of lists.
     pub fn len(&self) -> usize {
         self.start.len().saturating_sub(1)
@@ -565,9 +570,6 @@ pub struct GroupState {
     pub lead: f64,
     pub rest: f64,
     pub any: bool,
-    /// exp((w - 1) * lead): the odds factor by which a new, stronger finding
-    /// demotes the current lead to the residual weight.
-    pub demote: f64,
 }
 
 impl GroupState {
@@ -625,7 +627,8 @@ pub fn score(model: &Model, facts: &Facts, applied: Option<&mut Applications>) -
     let mut lead_at = vec![u32::MAX; model.n_slots];
     // Pass 1: every answered entry, in finding order; group states as they go.
     // (hypothesis, slot, group weight, the entry as applied)
-    let mut found: Vec<(u32, u32, f64, Applied)> = Vec::with_capacity(128);
+    // At most every entry: sized once, as growing it copies what was found so far.
+    let mut found: Vec<(u32, u32, f64, Applied)> = Vec::with_capacity(model.uses.entries());
     for f in 0..model.uses.len() {
         let st = facts.state[f];
         if st == Tri::Unknown {
@@ -639,7 +642,7 @@ pub fn score(model: &Model, facts: &Facts, applied: Option<&mut Applications>) -
                 let slot = u.slot as usize;
                 let gs = &mut s.groups[slot];
                 if !gs.any {
-                    *gs = GroupState { lead: d, rest: 0.0, any: true, demote: 1.0 };
+                    *gs = GroupState { lead: d, rest: 0.0, any: true };
                     lead_at[slot] = u.ev;
                 } else if d.abs() > gs.lead.abs() {
                     gs.rest += gs.lead;
@@ -682,10 +685,9 @@ pub fn score(model: &Model, facts: &Facts, applied: Option<&mut Applications>) -
         let mut lo = if c.exclusion { 0.0 } else { c.prior_lo.get(facts.setting).copied().unwrap_or(0.0) };
         let (first, end) = model.slots_of[ci];
         let (first, end) = (first as usize, end as usize);
-        for (gs, &w) in s.groups[first..end].iter_mut().zip(&model.slot_weight[first..end]) {
+        for (gs, &w) in s.groups[first..end].iter().zip(&model.slot_weight[first..end]) {
             if gs.any {
                 lo += gs.total(w);
-                gs.demote = ((w - 1.0) * gs.lead).exp();
             }
         }
         for a in &items[start[ci]..start[ci + 1]] {
@@ -795,7 +797,11 @@ pub fn ln_1m(p: f64) -> f64 {
 }
 
 /// The factor on a condition's odds if finding `e` were answered `yes` (or no),
-/// and its natural log, both without calling `exp` or `ln`.
+/// and its natural log. Only an answer that would take over a fired
+/// correlation group's lead costs an exponential (the factor exp((w - 1) lead)
+/// that demotes the current lead to the residual weight): computed here, for
+/// the few entries the ranking scores, instead of for every fired group of
+/// every case.
 pub fn factor_if(scores: &Scores, e: &Use, yes: bool) -> (f64, f64) {
     let (lr, lr_w, x) = if yes { (e.lr_pos, e.lr_pos_w, e.ln_pos) } else { (e.lr_neg, e.lr_neg_w, e.ln_neg) };
     if e.slot == NO_GROUP {
@@ -805,7 +811,7 @@ pub fn factor_if(scores: &Scores, e: &Use, yes: bool) -> (f64, f64) {
     if !gs.any {
         (lr, x)
     } else if x.abs() > gs.lead.abs() {
-        (lr * gs.demote, x + (e.weight - 1.0) * gs.lead)
+        (lr * ((e.weight - 1.0) * gs.lead).exp(), x + (e.weight - 1.0) * gs.lead)
     } else {
         (lr_w, e.weight * x)
     }

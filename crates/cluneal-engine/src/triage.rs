@@ -33,12 +33,14 @@ pub fn fires(m: &FlagModel, facts: &Facts) -> Option<Vec<usize>> {
     if !m.all_of.iter().all(|&f| facts.is(f, Tri::Yes)) {
         return None;
     }
-    let present: Vec<usize> = m.any_of.iter().copied().filter(|&f| facts.is(f, Tri::Yes)).collect();
-    if !m.any_of.is_empty() && present.len() < m.min_present {
+    // Counted before anything is collected: most flags do not fire.
+    let present = m.any_of.iter().filter(|&&f| facts.is(f, Tri::Yes)).count();
+    if !m.any_of.is_empty() && present < m.min_present {
         return None;
     }
-    let mut because = m.all_of.clone();
-    because.extend(present);
+    let mut because = Vec::with_capacity(m.all_of.len() + present);
+    because.extend_from_slice(&m.all_of);
+    because.extend(m.any_of.iter().copied().filter(|&f| facts.is(f, Tri::Yes)));
     Some(because)
 }
 
@@ -74,7 +76,7 @@ pub fn triage<'k>(
     screen: &[(usize, Urgency)],
     facts: &Facts,
 ) -> Triage<'k> {
-    let mut fired: Vec<(&'k RedFlag, Vec<usize>)> = Vec::new();
+    let mut fired: Vec<(&'k RedFlag, Vec<usize>)> = Vec::with_capacity(16);
     for (r, m) in kb.red_flags().iter().zip(flags) {
         if let Some(because) = fires(m, facts) {
             fired.push((r, because));
@@ -87,7 +89,7 @@ pub fn triage<'k>(
     // A question answered "unknown" (don't know) is still open: only yes or no
     // closes it. A derived finding is answered through its source: name the
     // question to ask.
-    let mut unanswered: Vec<&'k str> = Vec::new();
+    let mut unanswered: Vec<&'k str> = Vec::with_capacity(screen.len());
     // The screen is in name order (`Engine::with_model`), so the names come out
     // sorted; several derived findings share a case field (age): list it once.
     for (f, _) in screen {
