@@ -235,6 +235,45 @@ fn a_man_is_never_asked_whether_he_is_pregnant() {
 }
 
 #[test]
+fn a_warning_sign_question_stays_open_only_while_a_flag_it_belongs_to_can_still_fire() {
+    // Pain over the pubic bone is a warning sign only in the peripartum flag
+    // (a recent birth and pain that began this week).
+    let open = |answers: Value, sex: &str, weeks: f64| {
+        let r = engine()
+            .assess(&case(json!({ "age": 31, "sex": sex, "duration_weeks": weeks, "respondent": "patient", "answers": answers })))
+            .expect("valid");
+        r.triage.unanswered.contains(&"pain_pubic_symphysis")
+    };
+    assert!(open(json!({ "postpartum_within_12_months": "yes" }), "female", 0.5));
+    assert!(open(json!({}), "female", 0.5), "the birth is not yet asked: the flag can still fire");
+    assert!(!open(json!({ "postpartum_within_12_months": "no" }), "female", 0.5));
+    assert!(!open(json!({}), "male", 0.5), "a man is never postpartum");
+    assert!(
+        !open(json!({ "postpartum_within_12_months": "yes" }), "female", 12.0),
+        "the pain began months ago"
+    );
+    // The interview agrees with the triage: a man is not asked it as a warning sign.
+    let mut c = case(
+        json!({ "age": 31, "sex": "male", "duration_weeks": 0.5, "respondent": "patient", "answers": {} }),
+    );
+    for asked in 0..60 {
+        match engine().next_step(&c, asked).expect("valid").step {
+            cluneal_engine::Step::Ask { questions, .. } => {
+                for q in questions {
+                    assert!(
+                        !(q.finding == "pain_pubic_symphysis" && q.red_flag),
+                        "asked as a warning sign: {}",
+                        q.reason
+                    );
+                    c.answers.insert(q.finding.to_string(), cluneal_engine::Answer::Unknown);
+                }
+            }
+            cluneal_engine::Step::Done { .. } => break,
+        }
+    }
+}
+
+#[test]
 fn a_pulsatile_abdominal_mass_with_back_pain_is_an_emergency_with_aaa_not_to_miss() {
     let r = engine()
         .assess(&case(json!({

@@ -108,9 +108,9 @@ impl Compiled {
 pub(crate) struct Index {
     /// Typed ids by position, to ask the knowledge base about a condition.
     pub condition_ids: Vec<ConditionId>,
-    /// Per finding: the red flags it takes part in, and the highest urgency they reach.
+    /// Per finding: the red flags it takes part in (for a question that
+    /// derived findings are answered through, theirs as well).
     pub flags_of_finding: Vec<Vec<usize>>,
-    pub flag_urgency: Vec<Option<Urgency>>,
     /// Per criteria set, per item: the findings it checks.
     pub criteria_items: Vec<Vec<Vec<usize>>>,
     /// Diagnostics in work-up order.
@@ -178,10 +178,6 @@ impl Index {
                 }
             }
         }
-        let flag_urgency = flags_of_finding
-            .iter()
-            .map(|ks: &Vec<usize>| ks.iter().map(|&k| kb.red_flags()[k].urgency).max())
-            .collect();
         let criteria_items =
             kb.criteria_links().iter().map(|x| x.items.iter().map(|it| f(it)).collect()).collect();
         let mut diagnostics: Vec<Diagnostic> = kb
@@ -220,7 +216,20 @@ impl Index {
             })
             .collect();
         let group_of = finding_ids.iter().map(|&x| kb.group_of(x).index()).collect();
-        let derived_source = finding_ids.iter().map(|&x| kb.derived_from(x).map(FindingId::index)).collect();
+        let derived_source: Vec<Option<usize>> =
+            finding_ids.iter().map(|&x| kb.derived_from(x).map(FindingId::index)).collect();
+        // A derived finding is asked through its source (severe pain through
+        // the pain score), so the source's question names the derived
+        // finding's flags too.
+        for (i, source) in derived_source.iter().enumerate() {
+            if let Some(s) = *source {
+                for k in flags_of_finding[i].clone() {
+                    if !flags_of_finding[s].contains(&k) {
+                        flags_of_finding[s].push(k);
+                    }
+                }
+            }
+        }
         let implied_by = finding_ids
             .iter()
             .enumerate()
@@ -258,7 +267,6 @@ impl Index {
             self_care_about,
             raise_when_any,
             flags_of_finding,
-            flag_urgency,
             criteria_items,
             diagnostics,
             exercise_avoid_finding,

@@ -12,6 +12,7 @@ use crate::facts::Facts;
 use crate::questions;
 use crate::report::{InterviewStatus, NextQuestion, Triage};
 use crate::score::Scores;
+use crate::triage;
 
 /// What the interview should do next.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,7 +142,7 @@ pub fn step<'k>(
     let (gid, prompt) =
         group.map_or((finding.group.clone(), String::new()), |g| (g.id.clone(), prompt(g, case.respondent)));
     if !group.is_some_and(|g| g.multi_select) {
-        let q = question(kb, compiled, lead, scores, case.respondent);
+        let q = question(kb, compiled, lead, scores, facts, case.respondent);
         return Step::Ask { group: gid, prompt, multi_select: false, questions: vec![q] };
     }
     // A tick-all-that-apply group is asked whole, in knowledge-base order.
@@ -158,22 +159,14 @@ pub fn step<'k>(
             // those members are scored here.
             let scored = || {
                 let gain = questions::gain_of_question(compiled, scores, f);
-                (gain > 0.0).then_some(questions::Candidate {
-                    finding: f,
-                    red_flag: compiled.index.flag_urgency[f],
-                    gain,
-                })
+                (gain > 0.0).then_some(questions::Candidate { finding: f, red_flag: ranked.open[f], gain })
             };
             let c = find(&ranked.urgent)
                 .or_else(|| find(&ranked.gain))
                 .or_else(scored)
                 .or_else(|| find(&ranked.closing))
-                .unwrap_or(questions::Candidate {
-                    finding: f,
-                    red_flag: compiled.index.flag_urgency[f],
-                    gain: 0.0,
-                });
-            question(kb, compiled, &c, scores, case.respondent)
+                .unwrap_or(questions::Candidate { finding: f, red_flag: ranked.open[f], gain: 0.0 });
+            question(kb, compiled, &c, scores, facts, case.respondent)
         })
         .collect();
     Step::Ask { group: gid, prompt, multi_select: true, questions }
@@ -281,30 +274,34 @@ pub fn question<'k>(
     compiled: &Compiled,
     c: &questions::Candidate,
     scores: &Scores,
+    facts: &Facts,
     r: Respondent,
 ) -> NextQuestion<'k> {
     let f = &kb.findings()[c.finding];
     let reason = match c.red_flag {
         Some(u) => {
+            // The flags this answer can still fire, not those already ruled out.
             let flags = &compiled.index.flags_of_finding[c.finding];
-            let named = &flags[..flags.len().min(2)];
+            let open = |i: &&usize| compiled.flags.get(**i).is_some_and(|m| triage::can_fire(m, facts));
+            let n_open = flags.iter().filter(open).count();
             // Sized once: a report lists up to eight of these, and growing
             // the string piece by piece reallocates it several times.
-            let names: usize = named.iter().map(|&i| kb.red_flags()[i].name.len() + 2).sum();
+            let names: usize =
+                flags.iter().filter(open).take(2).map(|&i| kb.red_flags()[i].name.len() + 2).sum();
             let mut reason = String::with_capacity(40 + names);
             reason.push_str("warning-sign screen (");
             reason.push_str(u.as_str());
             reason.push_str("): ");
-            for (k, &i) in named.iter().enumerate() {
+            for (k, &i) in flags.iter().filter(open).take(2).enumerate() {
                 if k > 0 {
                     reason.push_str("; ");
                 }
                 reason.push_str(&kb.red_flags()[i].name);
             }
-            if flags.len() > 2 {
+            if n_open > 2 {
                 use std::fmt::Write as _;
                 // Writing to a `String` cannot fail.
-                let _ = write!(reason, "; and {} more", flags.len() - 2);
+                let _ = write!(reason, "; and {} more", n_open - 2);
             }
             reason
         }

@@ -138,7 +138,7 @@ impl Engine {
             .chain(&ranked.gain)
             .chain(ranked.closing.iter().filter(|c| !ranked.gain.iter().any(|g| g.finding == c.finding)))
             .take(n_next)
-            .map(|c| interview::question(kb, &self.compiled, c, scores, case.respondent))
+            .map(|c| interview::question(kb, &self.compiled, c, scores, facts, case.respondent))
             .collect();
 
         let relevant = kb.meta().engine.relevant_probability.value;

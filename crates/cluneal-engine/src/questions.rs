@@ -9,6 +9,7 @@ use crate::compile::Compiled;
 use crate::facts::Facts;
 use crate::math::entropy_of_odds;
 use crate::score::{Model, Scores, factor_if};
+use crate::triage;
 
 /// Expected information gain of answering yes/no finding `f`, per condition.
 /// The chance of a "yes" is the one that keeps the expected posterior equal to
@@ -117,6 +118,9 @@ pub struct Ranked {
     /// or test items): asked at the latest before the interview ends (earlier if
     /// their information gain is high), most urgent first.
     pub closing: Vec<Candidate>,
+    /// Per finding, the highest urgency of the red flags that take it in and
+    /// can still fire on this case's answers (`triage::open_flags`).
+    pub open: Vec<Option<Urgency>>,
 }
 
 #[expect(
@@ -142,8 +146,11 @@ pub fn rank(
     // triage names that question while it is open.
     // One slot per finding (not a search per screen entry: the screen has about
     // a hundred findings).
+    // Only flags that can still fire make warning-sign questions.
+    let open = triage::open_flags(&c.flags, kb.findings().len(), facts);
     let mut asked_at: Vec<Option<Urgency>> = vec![None; kb.findings().len()];
-    for &(f, u) in screen.iter() {
+    for &(f, _) in screen.iter() {
+        let Some(u) = open[f] else { continue };
         if facts.settled(f) {
             continue;
         }
@@ -211,13 +218,13 @@ pub fn rank(
         }
         let gain = gain_of_question(c, scores, f);
         if gain > 0.0 {
-            gain_list.push(Candidate { finding: f, red_flag: c.index.flag_urgency[f], gain });
+            gain_list.push(Candidate { finding: f, red_flag: open[f], gain });
             best.insert(best.partition_point(|&g| g >= gain), gain);
             best.truncate(head);
         }
     }
     gain_list.sort_unstable_by(by_gain);
-    Ranked { urgent, gain: gain_list, closing }
+    Ranked { urgent, gain: gain_list, closing, open }
 }
 
 /// Red-flag questions most urgent first, in their given order within each

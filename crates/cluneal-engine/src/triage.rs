@@ -44,6 +44,32 @@ pub fn fires(m: &FlagModel, facts: &Facts) -> Option<Vec<usize>> {
     Some(because)
 }
 
+/// Whether a flag can still fire (or has fired) on these answers: none of its
+/// `all_of` findings is answered "no", and enough of its `any_of` findings are
+/// not "no" to reach `min_present` ("unknown" may still turn out yes).
+pub fn can_fire(m: &FlagModel, facts: &Facts) -> bool {
+    !m.all_of.iter().any(|&f| facts.is(f, Tri::No))
+        && (m.any_of.is_empty()
+            || m.any_of.iter().filter(|&&f| !facts.is(f, Tri::No)).count() >= m.min_present)
+}
+
+/// Per finding, the highest urgency among the red flags that take it in and
+/// can still fire. A flag ruled out by an answer (a man is never postpartum; a
+/// pain of three months did not start this week) no longer makes its other
+/// findings warning-sign questions: they are then asked, if at all, for what
+/// they tell the differential.
+pub fn open_flags(flags: &[FlagModel], n_findings: usize, facts: &Facts) -> Vec<Option<Urgency>> {
+    let mut best: Vec<Option<Urgency>> = vec![None; n_findings];
+    for m in flags.iter().filter(|m| can_fire(m, facts)) {
+        for &f in m.any_of.iter().chain(&m.all_of) {
+            if let Some(b) = best.get_mut(f) {
+                *b = Some(b.map_or(m.urgency, |u| u.max(m.urgency)));
+            }
+        }
+    }
+    best
+}
+
 /// Every finding that takes part in some red flag, with the highest urgency it can lead to.
 pub fn red_flag_findings(kb: &KnowledgeBase, flags: &[FlagModel]) -> Vec<(usize, Urgency)> {
     let mut best: Vec<Option<Urgency>> = vec![None; kb.findings().len()];
@@ -90,11 +116,16 @@ pub fn triage<'k>(
     // closes it. A derived finding is answered through its source: name the
     // question to ask.
     let mut unanswered: Vec<&'k str> = Vec::with_capacity(screen.len());
+    // Only questions of flags that can still fire keep the screen open.
+    let open = open_flags(flags, kb.findings().len(), facts);
     // The screen is in name order (`Engine::with_model`), so the names come out
     // sorted; several derived findings share a case field (age): list it once.
     for (f, _) in screen {
         let finding = &kb.findings()[*f];
-        if finding.asked_by != cluneal_kb::AskedBy::Patient || !facts.is(*f, Tri::Unknown) {
+        if finding.asked_by != cluneal_kb::AskedBy::Patient
+            || !facts.is(*f, Tri::Unknown)
+            || open[*f].is_none()
+        {
             continue;
         }
         let name = screen_name(kb, *f);
