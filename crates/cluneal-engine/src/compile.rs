@@ -16,6 +16,8 @@ pub(crate) struct Compiled {
     pub model: Model,
     /// Each red flag's findings as indices, in knowledge-base order.
     pub flags: Vec<FlagModel>,
+    /// Red flags most urgent first (knowledge-base order within an urgency).
+    pub flags_by_urgency: Vec<usize>,
     /// Red-flag findings with the highest urgency each can lead to.
     pub screen: Vec<(usize, Urgency)>,
     /// For each finding, the yes/no findings its question settles (itself when
@@ -40,6 +42,8 @@ impl Compiled {
         let index = Index::build(kb);
         let model = Model::compile(kb, kind);
         let flags = triage::compile(kb);
+        let mut flags_by_urgency: Vec<usize> = (0..flags.len()).collect();
+        flags_by_urgency.sort_by_key(|&k| std::cmp::Reverse(flags.get(k).map(|m| m.urgency)));
         let mut screen = triage::red_flag_findings(kb, &flags);
         // In the order the triage lists unanswered questions (by name), so it
         // never sorts strings per case.
@@ -83,6 +87,7 @@ impl Compiled {
         Compiled {
             model,
             flags,
+            flags_by_urgency,
             screen,
             asks,
             askable_by,

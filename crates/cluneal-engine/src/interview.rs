@@ -12,7 +12,7 @@ use crate::facts::Facts;
 use crate::questions;
 use crate::report::{InterviewStatus, NextQuestion, Triage};
 use crate::score::Scores;
-use crate::triage;
+use crate::triage::OpenScreen;
 
 /// What the interview should do next.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +107,15 @@ impl Engine {
     }
 }
 
+/// What one case's answers settle, computed once per call and read by the
+/// ranking and the questions.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseState<'a> {
+    pub facts: &'a Facts,
+    pub scores: &'a Scores,
+    pub open: &'a OpenScreen,
+}
+
 #[expect(
     clippy::indexing_slicing,
     reason = "condition, finding and reference indices come from the index tables built by `Engine::with_model` from the same knowledge base"
@@ -116,13 +125,13 @@ pub fn step<'k>(
     compiled: &Compiled,
     case: &Case,
     asked: usize,
-    facts: &Facts,
-    scores: &Scores,
+    state: &CaseState<'_>,
     tri: &Triage<'_>,
 ) -> Step<'k> {
+    let CaseState { facts, scores, open } = *state;
     // The interview asks one question (or one tick-all group, whose members
     // are scored below when the ranking left them out).
-    let ranked = questions::rank(kb, compiled, facts, scores, case.respondent, 1);
+    let ranked = questions::rank(kb, compiled, facts, scores, open, case.respondent, 1);
     let status = status(kb, compiled, tri, scores, &ranked, Some(asked));
     if status.settled {
         return Step::Done { reason: status.reason };
@@ -142,7 +151,7 @@ pub fn step<'k>(
     let (gid, prompt) =
         group.map_or((finding.group.clone(), String::new()), |g| (g.id.clone(), prompt(g, case.respondent)));
     if !group.is_some_and(|g| g.multi_select) {
-        let q = question(kb, compiled, lead, scores, facts, case.respondent);
+        let q = question(kb, compiled, lead, scores, open, case.respondent);
         return Step::Ask { group: gid, prompt, multi_select: false, questions: vec![q] };
     }
     // A tick-all-that-apply group is asked whole, in knowledge-base order.
@@ -159,14 +168,18 @@ pub fn step<'k>(
             // those members are scored here.
             let scored = || {
                 let gain = questions::gain_of_question(compiled, scores, f);
-                (gain > 0.0).then_some(questions::Candidate { finding: f, red_flag: ranked.open[f], gain })
+                (gain > 0.0).then_some(questions::Candidate {
+                    finding: f,
+                    red_flag: open.urgency_of(f),
+                    gain,
+                })
             };
             let c = find(&ranked.urgent)
                 .or_else(|| find(&ranked.gain))
                 .or_else(scored)
                 .or_else(|| find(&ranked.closing))
-                .unwrap_or(questions::Candidate { finding: f, red_flag: ranked.open[f], gain: 0.0 });
-            question(kb, compiled, &c, scores, facts, case.respondent)
+                .unwrap_or(questions::Candidate { finding: f, red_flag: open.urgency_of(f), gain: 0.0 });
+            question(kb, compiled, &c, scores, open, case.respondent)
         })
         .collect();
     Step::Ask { group: gid, prompt, multi_select: true, questions }
@@ -274,7 +287,7 @@ pub fn question<'k>(
     compiled: &Compiled,
     c: &questions::Candidate,
     scores: &Scores,
-    facts: &Facts,
+    open: &OpenScreen,
     r: Respondent,
 ) -> NextQuestion<'k> {
     let f = &kb.findings()[c.finding];
@@ -282,7 +295,7 @@ pub fn question<'k>(
         Some(u) => {
             // The flags this answer can still fire, not those already ruled out.
             let flags = &compiled.index.flags_of_finding[c.finding];
-            let open = |i: &&usize| compiled.flags.get(**i).is_some_and(|m| triage::can_fire(m, facts));
+            let open = |i: &&usize| open.flag_open(**i);
             let n_open = flags.iter().filter(open).count();
             // Sized once: a report lists up to eight of these, and growing
             // the string piece by piece reallocates it several times.

@@ -84,8 +84,15 @@ impl Engine {
     pub fn next_step(&self, case: &Case, asked: usize) -> Result<Next<'_>, CaseError> {
         let facts = facts::build(&self.kb, &self.compiled, case)?.facts;
         let scores = score::score(&self.compiled.model, &facts, None);
-        let triage = triage::triage(&self.kb, &self.compiled.flags, &self.compiled.screen, &facts);
-        let step = interview::step(&self.kb, &self.compiled, case, asked, &facts, &scores, &triage);
+        let open = triage::OpenScreen::of(
+            &self.compiled.flags,
+            &self.compiled.flags_by_urgency,
+            self.kb.findings().len(),
+            &facts,
+        );
+        let triage = triage::triage(&self.kb, &self.compiled.flags, &self.compiled.screen, &open, &facts);
+        let state = interview::CaseState { facts: &facts, scores: &scores, open: &open };
+        let step = interview::step(&self.kb, &self.compiled, case, asked, &state, &triage);
         Ok(Next { step, triage })
     }
 
@@ -104,7 +111,13 @@ impl Engine {
         let Checked { facts, notes, blocks } = checked;
         let facts = &facts;
         let blocks: Vec<BlockResult<'k>> = blocks.into_iter().map(|b| b.result).collect();
-        let tri = triage::triage(kb, &self.compiled.flags, &self.compiled.screen, facts);
+        let warning_signs = triage::OpenScreen::of(
+            &self.compiled.flags,
+            &self.compiled.flags_by_urgency,
+            kb.findings().len(),
+            facts,
+        );
+        let tri = triage::triage(kb, &self.compiled.flags, &self.compiled.screen, &warning_signs, facts);
         // Conditions in ranked order (probability, then id = knowledge-base order),
         // sorted once for the differential and the work-up.
         let mut order: Vec<usize> = (0..kb.conditions().len()).collect();
@@ -128,7 +141,8 @@ impl Engine {
             },
         };
         let n_next = kb.meta().engine.next_questions;
-        let ranked = questions::rank(&self.kb, &self.compiled, facts, scores, case.respondent, n_next);
+        let ranked =
+            questions::rank(&self.kb, &self.compiled, facts, scores, &warning_signs, case.respondent, n_next);
         let interview = interview::status(kb, &self.compiled, &tri, scores, &ranked, None);
         // Lazily: the closing questions are only looked at when the first two
         // lists are shorter than the report's list.
@@ -138,7 +152,7 @@ impl Engine {
             .chain(&ranked.gain)
             .chain(ranked.closing.iter().filter(|c| !ranked.gain.iter().any(|g| g.finding == c.finding)))
             .take(n_next)
-            .map(|c| interview::question(kb, &self.compiled, c, scores, facts, case.respondent))
+            .map(|c| interview::question(kb, &self.compiled, c, scores, &warning_signs, case.respondent))
             .collect();
 
         let relevant = kb.meta().engine.relevant_probability.value;

@@ -9,7 +9,7 @@ use crate::compile::Compiled;
 use crate::facts::Facts;
 use crate::math::entropy_of_odds;
 use crate::score::{Model, Scores, factor_if};
-use crate::triage;
+use crate::triage::OpenScreen;
 
 /// Expected information gain of answering yes/no finding `f`, per condition.
 /// The chance of a "yes" is the one that keeps the expected posterior equal to
@@ -118,9 +118,6 @@ pub struct Ranked {
     /// or test items): asked at the latest before the interview ends (earlier if
     /// their information gain is high), most urgent first.
     pub closing: Vec<Candidate>,
-    /// Per finding, the highest urgency of the red flags that take it in and
-    /// can still fire on this case's answers (`triage::open_flags`).
-    pub open: Vec<Option<Urgency>>,
 }
 
 #[expect(
@@ -135,6 +132,7 @@ pub fn rank(
     c: &Compiled,
     facts: &Facts,
     scores: &Scores,
+    open: &OpenScreen,
     respondent: Respondent,
     wanted: usize,
 ) -> Ranked {
@@ -147,10 +145,9 @@ pub fn rank(
     // One slot per finding (not a search per screen entry: the screen has about
     // a hundred findings).
     // Only flags that can still fire make warning-sign questions.
-    let open = triage::open_flags(&c.flags, kb.findings().len(), facts);
     let mut asked_at: Vec<Option<Urgency>> = vec![None; kb.findings().len()];
     for &(f, _) in screen.iter() {
-        let Some(u) = open[f] else { continue };
+        let Some(u) = open.urgency_of(f) else { continue };
         if facts.settled(f) {
             continue;
         }
@@ -218,13 +215,13 @@ pub fn rank(
         }
         let gain = gain_of_question(c, scores, f);
         if gain > 0.0 {
-            gain_list.push(Candidate { finding: f, red_flag: open[f], gain });
+            gain_list.push(Candidate { finding: f, red_flag: open.urgency_of(f), gain });
             best.insert(best.partition_point(|&g| g >= gain), gain);
             best.truncate(head);
         }
     }
     gain_list.sort_unstable_by(by_gain);
-    Ranked { urgent, gain: gain_list, closing, open }
+    Ranked { urgent, gain: gain_list, closing }
 }
 
 /// Red-flag questions most urgent first, in their given order within each
@@ -339,10 +336,16 @@ mod tests {
                     continue;
                 };
                 let scores = crate::score::score(&engine.compiled.model, &facts, None);
+                let open = OpenScreen::of(
+                    &engine.compiled.flags,
+                    &engine.compiled.flags_by_urgency,
+                    engine.kb().findings().len(),
+                    &facts,
+                );
                 // The interview reads one question, the report `next_questions`.
                 for wanted in [1, n] {
                     let ranked =
-                        rank(engine.kb(), &engine.compiled, &facts, &scores, case.respondent, wanted);
+                        rank(engine.kb(), &engine.compiled, &facts, &scores, &open, case.respondent, wanted);
                     let urgent: Vec<usize> = ranked.urgent.iter().map(|c| c.finding).collect();
                     let mut all: Vec<(f64, usize)> = (0..engine.kb().findings().len())
                         .filter(|&f| {

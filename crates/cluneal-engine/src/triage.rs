@@ -47,27 +47,55 @@ pub fn fires(m: &FlagModel, facts: &Facts) -> Option<Vec<usize>> {
 /// Whether a flag can still fire (or has fired) on these answers: none of its
 /// `all_of` findings is answered "no", and enough of its `any_of` findings are
 /// not "no" to reach `min_present` ("unknown" may still turn out yes).
-pub fn can_fire(m: &FlagModel, facts: &Facts) -> bool {
-    !m.all_of.iter().any(|&f| facts.is(f, Tri::No))
-        && (m.any_of.is_empty()
-            || m.any_of.iter().filter(|&&f| !facts.is(f, Tri::No)).count() >= m.min_present)
+fn can_fire(m: &FlagModel, facts: &Facts) -> bool {
+    // Stops at the `min_present`-th finding left open: usually the first.
+    let enough =
+        || m.any_of.iter().filter(|&&f| !facts.is(f, Tri::No)).nth(m.min_present.saturating_sub(1)).is_some();
+    !m.all_of.iter().any(|&f| facts.is(f, Tri::No)) && (m.any_of.is_empty() || enough())
 }
 
-/// Per finding, the highest urgency among the red flags that take it in and
-/// can still fire. A flag ruled out by an answer (a man is never postpartum; a
-/// pain of three months did not start this week) no longer makes its other
-/// findings warning-sign questions: they are then asked, if at all, for what
-/// they tell the differential.
-pub fn open_flags(flags: &[FlagModel], n_findings: usize, facts: &Facts) -> Vec<Option<Urgency>> {
-    let mut best: Vec<Option<Urgency>> = vec![None; n_findings];
-    for m in flags.iter().filter(|m| can_fire(m, facts)) {
-        for &f in m.any_of.iter().chain(&m.all_of) {
-            if let Some(b) = best.get_mut(f) {
-                *b = Some(b.map_or(m.urgency, |u| u.max(m.urgency)));
+/// The warning-sign screen of one case: the red flags that can still fire
+/// and, per finding, the highest urgency among those that take it in. A flag
+/// ruled out by an answer (a man is never postpartum; a pain of three months
+/// did not start this week) no longer makes its other findings warning-sign
+/// questions: they are then asked, if at all, for what they tell the
+/// differential. Computed once per case and read by the triage, the question
+/// ranking and the questions' reasons.
+#[derive(Debug, Clone, Default)]
+pub struct OpenScreen {
+    /// Per red flag (knowledge-base order): whether it can still fire.
+    pub flags: Vec<bool>,
+    /// Per finding: the highest urgency of the open flags that take it in.
+    pub urgency: Vec<Option<Urgency>>,
+}
+
+impl OpenScreen {
+    pub fn of(flags: &[FlagModel], by_urgency: &[usize], n_findings: usize, facts: &Facts) -> OpenScreen {
+        let open: Vec<bool> = flags.iter().map(|m| can_fire(m, facts)).collect();
+        // Most urgent flags first, so the first open flag to reach a finding sets its urgency.
+        let mut urgency: Vec<Option<Urgency>> = vec![None; n_findings];
+        for &k in by_urgency {
+            let Some(m) = flags.get(k).filter(|_| open.get(k).copied().unwrap_or(false)) else {
+                continue;
+            };
+            for &f in m.any_of.iter().chain(&m.all_of) {
+                if let Some(b @ None) = urgency.get_mut(f) {
+                    *b = Some(m.urgency);
+                }
             }
         }
+        OpenScreen { flags: open, urgency }
     }
-    best
+
+    /// The urgency finding `f`'s question is asked at, if it is a warning sign.
+    pub fn urgency_of(&self, f: usize) -> Option<Urgency> {
+        self.urgency.get(f).copied().flatten()
+    }
+
+    /// Whether red flag `k` can still fire.
+    pub fn flag_open(&self, k: usize) -> bool {
+        self.flags.get(k).copied().unwrap_or(false)
+    }
 }
 
 /// Every finding that takes part in some red flag, with the highest urgency it can lead to.
@@ -100,6 +128,7 @@ pub fn triage<'k>(
     kb: &'k KnowledgeBase,
     flags: &[FlagModel],
     screen: &[(usize, Urgency)],
+    open: &OpenScreen,
     facts: &Facts,
 ) -> Triage<'k> {
     let mut fired: Vec<(&'k RedFlag, Vec<usize>)> = Vec::with_capacity(16);
@@ -117,14 +146,13 @@ pub fn triage<'k>(
     // question to ask.
     let mut unanswered: Vec<&'k str> = Vec::with_capacity(screen.len());
     // Only questions of flags that can still fire keep the screen open.
-    let open = open_flags(flags, kb.findings().len(), facts);
     // The screen is in name order (`Engine::with_model`), so the names come out
     // sorted; several derived findings share a case field (age): list it once.
     for (f, _) in screen {
         let finding = &kb.findings()[*f];
         if finding.asked_by != cluneal_kb::AskedBy::Patient
             || !facts.is(*f, Tri::Unknown)
-            || open[*f].is_none()
+            || open.urgency_of(*f).is_none()
         {
             continue;
         }
