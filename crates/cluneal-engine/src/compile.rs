@@ -2,7 +2,7 @@
 //! every assessment reads: the differential model, the red-flag screen, the
 //! interview order and the resolved cross-references. Nothing here runs per case.
 
-use cluneal_kb::{AnswerType, ConditionId, FindingId, KnowledgeBase, ReferenceId, Urgency};
+use cluneal_kb::{AnswerType, ConditionId, FindingId, KnowledgeBase, ReferenceId};
 
 use crate::case::Respondent;
 use crate::questions;
@@ -18,8 +18,8 @@ pub(crate) struct Compiled {
     pub flags: Vec<FlagModel>,
     /// Red flags most urgent first (knowledge-base order within an urgency).
     pub flags_by_urgency: Vec<usize>,
-    /// Red-flag findings with the highest urgency each can lead to.
-    pub screen: Vec<(usize, Urgency)>,
+    /// Red-flag findings, in the order the triage lists unanswered ones.
+    pub screen: Vec<usize>,
     /// For each finding, the yes/no findings its question settles (itself when
     /// it is a yes/no question, then the findings derived from it).
     pub asks: score::Rows<usize>,
@@ -47,9 +47,7 @@ impl Compiled {
         let mut screen = triage::red_flag_findings(kb, &flags);
         // In the order the triage lists unanswered questions (by name), so it
         // never sorts strings per case.
-        screen.sort_by(|a, b| {
-            triage::screen_name(kb, a.0).cmp(triage::screen_name(kb, b.0)).then(a.0.cmp(&b.0))
-        });
+        screen.sort_by(|&a, &b| triage::screen_name(kb, a).cmp(triage::screen_name(kb, b)).then(a.cmp(&b)));
         let mut derived_from = vec![Vec::new(); kb.findings().len()];
         for (i, source) in index.derived_source.iter().enumerate() {
             if let Some(from) = source.and_then(|s| derived_from.get_mut(s)) {

@@ -146,7 +146,7 @@ pub fn rank(
     // a hundred findings).
     // Only flags that can still fire make warning-sign questions.
     let mut asked_at: Vec<Option<Urgency>> = vec![None; kb.findings().len()];
-    for &(f, _) in screen.iter() {
+    for &f in screen {
         let Some(u) = open.urgency_of(f) else { continue };
         if facts.settled(f) {
             continue;

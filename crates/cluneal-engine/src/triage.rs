@@ -98,17 +98,18 @@ impl OpenScreen {
     }
 }
 
-/// Every finding that takes part in some red flag, with the highest urgency it can lead to.
-pub fn red_flag_findings(kb: &KnowledgeBase, flags: &[FlagModel]) -> Vec<(usize, Urgency)> {
-    let mut best: Vec<Option<Urgency>> = vec![None; kb.findings().len()];
+/// Every finding that takes part in some red flag, in knowledge-base order
+/// (the urgency each is asked at depends on the case: `OpenScreen`).
+pub fn red_flag_findings(kb: &KnowledgeBase, flags: &[FlagModel]) -> Vec<usize> {
+    let mut named = vec![false; kb.findings().len()];
     for m in flags {
         for &f in m.any_of.iter().chain(&m.all_of) {
-            if let Some(b) = best.get_mut(f) {
-                *b = Some(b.map_or(m.urgency, |u| u.max(m.urgency)));
+            if let Some(x) = named.get_mut(f) {
+                *x = true;
             }
         }
     }
-    best.iter().enumerate().filter_map(|(i, u)| u.map(|u| (i, u))).collect()
+    named.iter().enumerate().filter_map(|(i, &x)| x.then_some(i)).collect()
 }
 
 /// The name the triage gives an unanswered warning-sign question: the case
@@ -127,7 +128,7 @@ pub fn screen_name(kb: &KnowledgeBase, f: usize) -> &str {
 pub fn triage<'k>(
     kb: &'k KnowledgeBase,
     flags: &[FlagModel],
-    screen: &[(usize, Urgency)],
+    screen: &[usize],
     open: &OpenScreen,
     facts: &Facts,
 ) -> Triage<'k> {
@@ -148,7 +149,7 @@ pub fn triage<'k>(
     // Only questions of flags that can still fire keep the screen open.
     // The screen is in name order (`Engine::with_model`), so the names come out
     // sorted; several derived findings share a case field (age): list it once.
-    for (f, _) in screen {
+    for f in screen {
         let finding = &kb.findings()[*f];
         if finding.asked_by != cluneal_kb::AskedBy::Patient
             || !facts.is(*f, Tri::Unknown)

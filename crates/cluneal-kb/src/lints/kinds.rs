@@ -88,10 +88,10 @@ pub(crate) fn groups(cx: &mut Cx, raw: &Raw, _: &Known) {
     }
 }
 
-/// `findings/`: wording, answers, derivations, implications and backgrounds.
 /// The responses a recorded treatment can have (the case format's `response`).
 const RESPONSES: [&str; 4] = ["good", "partial", "none", "worse"];
 
+/// `findings/`: wording, answers, derivations, implications and backgrounds.
 pub(crate) fn findings(cx: &mut Cx, raw: &Raw, k: &Known) {
     for (file, f) in &raw.findings {
         for (i, sex) in f.sexes.iter().enumerate() {
