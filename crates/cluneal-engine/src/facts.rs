@@ -4,7 +4,7 @@
 use cluneal_kb::{AnswerType, KnowledgeBase};
 
 use crate::block;
-use crate::case::{AGE_YEARS, Answer, Bounds, Case, CaseError, CaseProblem, PAIN, WEEKS, range};
+use crate::case::{AGE_YEARS, Answer, Bounds, Case, CaseError, CaseProblem, PAIN, Respondent, WEEKS, range};
 use crate::compile::Compiled;
 use crate::report::BlockOutcome;
 
@@ -105,6 +105,7 @@ pub fn build<'k>(kb: &'k KnowledgeBase, c: &Compiled, case: &Case) -> Result<Che
         range(&mut problems, "duration_weeks", d, WEEKS);
     }
 
+    let mut unscored_no = Vec::new();
     for (id, answer) in &case.answers {
         // Built only when something is wrong: most answers are fine.
         let path = || format!("answers.{id}");
@@ -123,6 +124,13 @@ pub fn build<'k>(kb: &'k KnowledgeBase, c: &Compiled, case: &Case) -> Result<Che
         match (f.answer, answer) {
             (_, Answer::Unknown) => {}
             (AnswerType::YesNo, Answer::Yes) => facts.state[i] = Tri::Yes,
+            // A patient's "no" to "did the injection help?" may only mean there was
+            // no injection: it is kept as answered (not asked again) but not scored.
+            (AnswerType::YesNo, Answer::No)
+                if case.respondent == Respondent::Patient && f.presupposes.is_some() =>
+            {
+                unscored_no.push(i);
+            }
             (AnswerType::YesNo, Answer::No) => facts.state[i] = Tri::No,
             (AnswerType::YesNo, other) => problems.push(CaseProblem {
                 path: path(),
@@ -188,6 +196,19 @@ pub fn build<'k>(kb: &'k KnowledgeBase, c: &Compiled, case: &Case) -> Result<Che
         return Err(CaseError(problems));
     }
 
+    if !unscored_no.is_empty() {
+        let listed: Vec<String> = unscored_no
+            .iter()
+            .map(|&i| {
+                let f = &kb.findings()[i];
+                format!("`{}` ({})", f.id, f.presupposes.as_deref().unwrap_or_default())
+            })
+            .collect();
+        notes.push(format!(
+            "a patient's \"no\" may only mean it was never done, so these answers were not counted as negative results: {}",
+            listed.join(", ")
+        ));
+    }
     derive(kb, c, case, &mut facts);
     let blocks = block::interpret_records(kb, case);
     apply_blocks(kb, &blocks, &mut facts, &mut notes);

@@ -361,6 +361,13 @@ pub struct Finding {
     /// (a man is never asked whether he is pregnant).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sexes: Vec<String>,
+    /// What must have been done for a "no" to be a negative result, as a noun
+    /// phrase without an article (for example "facet joint injection" for
+    /// relief after one). A patient who never had it may well answer "no", so a
+    /// patient's "no" counts as "don't know" (with a note in the report); a
+    /// clinician's "no" records the negative result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presupposes: Option<String>,
     /// How often the finding is present among people seen for low back, buttock
     /// or hip pain whatever the cause: the comparison every condition's own
     /// frequency is set against. Required for findings used as evidence.

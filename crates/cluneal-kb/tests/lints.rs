@@ -283,6 +283,17 @@ const BROKEN: &[Broken] = &[
         expect: &["findings/pain_side.toml:8: only a yes/no finding can be implied by others"],
     },
     Broken {
+        kind: "PresupposesNotYesNo",
+        file: "findings/pain_side.toml",
+        edit: Edit::Replace(
+            "options = [\"left\", \"right\"]",
+            "options = [\"left\", \"right\"]\npresupposes = \"side injection\"",
+        ),
+        expect: &[
+            "findings/pain_side.toml:8: only a yes/no finding can have `presupposes` (it changes what a \"no\" means)",
+        ],
+    },
+    Broken {
         kind: "BackgroundNeedsNote",
         file: "findings/pain_crest.toml",
         edit: Edit::Replace(

@@ -121,6 +121,12 @@ pub(crate) fn findings(cx: &mut Cx, raw: &Raw, k: &Known) {
         if !f.implied_by.is_empty() && f.answer != AnswerType::YesNo {
             cx.report(file, at!["implied_by"], P::ImpliedNotYesNo);
         }
+        if let Some(what) = &f.presupposes {
+            nonempty(cx, file, at!["presupposes"], what);
+            if f.answer != AnswerType::YesNo {
+                cx.report(file, at!["presupposes"], P::PresupposesNotYesNo);
+            }
+        }
         if let Some(b) = &f.background {
             sourced(cx, file, at!["background"], b, (0.000_001, 0.9999), &k.refs);
             if b.grade == Grade::ExpertEstimate && b.note.as_deref().is_none_or(|n| n.trim().is_empty()) {

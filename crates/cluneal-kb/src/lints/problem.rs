@@ -66,6 +66,8 @@ pub enum ProblemKind {
     ImpliedByNotYesNo { finding: String },
     #[error("only a yes/no finding can be implied by others")]
     ImpliedNotYesNo,
+    #[error("only a yes/no finding can have `presupposes` (it changes what a \"no\" means)")]
+    PresupposesNotYesNo,
     #[error("an expert-estimate `background` needs a `note`")]
     BackgroundNeedsNote,
     #[error("a `number` finding needs `min` < `max`")]
