@@ -67,6 +67,13 @@ for case_file in sorted(here.glob("*.case.json")):
         "case": c["case"],
         "informed_case": c.get("informed_case") or c["case"],
     }
+    # A re-entry replaces only the step-2 cases (and the detail they imply): the
+    # summary, reference, source and protocol of a scored vignette stay as they were.
+    if target.exists():
+        old = json.loads(target.read_text())
+        for k in ("summary", "reference", "source", "protocol"):
+            if k in old:
+                v[k] = old[k]
     target.write_text(json.dumps(v, indent=2, ensure_ascii=False) + "\n")
     written += 1
 print(f"{written} vignette(s) written")
