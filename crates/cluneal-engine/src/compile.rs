@@ -24,7 +24,7 @@ pub(crate) struct Compiled {
     /// it is a yes/no question, then the findings derived from it).
     pub asks: score::Rows<usize>,
     /// Whether each finding's question is asked of a patient, and of a clinician.
-    pub askable_by: Vec<[bool; 2]>,
+    pub askable_by: Vec<ByRespondent<bool>>,
     /// Every finding in interview order: by its question group's order, then
     /// knowledge-base order (the order warning-sign questions are asked in).
     pub interview_order: Vec<usize>,
@@ -33,6 +33,14 @@ pub(crate) struct Compiled {
     /// Per question: the ranking's bound items of every yes/no finding its
     /// answer settles (`asks`), in one row.
     pub question_bounds: score::Rows<score::BoundItem>,
+    /// The same rows cut to what the ranking's first, loose bound reads
+    /// (16 bytes an item instead of 40), so that pass over every open
+    /// question streams through less memory.
+    pub loose_bounds: score::Rows<score::LooseItem>,
+    /// Per respondent (patient, clinician): the findings whose question that
+    /// respondent is asked and whose answer bears on some condition, in
+    /// knowledge-base order: the only questions the ranking can score.
+    pub rankable: ByRespondent<Vec<usize>>,
     /// Ids resolved once to indices, so a report compares no strings.
     pub index: Index,
 }
@@ -69,12 +77,10 @@ impl Compiled {
                 })
                 .collect(),
         );
-        let askable_by = (0..kb.findings().len())
-            .map(|f| {
-                [
-                    questions::askable(kb, f, Respondent::Patient),
-                    questions::askable(kb, f, Respondent::Clinician),
-                ]
+        let askable_by: Vec<ByRespondent<bool>> = (0..kb.findings().len())
+            .map(|f| ByRespondent {
+                patient: questions::askable(kb, f, Respondent::Patient),
+                clinician: questions::askable(kb, f, Respondent::Clinician),
             })
             .collect();
         let question_bounds = score::Rows::from_lists(
@@ -82,6 +88,22 @@ impl Compiled {
                 .map(|f| asks.row(f).iter().flat_map(|&d| model.bound_items.row(d).iter().copied()).collect())
                 .collect(),
         );
+        let loose_bounds = score::Rows::from_lists(
+            (0..kb.findings().len())
+                .map(|f| question_bounds.row(f).iter().map(score::LooseItem::from).collect())
+                .collect(),
+        );
+        let rankable_by = |r: Respondent| -> Vec<usize> {
+            (0..kb.findings().len())
+                .filter(|&f| {
+                    !question_bounds.row(f).is_empty() && askable_by.get(f).is_some_and(|a| *a.of(r))
+                })
+                .collect()
+        };
+        let rankable = ByRespondent {
+            patient: rankable_by(Respondent::Patient),
+            clinician: rankable_by(Respondent::Clinician),
+        };
         Compiled {
             model,
             flags,
@@ -92,16 +114,36 @@ impl Compiled {
             interview_order,
             citations,
             question_bounds,
+            loose_bounds,
+            rankable,
             index,
         }
     }
 
     /// Whether this respondent is asked finding `f`'s question.
     pub fn askable(&self, f: usize, r: Respondent) -> bool {
-        self.askable_by.get(f).is_some_and(|[patient, clinician]| match r {
-            Respondent::Patient => *patient,
-            Respondent::Clinician => *clinician,
-        })
+        self.askable_by.get(f).is_some_and(|a| *a.of(r))
+    }
+
+    /// The questions the ranking can score for this respondent (`rankable`).
+    pub fn rankable(&self, r: Respondent) -> &[usize] {
+        self.rankable.of(r)
+    }
+}
+
+/// One value for each kind of respondent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ByRespondent<T> {
+    pub patient: T,
+    pub clinician: T,
+}
+
+impl<T> ByRespondent<T> {
+    pub fn of(&self, r: Respondent) -> &T {
+        match r {
+            Respondent::Patient => &self.patient,
+            Respondent::Clinician => &self.clinician,
+        }
     }
 }
 

@@ -50,28 +50,42 @@ fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnM
 const BOUND_SLACK: f64 = 1e-5;
 
 /// An upper bound on `gain_of_question` for question `f`: per condition
-/// (over every yes/no finding its answer settles, flattened at start-up), the smaller of
-/// its entropy and the entry's capacity, and with `tight` also the chi-square
-/// bound at the condition's probability (one division per entry, so it is
-/// only computed for questions the loose bound does not rule out). Inside a
+/// (over every yes/no finding its answer settles, flattened at start-up), the
+/// smallest of its entropy, the entry's capacity and the chi-square bound at
+/// the condition's probability (one division per entry, so it is only
+/// computed for questions the loose bound does not rule out). Inside a
 /// correlation group that has already fired, the entry's effect depends on
 /// the group's lead, so only the entropy bounds it.
 #[expect(
     clippy::indexing_slicing,
     reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
 )]
-fn bound_of_question(c: &Compiled, scores: &Scores, f: usize, tight: bool) -> f64 {
+fn bound_of_question(c: &Compiled, scores: &Scores, f: usize) -> f64 {
     let mut total = 0.0;
     for it in c.question_bounds.row(f) {
         let c = it.condition as usize;
         let h = scores.entropy[c];
         total += if scores.group_at(it.slot).any {
             h
-        } else if tight && !it.chi.is_nan() {
+        } else if !it.chi.is_nan() {
             h.min(it.capacity).min(it.chi_square_bound(scores.p[c]))
         } else {
             h.min(it.capacity)
         };
+    }
+    total
+}
+
+/// The loose bound: `bound_of_question` without the chi-square bound, from the compact rows
+/// (`Compiled::loose_bounds`): the same items in the same order, so the same
+/// sum. Out-of-table indices read as no entropy and no fired group.
+fn loose_bound_of_question(c: &Compiled, scores: &Scores, f: usize) -> f64 {
+    let (entropy, groups) = (scores.entropy.as_slice(), scores.groups.as_slice());
+    let mut total = 0.0;
+    for it in c.loose_bounds.row(f) {
+        let h = entropy.get(it.condition as usize).copied().unwrap_or(0.0);
+        let fired = groups.get(it.slot as usize).is_some_and(|g| g.any);
+        total += if fired { h } else { h.min(it.capacity) };
     }
     total
 }
@@ -184,12 +198,13 @@ pub fn rank(
     // (the head-th best gain so far); any other question whose bound lies
     // below the floor cannot enter the head, and only the head is ever read in
     // order, so it is not scored.
-    let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(kb.findings().len());
-    for (f, &urgent_already) in in_urgent.iter().enumerate() {
-        if urgent_already || facts.settled(f) || !c.askable(f, respondent) {
+    let rankable = c.rankable(respondent);
+    let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(rankable.len());
+    for &f in rankable {
+        if in_urgent[f] || facts.settled(f) {
             continue;
         }
-        let bound = bound_of_question(c, scores, f, false);
+        let bound = loose_bound_of_question(c, scores, f);
         if bound > 0.0 {
             bounded.push((bound, f));
         }
@@ -209,7 +224,7 @@ pub fn rank(
         // The slack covers rounding, so a question whose gain equals its bound
         // is still scored.
         if let Some(&floor) = best.get(head - 1)
-            && (bound + BOUND_SLACK < floor || bound_of_question(c, scores, f, true) + BOUND_SLACK < floor)
+            && (bound + BOUND_SLACK < floor || bound_of_question(c, scores, f) + BOUND_SLACK < floor)
         {
             continue;
         }

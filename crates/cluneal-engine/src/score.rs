@@ -248,6 +248,20 @@ pub struct BoundItem {
     pub chi: f64,
 }
 
+/// What the loose bound reads of a `BoundItem`.
+#[derive(Debug, Clone, Copy)]
+pub struct LooseItem {
+    pub capacity: f64,
+    pub condition: u32,
+    pub slot: u32,
+}
+
+impl From<&BoundItem> for LooseItem {
+    fn from(it: &BoundItem) -> LooseItem {
+        LooseItem { capacity: it.capacity, condition: it.condition, slot: it.slot }
+    }
+}
+
 impl BoundItem {
     /// An upper bound, in bits, on what the answer tells about the condition at
     /// probability `p` (outside a fired correlation group): the mutual
