@@ -128,8 +128,11 @@ pub fn differential<'k>(
     out
 }
 
-/// Serious conditions with a supporting finding, and any condition a fired
-/// red flag names (so triage and differential never disagree), most probable
+/// Serious conditions with a supporting finding that are either at least
+/// `must_not_miss_probability` likely or, with a supporting finding beyond age
+/// and sex, have had their odds raised at least
+/// `must_not_miss_likelihood_ratio`-fold by the answers, and any condition a fired red
+/// flag names (so triage and differential never disagree), most probable
 /// first, whatever their rank. Supporting findings are listed for serious
 /// conditions only.
 pub fn must_not_miss<'k>(
@@ -138,6 +141,8 @@ pub fn must_not_miss<'k>(
     tri: &Triage<'k>,
 ) -> Vec<MustNotMiss<'k>> {
     let floor = kb.meta().engine.must_not_miss_probability.value;
+    let moved = kb.meta().engine.must_not_miss_likelihood_ratio.value;
+    let odds = |p: f64| if p < 1.0 { p / (1.0 - p) } else { f64::INFINITY };
     let mut out: Vec<MustNotMiss<'k>> = differential
         .iter()
         .enumerate()
@@ -153,7 +158,13 @@ pub fn must_not_miss<'k>(
                 .filter(|f| f.conditions.iter().any(|c| c == r.condition))
                 .map(|f| f.id)
                 .collect();
-            let supported = !findings.is_empty() && r.probability >= floor;
+            // Likely enough, or pointed to: a finding of the presentation
+            // (not the person's age or sex alone) and answers that have at
+            // least `moved`-fold its odds from the prior (a rare serious cause
+            // seldom reaches the floor on a sparse presentation).
+            let pointed =
+                findings.iter().any(|&f| !personal(kb, f)) && odds(r.probability) >= moved * odds(r.prior);
+            let supported = !findings.is_empty() && (r.probability >= floor || pointed);
             (supported || !red_flags.is_empty()).then_some(MustNotMiss {
                 condition: r.condition,
                 name: r.name,
@@ -166,6 +177,13 @@ pub fn must_not_miss<'k>(
         .collect();
     out.sort_unstable_by(|a, b| b.probability.total_cmp(&a.probability).then(a.rank.cmp(&b.rank)));
     out
+}
+
+/// Whether a finding only restates the person's age or sex (derived from
+/// those case fields), which makes a cause more or less common but is not a
+/// sign of it.
+fn personal(kb: &KnowledgeBase, id: &str) -> bool {
+    kb.finding(id).and_then(|f| f.derived.as_ref()).is_some_and(|d| d.field == "age" || d.field == "sex")
 }
 
 /// Conditions whose telltale findings (`raise_when_any`) are answered yes,

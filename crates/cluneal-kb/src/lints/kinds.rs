@@ -44,6 +44,8 @@ pub(crate) fn lint_meta(cx: &mut Cx, raw: &Raw, k: &Known) {
     sourced(cx, f, at!["outcomes", "pain_mic_share"], &o.pain_mic_share, (0.0, 1.0), refs);
     let mnm = &e.must_not_miss_probability;
     sourced(cx, f, at!["engine", "must_not_miss_probability"], mnm, (0.0, 1.0), refs);
+    let mnm_lr = &e.must_not_miss_likelihood_ratio;
+    sourced(cx, f, at!["engine", "must_not_miss_likelihood_ratio"], mnm_lr, (1.0, 100.0), refs);
     if !(1..=50).contains(&e.next_questions) {
         cx.report(f, at!["engine", "next_questions"], P::NextQuestionsRange);
     }
