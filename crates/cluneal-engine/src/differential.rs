@@ -130,7 +130,7 @@ pub fn differential<'k>(
 
 /// Serious conditions with a supporting finding that are either at least
 /// `must_not_miss_probability` likely or, with a supporting finding beyond age
-/// and sex, have had their odds raised at least
+/// and sex, have had their odds multiplied at least
 /// `must_not_miss_likelihood_ratio`-fold by the answers, and any condition a fired red
 /// flag names (so triage and differential never disagree), most probable
 /// first, whatever their rank. Supporting findings are listed for serious
@@ -142,7 +142,6 @@ pub fn must_not_miss<'k>(
 ) -> Vec<MustNotMiss<'k>> {
     let floor = kb.meta().engine.must_not_miss_probability.value;
     let moved = kb.meta().engine.must_not_miss_likelihood_ratio.value;
-    let odds = |p: f64| if p < 1.0 { p / (1.0 - p) } else { f64::INFINITY };
     let mut out: Vec<MustNotMiss<'k>> = differential
         .iter()
         .enumerate()
@@ -158,13 +157,15 @@ pub fn must_not_miss<'k>(
                 .filter(|f| f.conditions.iter().any(|c| c == r.condition))
                 .map(|f| f.id)
                 .collect();
-            // Likely enough, or pointed to: a finding of the presentation
-            // (not the person's age or sex alone) and answers that have at
-            // least `moved`-fold its odds from the prior (a rare serious cause
-            // seldom reaches the floor on a sparse presentation).
-            let pointed =
-                findings.iter().any(|&f| !personal(kb, f)) && odds(r.probability) >= moved * odds(r.prior);
-            let supported = !findings.is_empty() && (r.probability >= floor || pointed);
+            // Likely enough, or pointed to (a rare serious cause seldom reaches
+            // the floor on a sparse presentation): a finding beyond age and sex
+            // is for it, and the answers together, for and against, have
+            // multiplied its odds at least `moved`-fold. Age and sex count
+            // towards that (older age is itself a warning sign for several
+            // serious causes) but never list a condition alone.
+            let supported = !findings.is_empty()
+                && (r.probability >= floor
+                    || (findings.iter().any(|&f| !personal(kb, f)) && answers_ratio(r) >= moved));
             (supported || !red_flags.is_empty()).then_some(MustNotMiss {
                 condition: r.condition,
                 name: r.name,
@@ -177,6 +178,18 @@ pub fn must_not_miss<'k>(
         .collect();
     out.sort_unstable_by(|a, b| b.probability.total_cmp(&a.probability).then(a.rank.cmp(&b.rank)));
     out
+}
+
+/// The factor by which the answers moved a condition's odds: the product of
+/// the ratios applied to it (reduced for correlated findings), for and
+/// against. The condition's own evidence, so it reads the same in both
+/// models (the competing model's normalisation is not evidence).
+fn answers_ratio(r: &ConditionResult<'_>) -> f64 {
+    r.evidence_for
+        .iter()
+        .chain(&r.evidence_against)
+        .map(|e| e.effective_ratio.unwrap_or(e.likelihood_ratio))
+        .product()
 }
 
 /// Whether a finding only restates the person's age or sex (derived from

@@ -110,12 +110,11 @@ proptest! {
     #[test]
     fn the_must_not_miss_list_holds_exactly_the_supported_serious_conditions(case in arb_case()) {
         // Serious, with a finding for it, and either likely enough or, with a
-        // finding beyond age and sex, its odds raised enough from the prior;
-        // or named by a fired red flag.
+        // finding beyond age and sex for it, its odds multiplied enough by the
+        // answers (as applied, for and against); or named by a fired red flag.
         let engine = engine();
         let e = &engine.kb().meta().engine;
         let (floor, moved) = (e.must_not_miss_probability.value, e.must_not_miss_likelihood_ratio.value);
-        let odds = |p: f64| if p < 1.0 { p / (1.0 - p) } else { f64::INFINITY };
         let personal = |id: &str| {
             engine.kb().finding(id).and_then(|f| f.derived.as_ref()).is_some_and(|d| d.field == "age" || d.field == "sex")
         };
@@ -127,7 +126,13 @@ proptest! {
                 .filter(|x| x.answer == cluneal_engine::EvidenceAnswer::Yes)
                 .map(|x| x.finding)
                 .collect();
-            let pointed = yes.iter().any(|f| !personal(f)) && odds(c.probability) >= moved * odds(c.prior);
+            let ratio: f64 = c
+                .evidence_for
+                .iter()
+                .chain(&c.evidence_against)
+                .map(|x| x.effective_ratio.unwrap_or(x.likelihood_ratio))
+                .product();
+            let pointed = yes.iter().any(|f| !personal(f)) && ratio >= moved;
             let supported = c.serious && !yes.is_empty() && (c.probability >= floor || pointed);
             let flagged = r.triage.red_flags.iter().any(|f| f.conditions.iter().any(|x| x == c.condition));
             let listed = r.must_not_miss.iter().any(|m| m.condition == c.condition);
