@@ -9,8 +9,9 @@ replaced, so that step 2 does not see the reference condition in the id. Writes
 OUT_DIR/map.json (anonymous id -> vignette id; keep it from the step-2 helpers)
 and OUT_DIR/batch_1..N (the sorted anonymous ids dealt round-robin, so each batch
 mixes conditions). With `--new`, only the records that have no scored vignette
-(vignettes/<id>.json) yet: the first entry of newly added cases. `--collect` maps OUT_DIR/out/<anon>.case.json back to
-vignettes/blind/<id>.case.json afterwards:
+(vignettes/<id>.json) yet: the first entry of newly added cases. `--collect`
+maps OUT_DIR/out/<anon>.case.json back to vignettes/blind/<id>.case.json
+afterwards:
 
     python3 vignettes/blind/anonymise.py --collect OUT_DIR
 """

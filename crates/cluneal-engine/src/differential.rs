@@ -131,9 +131,9 @@ pub fn differential<'k>(
 /// Serious conditions with a supporting finding that are either at least
 /// `must_not_miss_probability` likely or, with a supporting finding beyond age
 /// and sex, have had their odds multiplied at least
-/// `must_not_miss_likelihood_ratio`-fold by the answers, and any condition a fired red
-/// flag names (so triage and differential never disagree), most probable
-/// first, whatever their rank. Supporting findings are listed for serious
+/// `must_not_miss_likelihood_ratio`-fold by the answers; and any condition a
+/// fired red flag names (so triage and differential never disagree). Most
+/// probable first, whatever their rank. Supporting findings are listed for serious
 /// conditions only.
 pub fn must_not_miss<'k>(
     kb: &'k KnowledgeBase,

@@ -76,9 +76,9 @@ fn bound_of_question(c: &Compiled, scores: &Scores, f: usize) -> f64 {
     total
 }
 
-/// The loose bound: `bound_of_question` without the chi-square bound, from the compact rows
-/// (`Compiled::loose_bounds`): the same items in the same order, so the same
-/// sum. Out-of-table indices read as no entropy and no fired group.
+/// The loose bound: `bound_of_question` without the chi-square bound, from
+/// the compact rows (`Compiled::loose_bounds`): the same items in the same
+/// order, so the same sum. Out-of-table indices read as no entropy and no fired group.
 fn loose_bound_of_question(c: &Compiled, scores: &Scores, f: usize) -> f64 {
     let (entropy, groups) = (scores.entropy.as_slice(), scores.groups.as_slice());
     let mut total = 0.0;

@@ -174,9 +174,9 @@ pub struct EngineSettings {
     /// A serious condition with a supporting finding joins the must-not-miss
     /// list from this probability on (a red flag naming it always lists it).
     pub must_not_miss_probability: Sourced,
-    /// Below `must_not_miss_probability`, a supported serious condition still
-    /// joins the list when the answers have multiplied its odds (against its
-    /// prior) by at least this much.
+    /// Below `must_not_miss_probability`, a serious condition still joins the
+    /// list when a finding beyond age and sex supports it and the likelihood
+    /// ratios applied to it (for and against) multiply to at least this much.
     pub must_not_miss_likelihood_ratio: Sourced,
     /// How many of the leading specific conditions are always in play for the
     /// work-up, whatever their probability (besides those at
