@@ -49,6 +49,9 @@ pub fn report(r: &Report) -> String {
             pct(c.prior),
             c.prior_source
         );
+        if let Some(name) = c.presentation_name {
+            let _ = writeln!(o, "      fits best: {name}");
+        }
         let for_then_against = c.evidence_for.iter().take(4).map(|e| ('+', e));
         for (sign, e) in for_then_against.chain(c.evidence_against.iter().take(3).map(|e| ('-', e))) {
             let ratio = e.effective_ratio.unwrap_or(e.likelihood_ratio);

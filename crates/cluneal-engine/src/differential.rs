@@ -29,8 +29,10 @@ pub fn differential<'k>(
     let mut keys: Vec<(f64, usize)> = Vec::with_capacity(64);
     for &ci in order {
         let c = &kb.conditions()[ci];
-        let m = &compiled.model.conditions[ci];
-        let prior = m.prior_p.get(s).copied().unwrap_or(0.0);
+        // The evidence shown is that of the presentation that fits best.
+        let h = compiled.model.shown(scores, ci);
+        let m = &compiled.model.conditions[h];
+        let prior = compiled.model.conditions[ci].prior_p.get(s).copied().unwrap_or(0.0);
         let prior_entry =
             kb.prior_link(compiled.index.condition_ids[ci], s).and_then(|p| c.prior.get(p.entry));
         let prior_source = prior_entry.map_or("", |p| p.source.as_str());
@@ -39,13 +41,14 @@ pub fn differential<'k>(
         // build each evidence item once, where it belongs.
         // Keys below `na` are applied findings; for an exclusion condition, key
         // `na + cj` is the move of specific condition `cj`.
-        let own = applied.of(ci);
+        let own = applied.of(h);
         let na = own.len();
         keys.clear();
         let exclusion_delta = |cj: usize| scores.moves[cj];
         keys.extend(own.iter().enumerate().map(|(k, a)| (a.delta, k)));
         if m.exclusion {
-            for (cj, other) in compiled.model.conditions.iter().enumerate() {
+            for (cj, other) in compiled.model.conditions.iter().enumerate().take(compiled.model.n_conditions)
+            {
                 let delta = exclusion_delta(cj);
                 // A display cut-off (log scale): moves under 1% are not listed as evidence.
                 if !other.exclusion && delta.abs() >= 0.01 {
@@ -82,7 +85,10 @@ pub fn differential<'k>(
             }
             let a = &own[k];
             let ev = &m.evidence[a.ev];
-            let e = &c.evidence[ev.entry];
+            let e = match c.variant.get(ev.variant as usize) {
+                Some(v) => &v.evidence[ev.entry],
+                None => &c.evidence[ev.entry],
+            };
             let f = &kb.findings()[ev.finding];
             let (lr, lr_w) = if a.yes { (ev.lr_pos, ev.lr_pos_w) } else { (ev.lr_neg, ev.lr_neg_w) };
             EvidenceItem {
@@ -102,6 +108,7 @@ pub fn differential<'k>(
                 grade: e.grade,
             }
         };
+        let variant = compiled.model.variant_of.get(h).and_then(|&v| c.variant.get(v as usize));
         let n_for = keys.iter().filter(|(d, _)| *d > 0.0).count();
         let mut evidence_for = Vec::with_capacity(n_for);
         let mut evidence_against = Vec::with_capacity(keys.len() - n_for);
@@ -116,6 +123,8 @@ pub fn differential<'k>(
             condition: &c.id,
             name: &c.name,
             probability: scores.p[ci],
+            presentation: variant.map(|v| v.id.as_str()),
+            presentation_name: variant.map(|v| v.name.as_str()),
             prior,
             prior_source,
             serious: c.serious,

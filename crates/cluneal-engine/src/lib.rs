@@ -69,7 +69,10 @@ impl Engine {
     /// Probabilities of every condition, in knowledge-base order (no report).
     pub fn probabilities(&self, case: &Case) -> Result<Vec<f64>, CaseError> {
         let checked = facts::build(&self.kb, &self.compiled, case)?;
-        Ok(score::score(&self.compiled.model, &checked.facts, None).p)
+        let mut p = score::score(&self.compiled.model, &checked.facts, None).p;
+        // The conditions only: pairs and presentations are the model's own.
+        p.truncate(self.compiled.model.n_conditions);
+        Ok(p)
     }
 
     /// The full report for one case.
@@ -193,14 +196,17 @@ impl Engine {
                 *c = true;
             }
         };
-        for (ci, c) in
-            self.compiled.model.conditions.iter().enumerate().take(self.compiled.model.n_conditions)
-        {
+        for ci in 0..self.compiled.model.n_conditions {
             if let Some(p) = kb.prior_link(self.compiled.index.condition_ids[ci], setting) {
                 cite(p.source.index());
             }
-            for a in applied.of(ci) {
-                cite(c.evidence[a.ev].source_ref);
+            let model = &self.compiled.model;
+            let h = model.shown(scores, ci);
+            for a in applied.of(h) {
+                cite(model.conditions[h].evidence[a.ev].source_ref);
+            }
+            for &r in model.share_sources.row(ci) {
+                cite(r);
             }
         }
         for f in &tri.red_flags {

@@ -257,12 +257,17 @@ fn most_urgent_first(list: Vec<Candidate>) -> Vec<Candidate> {
     out
 }
 
-/// The conditions a question bears on most, largest gain first.
+/// The conditions a question bears on most, largest gain first (a
+/// condition's presentations counted together).
 pub fn bears_on(c: &Compiled, scores: &Scores, f: usize) -> Vec<(usize, f64)> {
     let mut by_condition: Vec<(usize, f64)> = Vec::with_capacity(16);
-    let mut add = |c: usize, g: f64| match by_condition.iter_mut().find(|(x, _)| *x == c) {
-        Some(e) => e.1 += g,
-        None => by_condition.push((c, g)),
+    let condition_of = &c.model.condition_of;
+    let mut add = |h: usize, g: f64| {
+        let c = condition_of.get(h).map_or(h, |&c| c as usize);
+        match by_condition.iter_mut().find(|(x, _)| *x == c) {
+            Some(e) => e.1 += g,
+            None => by_condition.push((c, g)),
+        }
     };
     for &d in c.asks.row(f) {
         gain_of(&c.model, scores, d, &mut add);

@@ -154,6 +154,14 @@ pub struct ConditionResult<'k> {
     pub name: &'k str,
     /// Posterior probability, 0-1.
     pub probability: f64,
+    /// For a condition with variants, when the answers fit one of them best:
+    /// the variant's id (its evidence is what `evidence_for` and
+    /// `evidence_against` show). Absent when the main presentation fits best.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub presentation: Option<&'k str>,
+    /// The variant's name: in the Rust API, not in the JSON (served by `/api/v1/kb/*`).
+    #[serde(skip)]
+    pub presentation_name: Option<&'k str>,
     /// Prior probability in this setting, 0-1.
     pub prior: f64,
     /// Reference id of the prior.

@@ -21,6 +21,8 @@ use crate::facts::{Facts, Tri};
 use crate::math::{entropy, entropy_of_odds};
 
 pub const NO_GROUP: u32 = u32::MAX;
+/// `Ev::variant` of an entry from the condition's own evidence.
+pub const NO_VARIANT: u32 = u32::MAX;
 
 /// One evidence entry in the form the arithmetic needs.
 #[derive(Debug, Clone)]
@@ -37,8 +39,12 @@ pub struct Ev {
     pub lr_neg_w: f64,
     /// Correlation group of the finding, or `NO_GROUP`.
     pub group: u32,
-    /// Index of the entry in the condition's `evidence` list.
+    /// Index of the entry in the condition's `evidence` list, or in its
+    /// variant's when `variant` is set.
     pub entry: usize,
+    /// The condition's variant whose `evidence` holds the entry (`NO_VARIANT`
+    /// for the condition's own list).
+    pub variant: u32,
     /// Index of the entry's reference in the knowledge base.
     pub source_ref: usize,
     /// The most information, in bits, that the answer can carry about the
@@ -72,6 +78,7 @@ impl Ev {
             lr_neg_w: lr_neg.powf(weight),
             group,
             entry,
+            variant: NO_VARIANT,
             source_ref,
             capacity: capacity(lr_pos, lr_neg),
             slot: NO_GROUP,
@@ -166,6 +173,19 @@ pub struct Model {
     pub pairs: Vec<(usize, usize)>,
     /// Number of conditions (the hypotheses before the pairs).
     pub n_conditions: usize,
+    /// Per condition, the range of hypotheses that hold its presentations when
+    /// it has variants (its main presentation first); empty otherwise. Such a
+    /// condition's own row has no evidence: it receives the sum of its
+    /// presentations (their odds in the independent model, their
+    /// probabilities in the competing one).
+    pub presentations: Vec<(u32, u32)>,
+    /// The condition each hypothesis is a presentation of (itself for a
+    /// condition without variants; `u32::MAX` for a pair).
+    pub condition_of: Vec<u32>,
+    /// The variant each hypothesis stands for (`NO_VARIANT` for a main presentation).
+    pub variant_of: Vec<u32>,
+    /// Per condition, the references of its variants' shares (cited with it).
+    pub share_sources: Rows<usize>,
     /// Residual weight of each correlation group.
     pub group_weight: Vec<f64>,
     /// For each finding, the entries of the conditions the question ranking
@@ -379,6 +399,10 @@ impl Model {
             conditions,
             pairs: Vec::new(),
             n_conditions,
+            presentations: vec![(0, 0); n_conditions],
+            condition_of: Vec::new(),
+            variant_of: Vec::new(),
+            share_sources: Rows::default(),
             group_weight,
             by_finding: Rows::default(),
             n_slots: 0,
@@ -390,8 +414,115 @@ impl Model {
         if competing {
             model.add_pairs(kb, &group_of, &background);
         }
+        model.add_variants(kb, &group_of, &background);
         model.assign_slots(kb.findings().len());
         model
+    }
+
+    /// The hypothesis whose evidence the report shows for condition `c`: its
+    /// most probable presentation when it has variants (the first on a tie),
+    /// else its own.
+    pub fn shown(&self, scores: &Scores, c: usize) -> usize {
+        match self.presentations.get(c) {
+            Some(&(a, b)) if a < b => (a as usize..b as usize)
+                .max_by(|&x, &y| {
+                    let (px, py) = (scores.p.get(x).copied(), scores.p.get(y).copied());
+                    px.partial_cmp(&py).unwrap_or(std::cmp::Ordering::Equal).then(y.cmp(&x))
+                })
+                .unwrap_or(c),
+            _ => c,
+        }
+    }
+
+    /// Whether hypothesis `h` is one the question ranking weighs on its own:
+    /// a condition (not an exclusion condition of the independent model, and
+    /// not one whose presentations stand in for it) or a presentation.
+    fn ranked(&self, h: usize) -> bool {
+        let condition = self.condition_of.get(h).copied().unwrap_or(u32::MAX) as usize;
+        let split = self.presentations.get(h).is_some_and(|&(a, b)| a < b);
+        condition < self.n_conditions && !split && !self.conditions.get(h).is_some_and(|c| c.exclusion)
+    }
+
+    /// Conditions with variants: each presentation becomes a hypothesis of
+    /// its own, after the pairs, with the condition's prior times its share;
+    /// a variant's entries replace the main presentation's for the same
+    /// finding or add to them. The condition's own row is then emptied.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "condition, evidence, finding and group indices are built by `Model::compile` from one knowledge base, and every table is sized by it"
+    )]
+    fn add_variants(&mut self, kb: &KnowledgeBase, group_of: &[u32], background: &[f64]) {
+        let competing = self.kind == DifferentialModel::Competing;
+        let n_hyp = self.conditions.len();
+        self.condition_of =
+            (0..n_hyp).map(|h| if h < self.n_conditions { h as u32 } else { u32::MAX }).collect();
+        self.variant_of = vec![NO_VARIANT; n_hyp];
+        self.share_sources = Rows::from_lists(
+            kb.conditions()
+                .iter()
+                .map(|c| {
+                    c.variant
+                        .iter()
+                        .filter_map(|v| kb.reference_id(&v.share.source))
+                        .map(|r| r.index())
+                        .collect()
+                })
+                .collect(),
+        );
+        for (ci, (c, id)) in kb.conditions().iter().zip(kb.condition_ids()).enumerate() {
+            if c.variant.is_empty() {
+                continue;
+            }
+            let main = self.conditions[ci].clone();
+            let first = self.conditions.len() as u32;
+            let rest: f64 = c.variant.iter().map(|v| v.share.value).sum();
+            let with_share = |m: &CondModel, share: f64| -> CondModel {
+                let mut m = m.clone();
+                let ln_share = ln(share);
+                m.prior_lo = m.prior_lo.iter().map(|lo| lo + ln_share).collect();
+                m.prior_p = m.prior_p.iter().map(|p| p * share).collect();
+                m.ln_not_prior = m.prior_p.iter().map(|p| (1.0 - p).ln()).collect();
+                m
+            };
+            self.conditions.push(with_share(&main, 1.0 - rest));
+            self.condition_of.push(ci as u32);
+            self.variant_of.push(NO_VARIANT);
+            for (vi, v) in c.variant.iter().enumerate() {
+                let mut m = with_share(&main, v.share.value);
+                for (entry, (e, link)) in v.evidence.iter().zip(kb.variant_evidence_links(id, vi)).enumerate()
+                {
+                    let finding = link.finding.index();
+                    let Ok(l) = kb.likelihood(e) else { continue };
+                    let ratios = if competing {
+                        let b = background[finding];
+                        (l.sensitivity / b, (1.0 - l.sensitivity) / (1.0 - b))
+                    } else {
+                        (l.lr_positive, l.lr_negative)
+                    };
+                    let g = group_of[finding];
+                    let mut ev = Ev::new(
+                        finding,
+                        ratios,
+                        g,
+                        weight_of(&self.group_weight, g),
+                        entry,
+                        link.source.index(),
+                    );
+                    ev.variant = vi as u32;
+                    m.evidence.retain(|x| x.finding != finding);
+                    m.evidence.push(ev);
+                }
+                m.evidence.sort_by_key(|e| (e.group, e.finding));
+                self.conditions.push(m);
+                self.condition_of.push(ci as u32);
+                self.variant_of.push(vi as u32);
+            }
+            self.presentations[ci] = (first, self.conditions.len() as u32);
+            let own = &mut self.conditions[ci];
+            own.evidence.clear();
+            // No prior of its own: the presentations carry it.
+            own.prior_lo = own.prior_lo.iter().map(|_| ln(0.0)).collect();
+        }
     }
 
     /// One group-state slot per correlation group that a hypothesis uses (its
@@ -426,22 +557,14 @@ impl Model {
         }
         self.n_slots = next as usize;
         self.uses = Rows::from_lists(uses);
-        // The ranking's table: the single conditions' entries (pairs of the
-        // competing model left out), and in the independent model not the
-        // exclusion conditions, which are derived from the others.
-        let n_conditions = self.n_conditions;
+        // The ranking's table: the single conditions' entries and their
+        // presentations' (pairs of the competing model left out), and in the
+        // independent model not the exclusion conditions, which are derived
+        // from the others.
         self.by_finding = Rows::from_lists(
             (0..n_findings)
                 .map(|f| {
-                    self.uses
-                        .row(f)
-                        .iter()
-                        .filter(|u| {
-                            let c = u.condition as usize;
-                            c < n_conditions && !self.conditions[c].exclusion
-                        })
-                        .copied()
-                        .collect()
+                    self.uses.row(f).iter().filter(|u| self.ranked(u.condition as usize)).copied().collect()
                 })
                 .collect(),
         );
@@ -733,25 +856,40 @@ pub fn score(model: &Model, facts: &Facts, applied: Option<&mut Applications>) -
         normalise(model, &mut s);
         return s;
     }
+    // A condition with variants: prior odds times the share-weighted mean of
+    // its presentations' likelihood ratios, which is the sum of their odds.
+    for (ci, &(a, b)) in model.presentations.iter().enumerate() {
+        if a == b {
+            continue;
+        }
+        let odds: f64 = s.odds[a as usize..b as usize].iter().sum();
+        let lo = odds.ln();
+        s.odds[ci] = odds;
+        s.lo[ci] = lo;
+        s.p[ci] = if odds.is_finite() { odds / (1.0 + odds) } else { 1.0 };
+        s.entropy[ci] = entropy_of_odds(odds, lo);
+    }
     // Exclusion conditions ("no specific cause"): the prior scaled by how the
     // chance that no specific condition applies moved from its prior value, then
     // moved by findings that by definition point to a specific cause, and never
     // above the chance that the most likely specific condition is absent.
-    if model.conditions.iter().any(|c| c.exclusion) {
-        for (cj, other) in model.conditions.iter().enumerate() {
+    // Only the conditions count here, never their presentations.
+    let conditions = &model.conditions[..model.n_conditions];
+    if conditions.iter().any(|c| c.exclusion) {
+        for (cj, other) in conditions.iter().enumerate() {
             if !other.exclusion {
                 s.moves[cj] = ln_1m(s.p[cj]) - other.ln_not_prior.get(facts.setting).copied().unwrap_or(0.0);
             }
         }
     }
-    for (ci, c) in model.conditions.iter().enumerate() {
+    for (ci, c) in conditions.iter().enumerate() {
         if !c.exclusion {
             continue;
         }
         let prior = c.prior_p.get(facts.setting).copied().unwrap_or(0.0);
         let mut ln_p = prior.ln();
         let mut ceiling: f64 = 1.0;
-        for (cj, other) in model.conditions.iter().enumerate() {
+        for (cj, other) in conditions.iter().enumerate() {
             if other.exclusion {
                 continue;
             }
@@ -774,7 +912,7 @@ pub fn score(model: &Model, facts: &Facts, applied: Option<&mut Applications>) -
 
 /// Competing causes: the hypotheses' scores into one distribution (one
 /// exponential each), then each condition's probability as the sum over the
-/// hypotheses it takes part in.
+/// hypotheses it takes part in (its pairs and its presentations).
 #[expect(
     clippy::indexing_slicing,
     reason = "condition, evidence, finding and group indices are built by `Model::compile` from one knowledge base, and every table is sized by it"
@@ -794,6 +932,12 @@ fn normalise(model: &Model, s: &mut Scores) {
         let joint = s.p[nc + k];
         s.p[a] += joint;
         s.p[b] += joint;
+    }
+    for (ci, &(a, b)) in model.presentations.iter().enumerate() {
+        if a < b {
+            let sum: f64 = s.p[a as usize..b as usize].iter().sum();
+            s.p[ci] += sum;
+        }
     }
     for c in 0..s.p.len() {
         // A pair's mass counted in both members can push a sum a hair above 1.

@@ -55,7 +55,10 @@ pub fn workup<'k>(
             if !facts.settled(f) {
                 open = true;
                 for u in compiled.model.by_finding.row(f) {
-                    if let Some(m) = bears_on.get_mut(u.condition as usize) {
+                    // A presentation bears on its condition.
+                    let c =
+                        compiled.model.condition_of.get(u.condition as usize).copied().unwrap_or(u32::MAX);
+                    if let Some(m) = bears_on.get_mut(c as usize) {
                         *m = k;
                     }
                 }

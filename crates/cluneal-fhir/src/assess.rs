@@ -253,6 +253,9 @@ fn bundle(
             items.iter().map(|e| format!("{} ({})", e.label, e.answer)).collect::<Vec<_>>().join("; ")
         };
         let mut s = format!("prior {} ({})", percent(c.prior), c.prior_source);
+        if let Some(name) = c.presentation_name {
+            s.push_str(&format!("; fits best: {name}"));
+        }
         if !c.evidence_for.is_empty() {
             s.push_str(&format!("; for: {}", list(&c.evidence_for)));
         }

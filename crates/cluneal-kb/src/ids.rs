@@ -112,6 +112,8 @@ pub(crate) struct Links {
     pub derived_from: Vec<Option<FindingId>>,
     pub implied_by: Vec<Vec<FindingId>>,
     pub evidence: Vec<Vec<EvidenceLink>>,
+    /// Per condition, per variant, in the order of its `evidence`.
+    pub variant_evidence: Vec<Vec<Vec<EvidenceLink>>>,
     /// Per condition, per care setting (in `kb.toml`'s order).
     pub priors: Vec<Vec<PriorLink>>,
     pub raise_when_any: Vec<Vec<FindingId>>,
@@ -293,19 +295,21 @@ pub(crate) fn resolve(l: &Lists) -> Result<Links, KbErrors> {
     }
 
     let mut evidence = Vec::with_capacity(l.conditions.len());
+    let mut variant_evidence = Vec::with_capacity(l.conditions.len());
     let mut priors = Vec::with_capacity(l.conditions.len());
     let mut raise_when_any = Vec::with_capacity(l.conditions.len());
     let mut coexists = Vec::with_capacity(l.conditions.len());
     for c in l.conditions {
         r.at("conditions", &c.id);
-        evidence.push(
-            c.evidence
-                .iter()
+        let mut links = |list: &[crate::Evidence]| -> Vec<EvidenceLink> {
+            list.iter()
                 .filter_map(|e| {
                     Some(EvidenceLink { finding: r.finding(&e.finding)?, source: r.reference(&e.source)? })
                 })
-                .collect(),
-        );
+                .collect()
+        };
+        evidence.push(links(&c.evidence));
+        variant_evidence.push(c.variant.iter().map(|v| links(&v.evidence)).collect());
         priors.push(
             l.settings
                 .iter()
@@ -409,6 +413,7 @@ pub(crate) fn resolve(l: &Lists) -> Result<Links, KbErrors> {
         derived_from,
         implied_by,
         evidence,
+        variant_evidence,
         priors,
         raise_when_any,
         coexists,

@@ -436,6 +436,11 @@ impl KnowledgeBase {
     pub fn evidence_links(&self, c: ConditionId) -> &[EvidenceLink] {
         self.links.evidence.get(c.index()).map_or(&[], Vec::as_slice)
     }
+    /// Variant `v` of condition `c`: its evidence entries' findings and sources,
+    /// in the order of the variant's `evidence`.
+    pub fn variant_evidence_links(&self, c: ConditionId, v: usize) -> &[EvidenceLink] {
+        self.links.variant_evidence.get(c.index()).and_then(|l| l.get(v)).map_or(&[], Vec::as_slice)
+    }
     /// Condition `c`'s prior in care setting `setting` (an index into `meta.settings`).
     pub fn prior_link(&self, c: ConditionId, setting: usize) -> Option<PriorLink> {
         self.links.priors.get(c.index()).and_then(|p| p.get(setting)).copied()

@@ -653,6 +653,30 @@ pub struct Condition {
     /// often missed when its telltale sign is present).
     #[serde(default)]
     pub raise_when_any: Vec<String>,
+    /// Other presentations of the same condition, each with its share of the
+    /// condition's cases and the findings in which it differs: `evidence` is
+    /// the main presentation, which keeps the share the variants leave.
+    #[serde(default)]
+    pub variant: Vec<Variant>,
+}
+
+/// One presentation of a condition that differs from its main one in some
+/// findings (a fatigue fracture in young runners beside the insufficiency
+/// fracture of older women). The condition's likelihood is the mixture of its
+/// presentations, weighted by their shares.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// Unique within the condition.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The fraction of the condition's cases that present this way.
+    pub share: Sourced,
+    /// The findings in which it differs: each replaces the condition's entry
+    /// for the same finding, or adds one; every other entry holds as it is.
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
 }
 
 /// "When this condition is present, `condition` is present too in this

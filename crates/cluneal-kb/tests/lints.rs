@@ -484,6 +484,30 @@ const BROKEN: &[Broken] = &[
         ],
     },
     Broken {
+        kind: "VariantOnExclusion",
+        file: "conditions/back_pain.toml",
+        edit: Edit::Append(
+            "\n[[variant]]\nid = \"acute\"\nname = \"Acute\"\nshare = { value = 0.3, source = \"ref_a\", grade = \"weak\" }\n",
+        ),
+        expect: &[
+            "conditions/back_pain.toml:30: an exclusion condition cannot have variants (it is what the specific conditions leave)",
+        ],
+    },
+    Broken {
+        kind: "VariantTwice",
+        file: "conditions/scne.toml",
+        edit: Edit::Append(VARIANT_TWICE),
+        expect: &["conditions/scne.toml:56: two variants with id `late`"],
+    },
+    Broken {
+        kind: "VariantShareSum",
+        file: "conditions/scne.toml",
+        edit: Edit::Append(VARIANT_SHARES),
+        expect: &[
+            "conditions/scne.toml:50: variant shares sum to 1.1; they must stay below 1 (the rest is the condition's main presentation)",
+        ],
+    },
+    Broken {
         kind: "EvidenceTwice",
         file: "conditions/scne.toml",
         edit: Edit::Replace("finding = \"tender_crest\"", "finding = \"pain_crest\""),
@@ -884,6 +908,84 @@ const BROKEN: &[Broken] = &[
         ],
     },
 ];
+
+/// Two variants of the clean SCNE fixture under one id.
+const VARIANT_TWICE: &str = "
+[[variant]]
+id = \"late\"
+name = \"Late\"
+share = { value = 0.2, source = \"ref_a\", grade = \"weak\" }
+
+[[variant]]
+id = \"late\"
+name = \"Late again\"
+share = { value = 0.1, source = \"ref_a\", grade = \"weak\" }
+";
+
+/// Variants that leave the main presentation nothing.
+const VARIANT_SHARES: &str = "
+[[variant]]
+id = \"early\"
+name = \"Early\"
+share = { value = 0.6, source = \"ref_a\", grade = \"weak\" }
+
+[[variant]]
+id = \"late\"
+name = \"Late\"
+share = { value = 0.5, source = \"ref_a\", grade = \"weak\" }
+";
+
+/// A sound variant of the clean SCNE fixture: a replaced and an added entry.
+const VARIANT_SOUND: &str = "
+[[variant]]
+id = \"late\"
+name = \"Late presentation\"
+share = { value = 0.25, source = \"ref_a\", grade = \"expert_estimate\", note = \"Fixture.\" }
+
+[[variant.evidence]]
+finding = \"pain_crest\"
+frequency = 0.5
+source = \"ref_a\"
+grade = \"weak\"
+
+[[variant.evidence]]
+finding = \"block_positive\"
+lr_positive = 2.0
+lr_negative = 0.8
+source = \"ref_b\"
+grade = \"weak\"
+";
+
+#[test]
+fn a_sound_variant_loads_and_its_evidence_is_linked() {
+    let mut files = clean();
+    let scne = files.iter_mut().find(|f| f.path == "conditions/scne.toml").expect("fixture");
+    scne.text.push_str(VARIANT_SOUND);
+    let kb = KnowledgeBase::load(&files).expect("a sound variant passes");
+    let c = kb.condition_id("scne").expect("scne");
+    let links = kb.variant_evidence_links(c, 0);
+    let linked: Vec<(&str, &str)> =
+        links.iter().map(|l| (kb[l.finding].id.as_str(), kb[l.source].id.as_str())).collect();
+    assert_eq!(linked, [("pain_crest", "ref_a"), ("block_positive", "ref_b")]);
+    assert!(kb.variant_evidence_links(c, 1).is_empty());
+}
+
+#[test]
+fn a_variants_evidence_is_checked_like_the_conditions_own() {
+    let mut files = clean();
+    let scne = files.iter_mut().find(|f| f.path == "conditions/scne.toml").expect("fixture");
+    scne.text.push_str(&VARIANT_SOUND.replace("\"block_positive\"", "\"no_such_finding\""));
+    scne.text.push_str("\n[[variant.evidence]]\nfinding = \"pain_crest\"\nfrequency = 1.5\nsource = \"ref_a\"\ngrade = \"expert_estimate\"\n");
+    assert_eq!(
+        problems(&files),
+        [
+            "conditions/scne.toml:62: unknown finding `no_such_finding`",
+            "conditions/scne.toml:69: evidence for `pain_crest`: frequency 1.5 must lie strictly between 0 and 1",
+            "conditions/scne.toml:69: expert estimate for `pain_crest` needs a `note` saying what it rests on",
+            "conditions/scne.toml:69: two evidence entries for finding `pain_crest`",
+        ]
+    );
+}
 
 #[test]
 fn every_broken_fixture_gives_exactly_its_problems() {

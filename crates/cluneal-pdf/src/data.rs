@@ -263,7 +263,7 @@ fn clinician(
         .iter()
         .take(8)
         .map(|d| {
-            json!({ "name": d.name, "p": percent(d.probability), "band": band_words(d.band),
+            json!({ "name": d.name, "presentation": d.presentation_name, "p": percent(d.probability), "band": band_words(d.band),
                 "prior": percent(d.prior), "prior_source": short_cite(kb, d.prior_source), "serious": d.serious,
                 "for": evidence_rows(kb, &d.evidence_for), "against": evidence_rows(kb, &d.evidence_against) })
         })

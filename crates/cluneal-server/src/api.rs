@@ -665,6 +665,17 @@ pub struct ConditionView<'k> {
     pub codes: &'k [cluneal_kb::Code],
     /// Its row in the comparison table, if it has one.
     pub comparison: Option<&'k cluneal_kb::Comparison>,
+    /// Its other presentations (variants), which a report's `presentation` names.
+    pub variants: Vec<VariantView<'k>>,
+}
+
+/// A condition's other presentation, as a report names it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct VariantView<'k> {
+    /// The variant id, unique within the condition.
+    pub id: &'k str,
+    /// Display name.
+    pub name: &'k str,
 }
 
 /// One row of the comparison table of nerve entrapments and their groups.
@@ -767,6 +778,11 @@ pub(crate) const KB_VIEWS: [KbView; 14] = [
                         referral: &c.referral,
                         codes: &c.codes,
                         comparison: c.comparison.as_ref(),
+                        variants: c
+                            .variant
+                            .iter()
+                            .map(|v| VariantView { id: &v.id, name: &v.name })
+                            .collect(),
                     })
                     .collect::<Vec<_>>(),
             )

@@ -76,6 +76,10 @@ export function clinicianReport(r, note, record, { findings, conditions }, asses
         h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', { style: { width: `${Math.max(1, Math.round(d.probability * 100))}%` } })),
         h('span', { class: 'dx-p' }, pct(d.probability))));
     det.append(h('p', { class: 'hint' }, `Prior ${pct(d.prior)} `, d.prior_source ? ['(', src(d.prior_source), ')'] : '', d.model && d.model !== 'bayes' ? ` · model: ${d.model}` : ''));
+    if (d.presentation) {
+      const v = (c.variants || []).find((x) => x.id === d.presentation);
+      det.append(h('p', { class: 'hint', 'data-testid': 'presentation' }, `Fits best: ${v ? v.name : human(d.presentation)} (the evidence below is this presentation's)`));
+    }
     if (c.clinician_description) det.append(h('p', {}, c.clinician_description));
     det.append(evidenceTable('For', d.evidence_for || [], src), evidenceTable('Against', d.evidence_against || [], src));
     diff.append(det);

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Cx, Known, ProblemKind as P, at, expect, join, nonempty, sourced, sources, valid_id};
+use super::{Cx, Known, ProblemKind as P, Seg, at, expect, join, nonempty, sourced, sources, valid_id};
 use crate::load::Raw;
 use crate::model::*;
 
@@ -278,16 +278,45 @@ pub(crate) fn conditions(cx: &mut Cx, raw: &Raw, k: &Known) {
         if sum >= 1.0 {
             cx.report(file, at!["coexists"], P::CoexistenceSum { sum });
         }
-        evidence(cx, file, c, k);
+        evidence(cx, file, c, &c.evidence, at![], k);
+        variants(cx, file, c, k);
     }
 }
 
-/// A condition's evidence: once per finding, yes/no findings with a
-/// background, likelihoods in range, sourced, estimates explained.
-fn evidence(cx: &mut Cx, file: &str, c: &Condition, k: &Known) {
+/// A condition's variants: unique ids, named, shares that leave the main
+/// presentation some, evidence as sound as the condition's own.
+fn variants(cx: &mut Cx, file: &str, c: &Condition, k: &Known) {
+    if c.variant.is_empty() {
+        return;
+    }
+    if c.model == ConditionModel::Exclusion {
+        cx.report(file, at!["variant"], P::VariantOnExclusion);
+    }
+    let mut ids = BTreeSet::new();
+    for (v, x) in c.variant.iter().enumerate() {
+        nonempty(cx, file, at!["variant", v, "id"], &x.id);
+        nonempty(cx, file, at!["variant", v, "name"], &x.name);
+        if !ids.insert(x.id.as_str()) {
+            cx.report(file, at!["variant", v, "id"], P::VariantTwice { variant: x.id.clone() });
+        }
+        sourced(cx, file, at!["variant", v, "share"], &x.share, (0.0, 1.0), &k.refs);
+        evidence(cx, file, c, &x.evidence, at!["variant", v], k);
+    }
+    let sum: f64 = c.variant.iter().map(|x| x.share.value).sum();
+    if sum >= 1.0 {
+        cx.report(file, at!["variant"], P::VariantShareSum { sum });
+    }
+}
+
+/// A condition's (or one of its variants') evidence: once per finding,
+/// yes/no findings with a background, likelihoods in range, sourced,
+/// estimates explained. `under` is the key path of the list's owner.
+fn evidence(cx: &mut Cx, file: &str, c: &Condition, list: &[Evidence], under: &[Seg], k: &Known) {
     let mut seen = BTreeSet::new();
-    for (i, e) in c.evidence.iter().enumerate() {
-        let here = at!["evidence", i, "finding"];
+    for (i, e) in list.iter().enumerate() {
+        let path = |key: &'static str| join(under, at!["evidence", i, key]);
+        let finding_at = path("finding");
+        let here = finding_at.as_slice();
         let finding = || e.finding.clone();
         if !seen.insert(e.finding.as_str()) {
             cx.report(file, here, P::EvidenceTwice { finding: finding() });
@@ -296,7 +325,7 @@ fn evidence(cx: &mut Cx, file: &str, c: &Condition, k: &Known) {
         if k.known_not_yes_no(&e.finding) {
             cx.report(file, here, P::EvidenceNotYesNo { finding: finding() });
         }
-        expect(cx, file, at!["evidence", i, "source"], "reference", &e.source, &k.refs);
+        expect(cx, file, &path("source"), "reference", &e.source, &k.refs);
         if k.finding_by_id.get(e.finding.as_str()).is_some_and(|f| f.background.is_none()) {
             cx.report(file, here, P::EvidenceWithoutBackground { finding: finding() });
         }

@@ -124,6 +124,14 @@ pub enum ProblemKind {
         "coexistence probabilities sum to {sum}; they must stay below 1 (the rest is the condition alone)"
     )]
     CoexistenceSum { sum: f64 },
+    #[error("an exclusion condition cannot have variants (it is what the specific conditions leave)")]
+    VariantOnExclusion,
+    #[error("two variants with id `{variant}`")]
+    VariantTwice { variant: String },
+    #[error(
+        "variant shares sum to {sum}; they must stay below 1 (the rest is the condition's main presentation)"
+    )]
+    VariantShareSum { sum: f64 },
     #[error("two evidence entries for finding `{finding}`")]
     EvidenceTwice { finding: String },
     #[error("evidence needs a yes/no finding; `{finding}` is not (derive a yes/no finding from it)")]

@@ -1,0 +1,143 @@
+//! Conditions with variants: the condition's likelihood is the mixture of its
+//! presentations, weighted by their shares. Checked against the same
+//! knowledge base without the variant, edited as text and loaded again.
+#![expect(clippy::expect_used, reason = "test helpers: an invalid knowledge base or case must fail the test")]
+
+use cluneal_engine::{Answer, Case, Engine, Respondent};
+use cluneal_kb::{KnowledgeBase, SourceFile};
+
+const CONDITION: &str = "conditions/proximal_hamstring_tendinopathy.toml";
+const FINDING: &str = "long_distance_runner_or_military_training";
+
+/// The embedded knowledge base's files with `edit` applied to the condition's file.
+fn engine_with(edit: impl Fn(&mut String), model: &str) -> Engine {
+    let mut files: Vec<SourceFile> = cluneal_kb::embedded::files().expect("embedded files");
+    let file = files.iter_mut().find(|f| f.path == CONDITION).expect("the condition's file");
+    edit(&mut file.text);
+    let kb_toml = files.iter_mut().find(|f| f.path == "kb.toml").expect("kb.toml");
+    kb_toml.text = kb_toml
+        .text
+        .replace("differential_model = \"independent\"", &format!("differential_model = \"{model}\""));
+    Engine::new(KnowledgeBase::load(&files).expect("the edited knowledge base is valid"))
+}
+
+/// A variant that differs in one finding (frequency 0.7), or in none.
+fn variant(share: f64, with_entry: bool) -> String {
+    let mut v = format!(
+        "\n[[variant]]\nid = \"test_variant\"\nname = \"Test variant\"\nshare = {{ value = {share}, source = \"nasser_2021\", grade = \"expert_estimate\", note = \"Test.\" }}\n"
+    );
+    if with_entry {
+        v.push_str(&format!(
+            "\n[[variant.evidence]]\nfinding = \"{FINDING}\"\nfrequency = 0.7\nsource = \"nasser_2021\"\ngrade = \"expert_estimate\"\nnote = \"Test.\"\n"
+        ));
+    }
+    v
+}
+
+/// The condition's own entry for the finding at frequency 0.7 (as the variant has it).
+fn main_entry_at_variant_frequency(text: &mut String) {
+    let at = text.find(&format!("finding = \"{FINDING}\"\nfrequency = 0.35")).expect("the main entry");
+    text.replace_range(at.., &text[at..].replacen("frequency = 0.35", "frequency = 0.7", 1));
+}
+
+fn case() -> Case {
+    let mut case = Case {
+        respondent: Respondent::Clinician,
+        setting: Some("physiotherapy".to_owned()),
+        ..Case::default()
+    };
+    for f in [FINDING, "pain_buttock", "worse_sitting"] {
+        case.answers.insert(f.to_owned(), Answer::Yes);
+    }
+    case.answers.insert("leg_numbness_or_tingling".to_owned(), Answer::No);
+    case
+}
+
+fn index(engine: &Engine) -> usize {
+    engine.kb().condition_index("proximal_hamstring_tendinopathy").expect("the condition")
+}
+
+#[test]
+fn the_condition_scores_the_share_weighted_mixture_of_its_presentations() {
+    let share = 0.3;
+    let main = engine_with(|_| {}, "independent");
+    let other = engine_with(main_entry_at_variant_frequency, "independent");
+    let mixed = engine_with(|t| t.push_str(&variant(share, true)), "independent");
+    let c = index(&main);
+    let odds = |e: &Engine| {
+        let p = e.probabilities(&case()).expect("valid")[c];
+        p / (1.0 - p)
+    };
+    // Prior odds times the share-weighted mean of the likelihood ratios.
+    let want = (1.0 - share) * odds(&main) + share * odds(&other);
+    let got = odds(&mixed);
+    assert!((got - want).abs() <= 1e-9 * want, "mixture odds {got}, want {want}");
+    assert!(got > odds(&main), "the runner finding fits the variant better");
+    // Every other condition is scored as before.
+    let (before, after) =
+        (main.probabilities(&case()).expect("valid"), mixed.probabilities(&case()).expect("valid"));
+    assert_eq!(before.len(), after.len(), "one probability per condition");
+    let nslbp = main.kb().condition_index("nonspecific_low_back_pain").expect("exclusion condition");
+    for (k, (a, b)) in before.iter().zip(&after).enumerate() {
+        if k != c && k != nslbp {
+            assert!((a - b).abs() < 1e-12, "condition {k}: {a} -> {b}");
+        }
+    }
+}
+
+#[test]
+fn a_variant_like_the_main_presentation_changes_nothing_in_either_model() {
+    for model in ["independent", "competing"] {
+        let main = engine_with(|_| {}, model);
+        let same = engine_with(|t| t.push_str(&variant(0.4, false)), model);
+        let (a, b) =
+            (main.probabilities(&case()).expect("valid"), same.probabilities(&case()).expect("valid"));
+        for (k, (x, y)) in a.iter().zip(&b).enumerate() {
+            assert!((x - y).abs() <= 1e-9 * x.max(1e-12), "{model}, condition {k}: {x} vs {y}");
+        }
+        let (ra, rb) = (main.assess(&case()).expect("valid"), same.assess(&case()).expect("valid"));
+        let name = main.kb().conditions()[index(&main)].id.as_str();
+        fn find(r: &cluneal_engine::Report<'_>, name: &str) -> (Option<String>, Vec<(String, f64)>) {
+            let d = r.differential.iter().find(|d| d.condition == name).expect("listed");
+            let evidence =
+                d.evidence_for.iter().map(|e| (e.finding.to_owned(), e.likelihood_ratio)).collect();
+            (d.presentation.map(str::to_owned), evidence)
+        }
+        // The main presentation has the larger share, so it is the one shown.
+        assert_eq!(find(&ra, name), find(&rb, name), "{model}");
+    }
+}
+
+#[test]
+fn the_report_shows_the_presentation_that_fits_best_with_its_own_evidence() {
+    for model in ["independent", "competing"] {
+        // Half the cases, and twice as often a runner: the variant's posterior
+        // share is two thirds.
+        let mixed = engine_with(|t| t.push_str(&variant(0.5, true)), model);
+        let r = mixed.assess(&case()).expect("valid");
+        let d =
+            r.differential.iter().find(|d| d.condition == "proximal_hamstring_tendinopathy").expect("listed");
+        assert_eq!(d.presentation, Some("test_variant"), "{model}");
+        assert_eq!(d.presentation_name, Some("Test variant"), "{model}");
+        let runner =
+            d.evidence_for.iter().find(|e| e.finding == FINDING).expect("the runner finding is for it");
+        let background =
+            mixed.kb().finding(FINDING).and_then(|f| f.background.as_ref()).expect("background").value;
+        if model == "independent" {
+            assert!((runner.likelihood_ratio - 0.7 / background).abs() < 1e-9, "{}", runner.likelihood_ratio);
+        }
+        assert_eq!(runner.source, "nasser_2021");
+        // The report's JSON names it, and the interview still runs.
+        let json = serde_json::to_value(&r).expect("serialises");
+        assert!(json.to_string().contains("\"presentation\":\"test_variant\""), "{model}");
+        mixed.next_step(&case(), 0).expect("the interview runs");
+    }
+    // Without the runner finding, the main presentation fits best and no
+    // presentation is named.
+    let mixed = engine_with(|t| t.push_str(&variant(0.5, true)), "independent");
+    let mut other = case();
+    other.answers.insert(FINDING.to_owned(), Answer::No);
+    let r = mixed.assess(&other).expect("valid");
+    let d = r.differential.iter().find(|d| d.condition == "proximal_hamstring_tendinopathy").expect("listed");
+    assert_eq!(d.presentation, None);
+}
