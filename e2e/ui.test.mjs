@@ -441,6 +441,29 @@ test('a patient keeps a diary from the link the clinician gives; the clinician c
   assert.deepEqual(patient.errors.filter((e) => !/401/.test(e)), []);
 });
 
+test('the differential names the presentation that fits best, with that presentation\'s evidence', async () => {
+  const { page, errors } = await newPage();
+  // A young distance runner with a tender sacrum and pain on hopping: the
+  // sacral stress fracture fits its fatigue-fracture variant.
+  const c = {
+    age: 24, sex: 'female', setting: 'physiotherapy', duration_weeks: 3, respondent: 'clinician',
+    answers: { long_distance_runner_or_military_training: 'yes', pain_buttock: 'yes', hop_test_pain: 'yes', sacral_tenderness: 'yes' },
+  };
+  const b64 = Buffer.from(JSON.stringify(c)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  await page.goto(`${base}/#/clinician/case=${b64}`);
+  await page.waitForFunction(() => document.querySelector('#c-age')?.value === '24');
+  await page.click('#assess-button');
+  await page.waitForSelector('#result #differential');
+  const dx = await page.$('#differential [data-condition=sacral_stress_fracture]');
+  assert.ok(dx, 'the fracture is in the differential');
+  await dx.$eval('summary', (s) => s.click());
+  const line = await dx.$eval('[data-testid=presentation]', (e) => e.textContent);
+  assert.match(line, /Fits best: Fatigue fracture/);
+  const evidence = await dx.$eval('table', (t) => t.textContent);
+  assert.match(evidence, /runner|military/i, 'the variant\'s own evidence is shown');
+  assert.deepEqual(errors, []);
+});
+
 test('a malformed case is explained next to the form', async () => {
   const { page } = await newPage();
   await page.goto(`${base}/#/clinician`);
