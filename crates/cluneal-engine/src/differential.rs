@@ -119,6 +119,22 @@ pub fn differential<'k>(
                 evidence_against.push(item(k));
             }
         }
+        // The condition's own evidence, so it reads the same in both models
+        // (the competing model's normalisation is not evidence); with
+        // variants, each presentation's weighted by its share.
+        let answers_ratio = match compiled.model.presentations.get(ci) {
+            Some(&(a, b)) if a < b => (a as usize..b as usize)
+                .map(|p| {
+                    let share = compiled.model.share.get(p).copied().unwrap_or(0.0);
+                    share * applied.of(p).iter().map(|x| x.delta).sum::<f64>().exp()
+                })
+                .sum(),
+            _ => evidence_for
+                .iter()
+                .chain(&evidence_against)
+                .map(|e| e.effective_ratio.unwrap_or(e.likelihood_ratio))
+                .product(),
+        };
         out.push(ConditionResult {
             condition: &c.id,
             name: &c.name,
@@ -132,6 +148,7 @@ pub fn differential<'k>(
             band: band(kb, scores.p[ci]),
             evidence_for,
             evidence_against,
+            answers_ratio,
         });
     }
     out
@@ -174,7 +191,7 @@ pub fn must_not_miss<'k>(
             // serious causes) but never list a condition alone.
             let supported = !findings.is_empty()
                 && (r.probability >= floor
-                    || (findings.iter().any(|&f| !personal(kb, f)) && answers_ratio(r) >= moved));
+                    || (findings.iter().any(|&f| !personal(kb, f)) && r.answers_ratio >= moved));
             (supported || !red_flags.is_empty()).then_some(MustNotMiss {
                 condition: r.condition,
                 name: r.name,
@@ -187,18 +204,6 @@ pub fn must_not_miss<'k>(
         .collect();
     out.sort_unstable_by(|a, b| b.probability.total_cmp(&a.probability).then(a.rank.cmp(&b.rank)));
     out
-}
-
-/// The factor by which the answers moved a condition's odds: the product of
-/// the ratios applied to it (reduced for correlated findings), for and
-/// against. The condition's own evidence, so it reads the same in both
-/// models (the competing model's normalisation is not evidence).
-fn answers_ratio(r: &ConditionResult<'_>) -> f64 {
-    r.evidence_for
-        .iter()
-        .chain(&r.evidence_against)
-        .map(|e| e.effective_ratio.unwrap_or(e.likelihood_ratio))
-        .product()
 }
 
 /// Whether a finding only restates the person's age or sex (derived from

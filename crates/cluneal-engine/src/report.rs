@@ -176,6 +176,13 @@ pub struct ConditionResult<'k> {
     pub evidence_for: Vec<EvidenceItem<'k>>,
     /// Findings that lowered it, largest effect first.
     pub evidence_against: Vec<EvidenceItem<'k>>,
+    /// The factor by which the answers moved its odds: the product of the
+    /// ratios applied to it, for and against (reduced for correlated
+    /// findings); for a condition with variants, the share-weighted mean of
+    /// its presentations' products. What the must-not-miss rule reads; in the
+    /// Rust API only.
+    #[serde(skip)]
+    pub answers_ratio: f64,
 }
 
 /// One finding's effect on one condition.

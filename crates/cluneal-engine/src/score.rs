@@ -184,6 +184,8 @@ pub struct Model {
     pub condition_of: Vec<u32>,
     /// The variant each hypothesis stands for (`NO_VARIANT` for a main presentation).
     pub variant_of: Vec<u32>,
+    /// Each hypothesis's share of its condition's cases (1 unless it is a presentation).
+    pub share: Vec<f64>,
     /// Per condition, the references of its variants' shares (cited with it).
     pub share_sources: Rows<usize>,
     /// Residual weight of each correlation group.
@@ -402,6 +404,7 @@ impl Model {
             presentations: vec![(0, 0); n_conditions],
             condition_of: Vec::new(),
             variant_of: Vec::new(),
+            share: Vec::new(),
             share_sources: Rows::default(),
             group_weight,
             by_finding: Rows::default(),
@@ -457,6 +460,7 @@ impl Model {
         self.condition_of =
             (0..n_hyp).map(|h| if h < self.n_conditions { h as u32 } else { u32::MAX }).collect();
         self.variant_of = vec![NO_VARIANT; n_hyp];
+        self.share = vec![1.0; n_hyp];
         self.share_sources = Rows::from_lists(
             kb.conditions()
                 .iter()
@@ -487,6 +491,7 @@ impl Model {
             self.conditions.push(with_share(&main, 1.0 - rest));
             self.condition_of.push(ci as u32);
             self.variant_of.push(NO_VARIANT);
+            self.share.push(1.0 - rest);
             for (vi, v) in c.variant.iter().enumerate() {
                 let mut m = with_share(&main, v.share.value);
                 for (entry, (e, link)) in v.evidence.iter().zip(kb.variant_evidence_links(id, vi)).enumerate()
@@ -516,6 +521,7 @@ impl Model {
                 self.conditions.push(m);
                 self.condition_of.push(ci as u32);
                 self.variant_of.push(vi as u32);
+                self.share.push(v.share.value);
             }
             self.presentations[ci] = (first, self.conditions.len() as u32);
             let own = &mut self.conditions[ci];

@@ -126,12 +126,19 @@ proptest! {
                 .filter(|x| x.answer == cluneal_engine::EvidenceAnswer::Yes)
                 .map(|x| x.finding)
                 .collect();
-            let ratio: f64 = c
-                .evidence_for
-                .iter()
-                .chain(&c.evidence_against)
-                .map(|x| x.effective_ratio.unwrap_or(x.likelihood_ratio))
-                .product();
+            // A condition with variants mixes its presentations' ratios
+            // (checked in tests/variants.rs); the others multiply what the
+            // report lists.
+            let has_variants = engine.kb().condition(c.condition).is_some_and(|k| !k.variant.is_empty());
+            let ratio: f64 = if has_variants {
+                c.answers_ratio
+            } else {
+                c.evidence_for
+                    .iter()
+                    .chain(&c.evidence_against)
+                    .map(|x| x.effective_ratio.unwrap_or(x.likelihood_ratio))
+                    .product()
+            };
             let pointed = yes.iter().any(|f| !personal(f)) && ratio >= moved;
             let supported = c.serious && !yes.is_empty() && (c.probability >= floor || pointed);
             let flagged = r.triage.red_flags.iter().any(|f| f.conditions.iter().any(|x| x == c.condition));
@@ -170,8 +177,12 @@ proptest! {
         // speaks for that condition alone (then every hypothesis containing the
         // condition gains the same ratio and every other keeps its score).
         let users = |f: &str| kb.conditions().iter().filter(|c| c.evidence.iter().any(|e| e.finding == f)).count();
+        // With variants, the finding must speak for the condition in every
+        // presentation: one that a variant turns against it can lower the
+        // mixture when that variant fits best.
+        let raises = |e: &cluneal_kb::Evidence| engine().kb().likelihood(e).is_ok_and(|l| l.lr_positive > 1.0);
         let pairs: Vec<(usize, &str)> = kb.conditions().iter().enumerate().flat_map(|(ci, c)| {
-            c.evidence.iter().filter(|e| engine().kb().likelihood(e).is_ok_and(|l| l.lr_positive > 1.0)).map(move |e| (ci, e.finding.as_str()))
+            c.evidence.iter().filter(|e| raises(e) && c.variant.iter().all(|v| v.evidence.iter().filter(|x| x.finding == e.finding).all(raises))).map(move |e| (ci, e.finding.as_str()))
         }).filter(|(_, f)| kb.finding(f).is_some_and(|x| x.derived.is_none()) && users(f) == 1).collect();
         let (ci, f) = pairs[pick.index(pairs.len())];
         let mut base = case.clone();

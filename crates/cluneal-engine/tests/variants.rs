@@ -86,6 +86,27 @@ fn the_condition_scores_the_share_weighted_mixture_of_its_presentations() {
 }
 
 #[test]
+fn the_must_not_miss_ratio_of_a_condition_with_variants_is_the_mixture_of_its_presentations() {
+    let share = 0.3;
+    for model in ["independent", "competing"] {
+        let main = engine_with(|_| {}, model);
+        let other = engine_with(main_entry_at_variant_frequency, model);
+        let mixed = engine_with(|t| t.push_str(&variant(share, true)), model);
+        let ratio = |e: &Engine| {
+            let r = e.assess(&case()).expect("valid");
+            r.differential
+                .iter()
+                .find(|d| d.condition == "proximal_hamstring_tendinopathy")
+                .expect("listed")
+                .answers_ratio
+        };
+        let want = (1.0 - share) * ratio(&main) + share * ratio(&other);
+        let got = ratio(&mixed);
+        assert!((got - want).abs() <= 1e-9 * want, "{model}: {got} vs {want}");
+    }
+}
+
+#[test]
 fn a_variant_like_the_main_presentation_changes_nothing_in_either_model() {
     for model in ["independent", "competing"] {
         let main = engine_with(|_| {}, model);
