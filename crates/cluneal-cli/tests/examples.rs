@@ -286,6 +286,26 @@ fn a_pulsatile_abdominal_mass_with_back_pain_is_an_emergency_with_aaa_not_to_mis
 }
 
 #[test]
+fn a_root_weakness_with_worsening_symptoms_is_urgent_a_stable_one_soon() {
+    // A foot drop found on examination while the symptoms keep getting worse:
+    // the deficit may be progressing (ACP: prompt imaging), so urgent.
+    let worsening = json!({
+        "age": 30, "sex": "male", "setting": "primary_care", "respondent": "clinician",
+        "answers": { "pain_low_back": "yes", "myotomal_weakness": "yes", "symptoms_progressive": "yes" }
+    });
+    let r = engine().assess(&case(worsening)).expect("valid");
+    assert_eq!(r.triage.level, Urgency::Urgent);
+    assert!(r.triage.red_flags.iter().any(|f| f.id == "motor_deficit_with_worsening_symptoms"));
+    assert!(r.must_not_miss.iter().any(|m| m.condition == "lumbar_radiculopathy"));
+    // The same deficit with symptoms that are not worsening stays a soon review.
+    let stable = json!({
+        "age": 30, "sex": "male", "setting": "primary_care", "respondent": "clinician",
+        "answers": { "pain_low_back": "yes", "myotomal_weakness": "yes", "symptoms_progressive": "no" }
+    });
+    assert_eq!(engine().assess(&case(stable)).expect("valid").triage.level, Urgency::Soon);
+}
+
+#[test]
 fn no_specific_cause_is_never_ranked_among_the_causes() {
     let r = engine().assess(&case(json!({ "setting": "primary_care", "answers": {} }))).expect("valid");
     assert!(r.no_specific_cause.is_some());
