@@ -41,6 +41,10 @@ pub(crate) struct Compiled {
     /// respondent is asked and whose answer bears on some condition, in
     /// knowledge-base order: the only questions the ranking can score.
     pub rankable: ByRespondent<Vec<usize>>,
+    /// Whether each finding only restates the person's age or sex (derived
+    /// from those case fields): it makes a cause more or less common but is
+    /// not a sign of it.
+    pub personal: Vec<bool>,
     /// Ids resolved once to indices, so a report compares no strings.
     pub index: Index,
 }
@@ -104,8 +108,14 @@ impl Compiled {
             patient: rankable_by(Respondent::Patient),
             clinician: rankable_by(Respondent::Clinician),
         };
+        let personal = kb
+            .findings()
+            .iter()
+            .map(|f| f.derived.as_ref().is_some_and(|d| d.field == "age" || d.field == "sex"))
+            .collect();
         Compiled {
             model,
+            personal,
             flags,
             flags_by_urgency,
             screen,

@@ -108,6 +108,13 @@ pub fn differential<'k>(
                 grade: e.grade,
             }
         };
+        // A finding answered yes that raised it, beyond age and sex.
+        let sign_for_it = keys.iter().any(|&(d, k)| {
+            d > 0.0
+                && own.get(k).is_some_and(|a| {
+                    a.yes && !compiled.personal.get(m.evidence[a.ev].finding).copied().unwrap_or(false)
+                })
+        });
         let variant = compiled.model.variant_of.get(h).and_then(|&v| c.variant.get(v as usize));
         let n_for = keys.iter().filter(|(d, _)| *d > 0.0).count();
         let mut evidence_for = Vec::with_capacity(n_for);
@@ -149,6 +156,7 @@ pub fn differential<'k>(
             evidence_for,
             evidence_against,
             answers_ratio,
+            sign_for_it,
         });
     }
     out
@@ -190,8 +198,7 @@ pub fn must_not_miss<'k>(
             // towards that (older age is itself a warning sign for several
             // serious causes) but never list a condition alone.
             let supported = !findings.is_empty()
-                && (r.probability >= floor
-                    || (findings.iter().any(|&f| !personal(kb, f)) && r.answers_ratio >= moved));
+                && (r.probability >= floor || (r.sign_for_it && r.answers_ratio >= moved));
             (supported || !red_flags.is_empty()).then_some(MustNotMiss {
                 condition: r.condition,
                 name: r.name,
@@ -204,13 +211,6 @@ pub fn must_not_miss<'k>(
         .collect();
     out.sort_unstable_by(|a, b| b.probability.total_cmp(&a.probability).then(a.rank.cmp(&b.rank)));
     out
-}
-
-/// Whether a finding only restates the person's age or sex (derived from
-/// those case fields), which makes a cause more or less common but is not a
-/// sign of it.
-fn personal(kb: &KnowledgeBase, id: &str) -> bool {
-    kb.finding(id).and_then(|f| f.derived.as_ref()).is_some_and(|d| d.field == "age" || d.field == "sex")
 }
 
 /// Conditions whose telltale findings (`raise_when_any`) are answered yes,

@@ -183,6 +183,10 @@ pub struct ConditionResult<'k> {
     /// Rust API only.
     #[serde(skip)]
     pub answers_ratio: f64,
+    /// Whether a finding answered yes beyond the person's age and sex is for
+    /// it (what lets the must-not-miss odds rule list it); in the Rust API only.
+    #[serde(skip)]
+    pub sign_for_it: bool,
 }
 
 /// One finding's effect on one condition.
