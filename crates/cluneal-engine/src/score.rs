@@ -166,12 +166,13 @@ pub struct CondModel {
 #[derive(Debug, Clone)]
 pub struct Model {
     pub kind: DifferentialModel,
-    /// One per condition, in knowledge-base order, then (competing model) one
-    /// per pair of coexisting conditions.
+    /// The hypotheses: one per condition, in knowledge-base order, then
+    /// (competing model) one per pair of coexisting conditions, then one per
+    /// presentation of each condition with variants.
     pub conditions: Vec<CondModel>,
     /// The two conditions of each joint hypothesis after the single ones.
     pub pairs: Vec<(usize, usize)>,
-    /// Number of conditions (the hypotheses before the pairs).
+    /// Number of conditions (the hypotheses before the pairs and presentations).
     pub n_conditions: usize,
     /// Per condition, the range of hypotheses that hold its presentations when
     /// it has variants (its main presentation first); empty otherwise. Such a
