@@ -324,6 +324,17 @@ pub fn logistic(lo: f64) -> f64 {
     }
 }
 
+/// The two ratios an evidence entry applies: its likelihood ratios in the
+/// independent model; in the competing one, the condition's own frequency
+/// against the finding's background, the comparison shared by every cause.
+fn ratios_of(l: &cluneal_kb::Likelihood, competing: bool, background: f64) -> (f64, f64) {
+    if competing {
+        (l.sensitivity / background, (1.0 - l.sensitivity) / (1.0 - background))
+    } else {
+        (l.lr_positive, l.lr_negative)
+    }
+}
+
 /// ln(x), kept finite at 0.
 fn ln(x: f64) -> f64 {
     x.max(1e-300).ln()
@@ -367,14 +378,7 @@ impl Model {
                     .filter_map(|(entry, (e, link))| {
                         let finding = link.finding.index();
                         let l = kb.likelihood(e).ok()?;
-                        // Competing causes: the condition's own frequency against the
-                        // finding's background, the comparison shared by every cause.
-                        let ratios = if competing {
-                            let b = background[finding];
-                            (l.sensitivity / b, (1.0 - l.sensitivity) / (1.0 - b))
-                        } else {
-                            (l.lr_positive, l.lr_negative)
-                        };
+                        let ratios = ratios_of(&l, competing, background[finding]);
                         let g = group_of[finding];
                         Some(Ev::new(
                             finding,
@@ -499,12 +503,7 @@ impl Model {
                 {
                     let finding = link.finding.index();
                     let Ok(l) = kb.likelihood(e) else { continue };
-                    let ratios = if competing {
-                        let b = background[finding];
-                        (l.sensitivity / b, (1.0 - l.sensitivity) / (1.0 - b))
-                    } else {
-                        (l.lr_positive, l.lr_negative)
-                    };
+                    let ratios = ratios_of(&l, competing, background[finding]);
                     let g = group_of[finding];
                     let mut ev = Ev::new(
                         finding,
