@@ -113,9 +113,16 @@ pub fn workup<'k>(
         // already done is never suggested as if it were not.
         let done = d.findings.iter().filter(|&&f| facts.settled(f)).count();
         if done > 0 {
-            // Does an open finding of this step carry evidence for any condition in play?
+            // Does an open finding of this step carry evidence for any condition
+            // in play (a presentation's evidence counting for its condition)?
+            let model = &compiled.model;
             let bears_any = |f: usize| {
-                compiled.model.by_finding.row(f).iter().any(|u| in_play.contains(&(u.condition as usize)))
+                model.by_finding.row(f).iter().any(|u| {
+                    model
+                        .condition_of
+                        .get(u.condition as usize)
+                        .is_some_and(|&c| in_play.contains(&(c as usize)))
+                })
             };
             let open: Vec<&str> = d
                 .findings
@@ -123,7 +130,10 @@ pub fn workup<'k>(
                 .filter(|&&f| !facts.settled(f) && bears_any(f))
                 .filter_map(|&f| kb.findings().get(f).map(|x| x.label.as_str()))
                 .collect();
-            let _ = write!(reason, "; {done} of its findings recorded, still open: {}", open.join(", "));
+            let _ = write!(reason, "; {done} of its findings recorded");
+            if !open.is_empty() {
+                let _ = write!(reason, ", still open: {}", open.join(", "));
+            }
         }
         if let Some(x) = kb.diagnostics().get(d.at) {
             refs.extend(&d.refs);

@@ -126,9 +126,11 @@ proptest! {
                 .filter(|x| x.answer == cluneal_engine::EvidenceAnswer::Yes)
                 .map(|x| x.finding)
                 .collect();
-            // A condition with variants mixes its presentations' ratios
-            // (checked in tests/variants.rs); the others multiply what the
-            // report lists.
+            // A condition with variants mixes its presentations' ratios: the
+            // report lists one presentation's evidence, so this branch reads
+            // the engine's own figure (its arithmetic is checked against an
+            // edited knowledge base in tests/variants.rs); the others multiply
+            // what the report lists.
             let has_variants = engine.kb().condition(c.condition).is_some_and(|k| !k.variant.is_empty());
             let ratio: f64 = if has_variants {
                 c.answers_ratio
@@ -176,7 +178,12 @@ proptest! {
         // stronger, so a finding is guaranteed to raise a condition only when it
         // speaks for that condition alone (then every hypothesis containing the
         // condition gains the same ratio and every other keeps its score).
-        let users = |f: &str| kb.conditions().iter().filter(|c| c.evidence.iter().any(|e| e.finding == f)).count();
+        let users = |f: &str| {
+            kb.conditions()
+                .iter()
+                .filter(|c| c.evidence.iter().chain(c.variant.iter().flat_map(|v| &v.evidence)).any(|e| e.finding == f))
+                .count()
+        };
         // With variants, the finding must speak for the condition in every
         // presentation: one that a variant turns against it can lower the
         // mixture when that variant fits best.

@@ -107,6 +107,33 @@ fn the_must_not_miss_ratio_of_a_condition_with_variants_is_the_mixture_of_its_pr
 }
 
 #[test]
+fn in_the_competing_model_the_condition_takes_the_share_weighted_mixture_against_any_other() {
+    // The normalisation divides every hypothesis by the same total, so only
+    // ratios to another condition compare exactly: against a condition that
+    // pairs with nothing, P(c) / P(j) mixes like the likelihoods.
+    let share = 0.3;
+    let main = engine_with(|_| {}, "competing");
+    let other = engine_with(main_entry_at_variant_frequency, "competing");
+    let mixed = engine_with(|t| t.push_str(&variant(share, true)), "competing");
+    let c = index(&main);
+    let j = main.kb().condition_index("sacroiliac_joint_pain").expect("condition");
+    assert!(main.kb().conditions()[j].coexists.is_empty());
+    assert!(
+        main.kb()
+            .conditions()
+            .iter()
+            .all(|x| x.coexists.iter().all(|p| p.condition != "sacroiliac_joint_pain"))
+    );
+    let ratio = |e: &Engine| {
+        let p = e.probabilities(&case()).expect("valid");
+        p[c] / p[j]
+    };
+    let want = (1.0 - share) * ratio(&main) + share * ratio(&other);
+    let got = ratio(&mixed);
+    assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
+}
+
+#[test]
 fn a_variant_like_the_main_presentation_changes_nothing_in_either_model() {
     for model in ["independent", "competing"] {
         let main = engine_with(|_| {}, model);
@@ -161,4 +188,38 @@ fn the_report_shows_the_presentation_that_fits_best_with_its_own_evidence() {
     let r = mixed.assess(&other).expect("valid");
     let d = r.differential.iter().find(|d| d.condition == "proximal_hamstring_tendinopathy").expect("listed");
     assert_eq!(d.presentation, None);
+}
+
+#[test]
+fn a_work_up_step_lists_the_open_findings_that_bear_on_a_condition_through_its_presentations() {
+    // A sacral fracture picture in an older woman (the fracture in play) with
+    // one finding of the spine MRI recorded: the finding still open is named,
+    // though the fracture's evidence sits on its presentations (review of
+    // the variants change: the list came out empty).
+    let engine =
+        Engine::new(cluneal_kb::KnowledgeBase::embedded().expect("the embedded knowledge base is valid"));
+    assert!(!engine.kb().condition("sacral_stress_fracture").expect("condition").variant.is_empty());
+    let mut case = Case {
+        age: Some(78.0),
+        sex: Some(cluneal_engine::Sex::Female),
+        setting: Some("primary_care".to_owned()),
+        duration_weeks: Some(3.0),
+        respondent: Respondent::Clinician,
+        ..Case::default()
+    };
+    for (f, a) in [
+        ("pain_sacral", Answer::Yes),
+        ("pain_buttock", Answer::Yes),
+        ("sacral_tenderness", Answer::Yes),
+        ("hop_test_pain", Answer::Yes),
+        ("history_of_cancer", Answer::Yes),
+        ("mri_cauda_equina_compression", Answer::No),
+        ("spinal_percussion_tenderness", Answer::No),
+        ("paraspinal_tenderness", Answer::No),
+    ] {
+        case.answers.insert(f.to_owned(), a);
+    }
+    let r = engine.assess(&case).expect("valid");
+    let mri = r.workup.iter().find(|w| w.id == "mri_spine_red_flags").expect("the spine MRI is suggested");
+    assert!(mri.reason.contains("still open: Imaging shows a recent vertebral fracture"), "{}", mri.reason);
 }

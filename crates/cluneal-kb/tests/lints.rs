@@ -464,6 +464,17 @@ const BROKEN: &[Broken] = &[
         expect: &["conditions/scne.toml:51: two coexistence entries for `back_pain`"],
     },
     Broken {
+        kind: "CoexistsWithVariants",
+        file: "conditions/back_pain.toml",
+        edit: Edit::Append(
+            "\n[[variant]]\nid = \"acute\"\nname = \"Acute\"\nshare = { value = 0.3, source = \"ref_a\", grade = \"weak\" }\n",
+        ),
+        expect: &[
+            "conditions/back_pain.toml:30: an exclusion condition cannot have variants (it is what the specific conditions leave)",
+            "conditions/scne.toml:45: `back_pain` has variants and cannot be a coexisting condition yet (the pair would use its main presentation only)",
+        ],
+    },
+    Broken {
         kind: "CoexistenceOutOfRange",
         file: "conditions/scne.toml",
         edit: Edit::Replace(
@@ -491,19 +502,32 @@ const BROKEN: &[Broken] = &[
         ),
         expect: &[
             "conditions/back_pain.toml:30: an exclusion condition cannot have variants (it is what the specific conditions leave)",
+            "conditions/scne.toml:45: `back_pain` has variants and cannot be a coexisting condition yet (the pair would use its main presentation only)",
+        ],
+    },
+    Broken {
+        kind: "VariantWithCoexistence",
+        file: "conditions/scne.toml",
+        edit: Edit::Append(VARIANT_SOUND),
+        expect: &[
+            "conditions/scne.toml:50: a condition with variants cannot list `coexists` yet (a pair would use its main presentation only)",
         ],
     },
     Broken {
         kind: "VariantTwice",
         file: "conditions/scne.toml",
         edit: Edit::Append(VARIANT_TWICE),
-        expect: &["conditions/scne.toml:56: two variants with id `late`"],
+        expect: &[
+            "conditions/scne.toml:50: a condition with variants cannot list `coexists` yet (a pair would use its main presentation only)",
+            "conditions/scne.toml:56: two variants with id `late`",
+        ],
     },
     Broken {
         kind: "VariantShareSum",
         file: "conditions/scne.toml",
         edit: Edit::Append(VARIANT_SHARES),
         expect: &[
+            "conditions/scne.toml:50: a condition with variants cannot list `coexists` yet (a pair would use its main presentation only)",
             "conditions/scne.toml:50: variant shares sum to 1.1; they must stay below 1 (the rest is the condition's main presentation)",
         ],
     },
@@ -956,10 +980,18 @@ source = \"ref_b\"
 grade = \"weak\"
 ";
 
+/// The clean SCNE fixture without its coexistence entry (a condition with
+/// variants cannot list one yet); the lines above it keep their numbers.
+fn without_coexistence(text: &str) -> String {
+    let at = text.find("\n[[coexists]]").expect("the fixture lists a coexisting condition");
+    text[..at + 1].to_string()
+}
+
 #[test]
 fn a_sound_variant_loads_and_its_evidence_is_linked() {
     let mut files = clean();
     let scne = files.iter_mut().find(|f| f.path == "conditions/scne.toml").expect("fixture");
+    scne.text = without_coexistence(&scne.text);
     scne.text.push_str(VARIANT_SOUND);
     let kb = KnowledgeBase::load(&files).expect("a sound variant passes");
     let c = kb.condition_id("scne").expect("scne");
@@ -974,15 +1006,16 @@ fn a_sound_variant_loads_and_its_evidence_is_linked() {
 fn a_variants_evidence_is_checked_like_the_conditions_own() {
     let mut files = clean();
     let scne = files.iter_mut().find(|f| f.path == "conditions/scne.toml").expect("fixture");
+    scne.text = without_coexistence(&scne.text);
     scne.text.push_str(&VARIANT_SOUND.replace("\"block_positive\"", "\"no_such_finding\""));
     scne.text.push_str("\n[[variant.evidence]]\nfinding = \"pain_crest\"\nfrequency = 1.5\nsource = \"ref_a\"\ngrade = \"expert_estimate\"\n");
     assert_eq!(
         problems(&files),
         [
-            "conditions/scne.toml:62: unknown finding `no_such_finding`",
-            "conditions/scne.toml:69: evidence for `pain_crest`: frequency 1.5 must lie strictly between 0 and 1",
-            "conditions/scne.toml:69: expert estimate for `pain_crest` needs a `note` saying what it rests on",
-            "conditions/scne.toml:69: two evidence entries for finding `pain_crest`",
+            "conditions/scne.toml:57: unknown finding `no_such_finding`",
+            "conditions/scne.toml:64: evidence for `pain_crest`: frequency 1.5 must lie strictly between 0 and 1",
+            "conditions/scne.toml:64: expert estimate for `pain_crest` needs a `note` saying what it rests on",
+            "conditions/scne.toml:64: two evidence entries for finding `pain_crest`",
         ]
     );
 }

@@ -209,6 +209,8 @@ fn derived(cx: &mut Cx, file: &str, f: &Finding, d: &Derived, k: &Known) {
 /// `conditions/`: wording, priors for every setting, coexistence, evidence.
 pub(crate) fn conditions(cx: &mut Cx, raw: &Raw, k: &Known) {
     let refs = &k.refs;
+    let with_variants: BTreeSet<&str> =
+        raw.conditions.iter().filter(|(_, c)| !c.variant.is_empty()).map(|(_, c)| c.id.as_str()).collect();
     for (file, c) in &raw.conditions {
         for (key, v) in [
             ("name", &c.name),
@@ -268,6 +270,9 @@ pub(crate) fn conditions(cx: &mut Cx, raw: &Raw, k: &Known) {
             if !partners.insert(x.condition.as_str()) {
                 cx.report(file, here, P::CoexistsTwice { condition: x.condition.clone() });
             }
+            if with_variants.contains(x.condition.as_str()) {
+                cx.report(file, here, P::CoexistsWithVariants { condition: x.condition.clone() });
+            }
             if !(x.probability > 0.0 && x.probability < 1.0) {
                 let at = at!["coexists", i, "probability"];
                 cx.report(file, at, P::CoexistenceOutOfRange { probability: x.probability });
@@ -291,6 +296,11 @@ fn variants(cx: &mut Cx, file: &str, c: &Condition, k: &Known) {
     }
     if c.model == ConditionModel::Exclusion {
         cx.report(file, at!["variant"], P::VariantOnExclusion);
+    }
+    // A coexistence pair is one hypothesis built from the two conditions'
+    // own evidence, so it would ignore the other presentations.
+    if !c.coexists.is_empty() {
+        cx.report(file, at!["variant"], P::VariantWithCoexistence);
     }
     let mut ids = BTreeSet::new();
     for (v, x) in c.variant.iter().enumerate() {

@@ -118,6 +118,10 @@ pub enum ProblemKind {
     SelfCoexists,
     #[error("two coexistence entries for `{condition}`")]
     CoexistsTwice { condition: String },
+    #[error(
+        "`{condition}` has variants and cannot be a coexisting condition yet (the pair would use its main presentation only)"
+    )]
+    CoexistsWithVariants { condition: String },
     #[error("coexistence probability {probability} must lie strictly between 0 and 1")]
     CoexistenceOutOfRange { probability: f64 },
     #[error(
@@ -126,6 +130,10 @@ pub enum ProblemKind {
     CoexistenceSum { sum: f64 },
     #[error("an exclusion condition cannot have variants (it is what the specific conditions leave)")]
     VariantOnExclusion,
+    #[error(
+        "a condition with variants cannot list `coexists` yet (a pair would use its main presentation only)"
+    )]
+    VariantWithCoexistence,
     #[error("two variants with id `{variant}`")]
     VariantTwice { variant: String },
     #[error(
