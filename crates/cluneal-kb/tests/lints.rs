@@ -466,13 +466,8 @@ const BROKEN: &[Broken] = &[
     Broken {
         kind: "CoexistsWithVariants",
         file: "conditions/back_pain.toml",
-        edit: Edit::Append(
-            "\n[[variant]]\nid = \"acute\"\nname = \"Acute\"\nshare = { value = 0.3, source = \"ref_a\", grade = \"weak\" }\n",
-        ),
-        expect: &[
-            "conditions/back_pain.toml:30: an exclusion condition cannot have variants (it is what the specific conditions leave)",
-            "conditions/scne.toml:45: `back_pain` has variants and cannot be a coexisting condition yet (the pair would use its main presentation only)",
-        ],
+        edit: Edit::Append(BACK_PAIN_VARIANT),
+        expect: BACK_PAIN_VARIANT_PROBLEMS,
     },
     Broken {
         kind: "CoexistenceOutOfRange",
@@ -497,13 +492,8 @@ const BROKEN: &[Broken] = &[
     Broken {
         kind: "VariantOnExclusion",
         file: "conditions/back_pain.toml",
-        edit: Edit::Append(
-            "\n[[variant]]\nid = \"acute\"\nname = \"Acute\"\nshare = { value = 0.3, source = \"ref_a\", grade = \"weak\" }\n",
-        ),
-        expect: &[
-            "conditions/back_pain.toml:30: an exclusion condition cannot have variants (it is what the specific conditions leave)",
-            "conditions/scne.toml:45: `back_pain` has variants and cannot be a coexisting condition yet (the pair would use its main presentation only)",
-        ],
+        edit: Edit::Append(BACK_PAIN_VARIANT),
+        expect: BACK_PAIN_VARIANT_PROBLEMS,
     },
     Broken {
         kind: "VariantWithCoexistence",
@@ -931,6 +921,14 @@ const BROKEN: &[Broken] = &[
             "categories: no category with members that carry a `[comparison]` profile: the comparison table cannot be built",
         ],
     },
+];
+
+/// A variant of the clean exclusion condition, which the SCNE fixture also
+/// names as coexisting: two problems at once.
+const BACK_PAIN_VARIANT: &str = "\n[[variant]]\nid = \"acute\"\nname = \"Acute\"\nshare = { value = 0.3, source = \"ref_a\", grade = \"weak\" }\n";
+const BACK_PAIN_VARIANT_PROBLEMS: &[&str] = &[
+    "conditions/back_pain.toml:30: an exclusion condition cannot have variants (it is what the specific conditions leave)",
+    "conditions/scne.toml:45: `back_pain` has variants and cannot be a coexisting condition yet (the pair would use its main presentation only)",
 ];
 
 /// Two variants of the clean SCNE fixture under one id.
