@@ -196,11 +196,11 @@ impl Engine {
                 *c = true;
             }
         };
-        for ci in 0..self.compiled.model.n_conditions {
+        let model = &self.compiled.model;
+        for ci in 0..model.n_conditions {
             if let Some(p) = kb.prior_link(self.compiled.index.condition_ids[ci], setting) {
                 cite(p.source.index());
             }
-            let model = &self.compiled.model;
             let h = model.shown(scores, ci);
             for a in applied.of(h) {
                 cite(model.conditions[h].evidence[a.ev].source_ref);

@@ -261,9 +261,9 @@ fn most_urgent_first(list: Vec<Candidate>) -> Vec<Candidate> {
 /// condition's presentations counted together).
 pub fn bears_on(c: &Compiled, scores: &Scores, f: usize) -> Vec<(usize, f64)> {
     let mut by_condition: Vec<(usize, f64)> = Vec::with_capacity(16);
-    let condition_of = &c.model.condition_of;
+    let model = &c.model;
     let mut add = |h: usize, g: f64| {
-        let c = condition_of.get(h).map_or(h, |&c| c as usize);
+        let c = model.condition(h).unwrap_or(h);
         match by_condition.iter_mut().find(|(x, _)| *x == c) {
             Some(e) => e.1 += g,
             None => by_condition.push((c, g)),

@@ -181,8 +181,9 @@ pub struct Model {
     /// probabilities in the competing one).
     pub presentations: Vec<(u32, u32)>,
     /// The condition each hypothesis is a presentation of (itself for a
-    /// condition without variants; `u32::MAX` for a pair).
-    pub condition_of: Vec<u32>,
+    /// condition without variants; `u32::MAX` for a pair): read through
+    /// `Model::condition`.
+    condition_of: Vec<u32>,
     /// The variant each hypothesis stands for (`NO_VARIANT` for a main presentation).
     pub variant_of: Vec<u32>,
     /// Each hypothesis's share of its condition's cases (1 unless it is a presentation).
@@ -442,13 +443,18 @@ impl Model {
         }
     }
 
+    /// The condition hypothesis `h` stands for: itself, or the condition it is
+    /// a presentation of; none for a pair of coexisting conditions.
+    pub fn condition(&self, h: usize) -> Option<usize> {
+        self.condition_of.get(h).map(|&c| c as usize).filter(|&c| c < self.n_conditions)
+    }
+
     /// Whether hypothesis `h` is one the question ranking weighs on its own:
     /// a condition (not an exclusion condition of the independent model, and
     /// not one whose presentations stand in for it) or a presentation.
     fn ranked(&self, h: usize) -> bool {
-        let condition = self.condition_of.get(h).copied().unwrap_or(u32::MAX) as usize;
         let split = self.presentations.get(h).is_some_and(|&(a, b)| a < b);
-        condition < self.n_conditions && !split && !self.conditions.get(h).is_some_and(|c| c.exclusion)
+        self.condition(h).is_some() && !split && !self.conditions.get(h).is_some_and(|c| c.exclusion)
     }
 
     /// Conditions with variants: each presentation becomes a hypothesis of

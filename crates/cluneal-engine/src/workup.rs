@@ -56,9 +56,8 @@ pub fn workup<'k>(
                 open = true;
                 for u in compiled.model.by_finding.row(f) {
                     // A presentation bears on its condition.
-                    let c =
-                        compiled.model.condition_of.get(u.condition as usize).copied().unwrap_or(u32::MAX);
-                    if let Some(m) = bears_on.get_mut(c as usize) {
+                    let c = compiled.model.condition(u.condition as usize);
+                    if let Some(m) = c.and_then(|c| bears_on.get_mut(c)) {
                         *m = k;
                     }
                 }
@@ -117,12 +116,11 @@ pub fn workup<'k>(
             // in play (a presentation's evidence counting for its condition)?
             let model = &compiled.model;
             let bears_any = |f: usize| {
-                model.by_finding.row(f).iter().any(|u| {
-                    model
-                        .condition_of
-                        .get(u.condition as usize)
-                        .is_some_and(|&c| in_play.contains(&(c as usize)))
-                })
+                model
+                    .by_finding
+                    .row(f)
+                    .iter()
+                    .any(|u| model.condition(u.condition as usize).is_some_and(|c| in_play.contains(&c)))
             };
             let open: Vec<&str> = d
                 .findings

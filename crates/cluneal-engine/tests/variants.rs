@@ -53,6 +53,17 @@ fn case() -> Case {
     case
 }
 
+/// In one model: the knowledge base as it is, with the condition's own entry
+/// at the variant's frequency, and with the variant at `share`; the mixed
+/// one should weigh the first two by (1 - share) and share.
+fn main_other_mixed(model: &str, share: f64) -> (Engine, Engine, Engine) {
+    (
+        engine_with(|_| {}, model),
+        engine_with(main_entry_at_variant_frequency, model),
+        engine_with(|t| t.push_str(&variant(share, true)), model),
+    )
+}
+
 fn index(engine: &Engine) -> usize {
     engine.kb().condition_index("proximal_hamstring_tendinopathy").expect("the condition")
 }
@@ -60,9 +71,7 @@ fn index(engine: &Engine) -> usize {
 #[test]
 fn the_condition_scores_the_share_weighted_mixture_of_its_presentations() {
     let share = 0.3;
-    let main = engine_with(|_| {}, "independent");
-    let other = engine_with(main_entry_at_variant_frequency, "independent");
-    let mixed = engine_with(|t| t.push_str(&variant(share, true)), "independent");
+    let (main, other, mixed) = main_other_mixed("independent", share);
     let c = index(&main);
     let odds = |e: &Engine| {
         let p = e.probabilities(&case()).expect("valid")[c];
@@ -89,9 +98,7 @@ fn the_condition_scores_the_share_weighted_mixture_of_its_presentations() {
 fn the_must_not_miss_ratio_of_a_condition_with_variants_is_the_mixture_of_its_presentations() {
     let share = 0.3;
     for model in ["independent", "competing"] {
-        let main = engine_with(|_| {}, model);
-        let other = engine_with(main_entry_at_variant_frequency, model);
-        let mixed = engine_with(|t| t.push_str(&variant(share, true)), model);
+        let (main, other, mixed) = main_other_mixed(model, share);
         let ratio = |e: &Engine| {
             let r = e.assess(&case()).expect("valid");
             r.differential
@@ -112,9 +119,7 @@ fn in_the_competing_model_the_condition_takes_the_share_weighted_mixture_against
     // ratios to another condition compare exactly: against a condition that
     // pairs with nothing, P(c) / P(j) mixes like the likelihoods.
     let share = 0.3;
-    let main = engine_with(|_| {}, "competing");
-    let other = engine_with(main_entry_at_variant_frequency, "competing");
-    let mixed = engine_with(|t| t.push_str(&variant(share, true)), "competing");
+    let (main, other, mixed) = main_other_mixed("competing", share);
     let c = index(&main);
     let j = main.kb().condition_index("sacroiliac_joint_pain").expect("condition");
     assert!(main.kb().conditions()[j].coexists.is_empty());
