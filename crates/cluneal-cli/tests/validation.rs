@@ -55,12 +55,52 @@ fn no_emergency_is_under_triaged_and_accuracy_does_not_regress() {
             assert!((0.0..=1.0).contains(&n(k)), "{k}");
         }
     }
+    every_miss_is_explained(&v);
     let e = run("test", "informed");
     let n = |k: &str| e[k].as_f64().unwrap_or_else(|| panic!("`{k}` missing"));
     let report = std::fs::read_to_string(root().join("docs/validation.md")).expect("docs/validation.md");
     // The committed report keeps 4 decimals; its gated rows are the test split, informed mode.
     assert!(n("top1") + 5e-5 >= committed(&report, "top1"), "top1 fell below the committed report");
     assert!(n("top3") + 5e-5 >= committed(&report, "top3"), "top3 fell below the committed report");
+}
+
+/// Each vignette not ranked first says why, from the report's own figures,
+/// and each triage miss names the flags that decided it.
+fn every_miss_is_explained(v: &serde_json::Value) {
+    let mut explained = 0;
+    for run in v["runs"].as_array().expect("runs") {
+        for r in run["evaluation"]["results"].as_array().expect("results") {
+            let file = r["file"].as_str().expect("file");
+            let rank = r["rank"].as_u64().expect("rank");
+            let miss = &r["miss"];
+            if rank == 1 || r["reference"] == "nonspecific_low_back_pain" {
+                assert!(miss.is_null(), "{file}: a miss without one");
+            } else {
+                assert_eq!(miss["leader"], r["top1"], "{file}");
+                let f = |k: &str| miss[k].as_f64().unwrap_or_else(|| panic!("{file}: `{k}`"));
+                match miss["reason"].as_str().expect("reason") {
+                    "nothing_for_it" => {}
+                    "rarer" => assert!(
+                        f("reference_ratio") >= f("leader_ratio")
+                            && f("reference_prior") <= f("leader_prior"),
+                        "{file}: called rarer: {miss}"
+                    ),
+                    "answers_favour_leader" => {
+                        assert!(f("reference_ratio") < f("leader_ratio"), "{file}: {miss}");
+                    }
+                    other => panic!("{file}: unknown reason `{other}`"),
+                }
+                explained += 1;
+            }
+            let flags = r["deciding_flags"].as_array().expect("deciding_flags");
+            if r["urgency"] == r["reference_urgency"] {
+                assert!(flags.is_empty(), "{file}: {flags:?}");
+            } else if r["urgency"] != "routine" {
+                assert!(!flags.is_empty(), "{file}: triage {} with no flag named", r["urgency"]);
+            }
+        }
+    }
+    assert!(explained > 0, "no miss was explained");
 }
 
 #[test]

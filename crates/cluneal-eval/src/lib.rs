@@ -305,6 +305,74 @@ pub struct CaseResult {
     pub split: Split,
     /// Serious reference listed as must-not-miss or in the top 3 (None: not serious).
     pub must_not_miss: Option<bool>,
+    /// Why the reference was not ranked first, from the report's own figures
+    /// (absent when it was first, or when the reference is "no specific cause").
+    pub miss: Option<Miss>,
+    /// When the triage differs from the reference urgency: the red flags that
+    /// fired at the level Cluneal gave (empty when none did, i.e. routine).
+    pub deciding_flags: Vec<String>,
+}
+
+/// The reference against the leading cause, as the report computed them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Miss {
+    /// Which of the three explanations applies.
+    pub reason: MissReason,
+    /// The leading cause.
+    pub leader: String,
+    /// The reference's prior in the case's care setting.
+    pub reference_prior: f64,
+    /// The leader's prior in the same setting.
+    pub leader_prior: f64,
+    /// The factor by which the answers moved the reference's odds.
+    pub reference_ratio: f64,
+    /// The factor by which the answers moved the leader's odds.
+    pub leader_ratio: f64,
+    /// The findings that raised the leader most (at most two).
+    pub leader_for: Vec<String>,
+}
+
+/// Why a reference was ranked below the leading cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissReason {
+    /// No answer beyond the person's age and sex is evidence for the reference.
+    NothingForIt,
+    /// The answers favour the reference at least as much as the leader, but it
+    /// is rarer in this care setting.
+    Rarer,
+    /// The answers favour the leader more than the reference.
+    AnswersFavourLeader,
+}
+
+impl MissReason {
+    /// Every reason, in the order reports list them.
+    pub const ALL: [Self; 3] = [Self::NothingForIt, Self::Rarer, Self::AnswersFavourLeader];
+}
+
+/// The reference against the leader, when another cause leads.
+fn miss_of(r: &Report<'_>, reference: &str) -> Option<Miss> {
+    let leader = r.differential.first()?;
+    let own = r.differential.iter().find(|c| c.condition == reference)?;
+    if own.condition == leader.condition {
+        return None;
+    }
+    let reason = if !own.sign_for_it {
+        MissReason::NothingForIt
+    } else if own.answers_ratio >= leader.answers_ratio {
+        MissReason::Rarer
+    } else {
+        MissReason::AnswersFavourLeader
+    };
+    Some(Miss {
+        reason,
+        leader: leader.condition.to_string(),
+        reference_prior: own.prior,
+        leader_prior: leader.prior,
+        reference_ratio: own.answers_ratio,
+        leader_ratio: leader.answers_ratio,
+        leader_for: leader.evidence_for.iter().take(2).map(|e| e.finding.to_string()).collect(),
+    })
 }
 
 /// Every figure of one evaluation.
@@ -539,6 +607,18 @@ pub fn evaluate(
             detail: v.detail.clone(),
             split: split_of(vignette_id(file)),
             must_not_miss,
+            miss: if rank == 1 { None } else { miss_of(&report, reference) },
+            deciding_flags: if report.triage.level == v.reference.urgency {
+                Vec::new()
+            } else {
+                report
+                    .triage
+                    .red_flags
+                    .iter()
+                    .filter(|f| f.urgency == report.triage.level)
+                    .map(|f| f.id.to_string())
+                    .collect()
+            },
         });
         progress(k + 1);
     }

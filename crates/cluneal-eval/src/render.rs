@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::{Accuracy, Anchors, Evaluation, Mode, Split, Validation, Vignette};
+use crate::{Accuracy, Anchors, CaseResult, Evaluation, MissReason, Mode, Split, Validation, Vignette};
 
 fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
@@ -139,8 +139,15 @@ fn text_one(e: &Evaluation) -> String {
     if !misses.is_empty() {
         let _ = writeln!(o, "\n  not ranked first:");
         for r in misses {
-            let _ =
-                writeln!(o, "    {} ({}: rank {}, ranked first: {})", r.file, r.reference, r.rank, r.top1);
+            let _ = writeln!(
+                o,
+                "    {} ({}: rank {}, ranked first: {}){}",
+                r.file,
+                r.reference,
+                r.rank,
+                r.top1,
+                r.miss.as_ref().map_or(String::new(), |m| format!(": {}", reason_text(m.reason)))
+            );
         }
     }
     o
@@ -402,18 +409,31 @@ fn details(o: &mut String, e: &Evaluation, anchors: &Anchors, vignettes: &[(Stri
         o,
         "Each is left visible rather than tuned away. The summary says what the source reported; where few findings \
          are given (`sparse`, `history`), the knowledge base cannot separate the reference from conditions that share \
-         those findings.\n"
+         those findings. The column *why* is computed from the report itself: for the ranking, the reference against \
+         the cause ranked first (their priors in the case's care setting, and the factor by which the answers moved \
+         each one's odds); for the triage, the red flags that fired at the level Cluneal gave.\n"
     );
+    let misses: Vec<&CaseResult> = e.results.iter().filter(|r| r.rank != 1).collect();
+    let _ = writeln!(o, "| why the reference was not first | vignettes |");
+    let _ = writeln!(o, "|---|---|");
+    for reason in MissReason::ALL {
+        let n = misses.iter().filter(|r| r.miss.as_ref().is_some_and(|m| m.reason == reason)).count();
+        let _ = writeln!(o, "| {} | {n} |", reason_text(reason));
+    }
+    let other = misses.iter().filter(|r| r.miss.is_none()).count();
+    if other > 0 {
+        let _ = writeln!(o, "| the reference is \"no specific cause\" | {other} |");
+    }
     let _ = writeln!(
         o,
-        "| vignette | detail | reference | rank | p(reference) | ranked first | urgency (reference → Cluneal) | summary |"
+        "\n| vignette | detail | reference | rank | p(reference) | ranked first | urgency (reference → Cluneal) | why | summary |"
     );
-    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|");
     for r in e.results.iter().filter(|r| r.rank != 1 || r.urgency < r.reference_urgency) {
         let summary = vignettes.iter().find(|(f, _)| f == &r.file).map_or("", |(_, v)| v.summary.as_str());
         let _ = writeln!(
             o,
-            "| `{}` | {} | {} | {} | {:.3} | {} | {} → {} | {} |",
+            "| `{}` | {} | {} | {} | {:.3} | {} | {} → {} | {} | {} |",
             r.file,
             r.detail,
             r.reference,
@@ -422,9 +442,77 @@ fn details(o: &mut String, e: &Evaluation, anchors: &Anchors, vignettes: &[(Stri
             r.top1,
             r.reference_urgency.as_str(),
             r.urgency.as_str(),
+            why(r),
             summary.replace('|', "/")
         );
     }
+}
+
+fn reason_text(reason: MissReason) -> &'static str {
+    match reason {
+        MissReason::NothingForIt => "no answer beyond age and sex points to it",
+        MissReason::Rarer => {
+            "the answers favour it at least as much as the leader, but it is rarer in this setting"
+        }
+        MissReason::AnswersFavourLeader => "the answers favour the leader more",
+    }
+}
+
+/// A prior or probability in per cent, with the precision small ones need.
+fn small_pct(p: f64) -> String {
+    let x = p * 100.0;
+    if x >= 1.0 {
+        format!("{x:.0}%")
+    } else if x >= 0.1 {
+        format!("{x:.1}%")
+    } else {
+        format!("{x:.2}%")
+    }
+}
+
+fn ratio(r: f64) -> String {
+    if r >= 100.0 {
+        format!("×{r:.0}")
+    } else if r >= 1.0 {
+        format!("×{r:.1}")
+    } else {
+        format!("×{r:.2}")
+    }
+}
+
+/// The *why* cell of one row: ranking, then triage.
+fn why(r: &CaseResult) -> String {
+    let mut parts = Vec::new();
+    if let Some(m) = &r.miss {
+        let figures = format!(
+            "prior {} vs {}, answers {} vs {}",
+            small_pct(m.reference_prior),
+            small_pct(m.leader_prior),
+            ratio(m.reference_ratio),
+            ratio(m.leader_ratio)
+        );
+        let lead = if m.leader_for.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; the leader rests on {}",
+                m.leader_for.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+            )
+        };
+        parts.push(format!("{} ({figures}){lead}", reason_text(m.reason)));
+    }
+    if r.urgency != r.reference_urgency {
+        parts.push(if r.deciding_flags.is_empty() {
+            "triage: no warning sign fired".to_string()
+        } else {
+            format!(
+                "triage {}: {}",
+                r.urgency.as_str(),
+                r.deciding_flags.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+            )
+        });
+    }
+    parts.join("; ")
 }
 
 /// The project's goals, whether this run meets them, and where the misses are.
