@@ -329,3 +329,21 @@ fn a_specific_pain_site_implies_the_broad_one_which_is_then_not_asked() {
         && e.answer == cluneal_engine::EvidenceAnswer::Yes
         && e.origin == cluneal_engine::EvidenceOrigin::Derived));
 }
+
+#[test]
+fn buttock_and_hip_claudication_without_calf_pain_keeps_arterial_disease_first() {
+    // Inflow (aorto-iliac or internal iliac) disease is felt in the buttock,
+    // hip and thigh, not the calf: a "no" to calf claudication must not rule
+    // arterial claudication out when the pain eases on standing still.
+    let r = engine()
+        .assess(&case(json!({
+            "age": 58, "sex": "male", "setting": "spine_clinic", "respondent": "clinician",
+            "answers": {
+                "pain_buttock": "yes", "pain_hip_unspecified": "yes", "worse_walking": "yes",
+                "relief_standing_still": "yes", "calf_pain_walking": "no", "smoking": "yes"
+            }
+        })))
+        .expect("valid");
+    assert_eq!(top(&r), "vascular_claudication", "{:?}", leaders(&r));
+    assert_eq!(r.differential[0].presentation, Some("aortoiliac"));
+}
