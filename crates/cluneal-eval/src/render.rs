@@ -458,26 +458,26 @@ fn reason_text(reason: MissReason) -> &'static str {
     }
 }
 
-/// A prior or probability in per cent, with the precision small ones need.
-fn small_pct(p: f64) -> String {
-    let x = p * 100.0;
-    if x >= 1.0 {
-        format!("{x:.0}%")
-    } else if x >= 0.1 {
-        format!("{x:.1}%")
+/// Decimals for a figure: none from `whole` up, one from `tenth` up, else two.
+fn decimals(x: f64, whole: f64, tenth: f64) -> usize {
+    if x >= whole {
+        0
+    } else if x >= tenth {
+        1
     } else {
-        format!("{x:.2}%")
+        2
     }
 }
 
+/// A prior or probability in per cent, with the precision small ones need.
+fn small_pct(p: f64) -> String {
+    let x = p * 100.0;
+    format!("{x:.*}%", decimals(x, 1.0, 0.1))
+}
+
+/// A likelihood ratio as a factor.
 fn ratio(r: f64) -> String {
-    if r >= 100.0 {
-        format!("×{r:.0}")
-    } else if r >= 1.0 {
-        format!("×{r:.1}")
-    } else {
-        format!("×{r:.2}")
-    }
+    format!("×{r:.*}", decimals(r, 100.0, 1.0))
 }
 
 /// The *why* cell of one row: ranking, then triage.
