@@ -14,35 +14,108 @@ use crate::triage::OpenScreen;
 /// Expected information gain of answering yes/no finding `f`, per condition.
 /// The chance of a "yes" is the one that keeps the expected posterior equal to
 /// the current probability, so correlated findings are priced consistently.
+/// A condition with variants is weighed once, as the report shows it: its
+/// presentations' factors are mixed by their current weights, so an answer
+/// that only tells one presentation from another tells nothing.
 #[expect(
     clippy::indexing_slicing,
     reason = "finding, condition and group indices come from the compiled model, and every table is sized by the same knowledge base"
 )]
 fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnMut(usize, f64)) -> f64 {
     let mut total = 0.0;
+    // The presentations of one condition are adjacent in the row (hypothesis
+    // order): their factors are gathered, then the condition is scored.
+    let mut mixing: Option<Mixture> = None;
     for e in model.by_finding.row(f) {
-        let c = e.condition as usize;
-        let p = scores.p[c];
-        let (odds, lo) = (scores.odds[c], scores.lo[c]);
-        // Odds (and log-odds) after each answer.
+        let h = e.condition as usize;
         let (f_yes, ln_yes) = factor_if(scores, e, true);
         let (f_no, ln_no) = factor_if(scores, e, false);
-        let (o_yes, o_no) = (odds * f_yes, odds * f_no);
-        let p_yes = o_yes / (1.0 + o_yes);
-        let p_no = o_no / (1.0 + o_no);
-        let spread = p_yes - p_no;
-        if spread.abs() < 1e-12 {
+        if let Some(c) = model.condition(h).filter(|&c| c != h) {
+            let w = model.presentation_weight(scores, h, c);
+            match &mut mixing {
+                Some(m) if m.condition == c => m.add(w, f_yes, f_no),
+                _ => {
+                    if let Some(m) = mixing.take() {
+                        total += m.gain(scores, &mut per_condition);
+                    }
+                    let mut m = Mixture { condition: c, yes: 0.0, no: 0.0 };
+                    m.add(w, f_yes, f_no);
+                    mixing = Some(m);
+                }
+            }
             continue;
         }
-        let q = ((p - p_no) / spread).clamp(0.0, 1.0);
-        let g = scores.entropy[c]
-            - (q * entropy_of_odds(o_yes, lo + ln_yes) + (1.0 - q) * entropy_of_odds(o_no, lo + ln_no));
-        if g > 0.0 {
-            total += g;
-            per_condition(c, g);
+        if let Some(m) = mixing.take() {
+            total += m.gain(scores, &mut per_condition);
         }
+        let (odds, lo) = (scores.odds[h], scores.lo[h]);
+        total += binary_gain(
+            scores,
+            h,
+            (odds * f_yes, lo + ln_yes),
+            (odds * f_no, lo + ln_no),
+            &mut per_condition,
+        );
+    }
+    if let Some(m) = mixing.take() {
+        total += m.gain(scores, &mut per_condition);
     }
     total
+}
+
+/// A condition with variants under one answer: the weighted sums of its
+/// presentations' factors less one (a presentation without an entry for the
+/// finding keeps factor 1 and adds nothing).
+struct Mixture {
+    condition: usize,
+    yes: f64,
+    no: f64,
+}
+
+impl Mixture {
+    fn add(&mut self, w: f64, f_yes: f64, f_no: f64) {
+        self.yes += w * (f_yes - 1.0);
+        self.no += w * (f_no - 1.0);
+    }
+
+    #[expect(clippy::indexing_slicing, reason = "the condition index comes from the compiled model")]
+    fn gain(&self, scores: &Scores, per_condition: &mut impl FnMut(usize, f64)) -> f64 {
+        let c = self.condition;
+        let (odds, lo) = (scores.odds[c], scores.lo[c]);
+        let (m_yes, m_no) = (1.0 + self.yes, 1.0 + self.no);
+        if !(m_yes > 0.0 && m_no > 0.0) {
+            return 0.0;
+        }
+        binary_gain(scores, c, (odds * m_yes, lo + m_yes.ln()), (odds * m_no, lo + m_no.ln()), per_condition)
+    }
+}
+
+/// The expected fall in hypothesis `c`'s entropy when an answer moves its
+/// odds (and log-odds) to `yes` or `no`.
+#[expect(clippy::indexing_slicing, reason = "the hypothesis index comes from the compiled model")]
+fn binary_gain(
+    scores: &Scores,
+    c: usize,
+    (o_yes, lo_yes): (f64, f64),
+    (o_no, lo_no): (f64, f64),
+    per_condition: &mut impl FnMut(usize, f64),
+) -> f64 {
+    let p = scores.p[c];
+    let p_yes = o_yes / (1.0 + o_yes);
+    let p_no = o_no / (1.0 + o_no);
+    let spread = p_yes - p_no;
+    if spread.abs() < 1e-12 {
+        return 0.0;
+    }
+    let q = ((p - p_no) / spread).clamp(0.0, 1.0);
+    let g =
+        scores.entropy[c] - (q * entropy_of_odds(o_yes, lo_yes) + (1.0 - q) * entropy_of_odds(o_no, lo_no));
+    if g > 0.0 {
+        per_condition(c, g);
+        g
+    } else {
+        0.0
+    }
 }
 
 /// Rounding allowance of the ranking's bound, in bits: the bound and the exact

@@ -197,7 +197,9 @@ pub struct Model {
     pub by_finding: Rows<Use>,
     /// Number of (hypothesis, correlation group) pairs that occur in the evidence.
     pub n_slots: usize,
-    /// `by_finding` with what the question ranking's bound reads, side by side.
+    /// For each finding, what the question ranking's bound reads: an item per
+    /// `by_finding` entry, except that the presentations of a condition with
+    /// variants share one item for their condition.
     pub bound_items: Rows<BoundItem>,
     /// For each finding, every (hypothesis, evidence position) that uses it,
     /// exclusion conditions and pairs included: scoring visits only the
@@ -449,6 +451,20 @@ impl Model {
         self.condition_of.get(h).map(|&c| c as usize).filter(|&c| c < self.n_conditions)
     }
 
+    /// The weight of presentation `h` within its condition `c` in this case:
+    /// its share of the condition's odds (independent model, where the
+    /// condition's odds are their sum) or of its probability (competing model).
+    pub fn presentation_weight(&self, scores: &Scores, h: usize, c: usize) -> f64 {
+        let of = |v: &[f64]| match (v.get(h), v.get(c)) {
+            (Some(&x), Some(&total)) if total > 0.0 => x / total,
+            _ => 0.0,
+        };
+        match self.kind {
+            DifferentialModel::Independent => of(&scores.odds),
+            DifferentialModel::Competing => of(&scores.p),
+        }
+    }
+
     /// Whether hypothesis `h` is one the question ranking weighs on its own:
     /// a condition (not an exclusion condition of the independent model, and
     /// not one whose presentations stand in for it) or a presentation.
@@ -582,24 +598,39 @@ impl Model {
         );
         let bound_items = (0..n_findings)
             .map(|f| {
-                self.by_finding
-                    .row(f)
-                    .iter()
-                    .map(|u| {
-                        let (c, k) = (u.condition, u.ev);
-                        let e = &self.conditions[c as usize].evidence[k as usize];
-                        let (b, a) = channel(e.lr_pos, e.lr_neg);
-                        let spread = a - b;
-                        BoundItem {
-                            condition: c,
-                            slot: e.slot,
-                            capacity: e.capacity,
-                            b,
-                            spread,
-                            chi: spread * spread * std::f64::consts::LOG2_E,
+                let mut items: Vec<BoundItem> = Vec::new();
+                for u in self.by_finding.row(f) {
+                    let (c, k) = (u.condition, u.ev);
+                    // A presentation: the ranking scores its condition once
+                    // (a mixture of the presentations' channels), bounded by
+                    // the condition's entropy alone.
+                    if let Some(cond) = self.condition(c as usize).filter(|&x| x != c as usize) {
+                        let cond = cond as u32;
+                        if items.last().is_none_or(|it| it.condition != cond) {
+                            items.push(BoundItem {
+                                condition: cond,
+                                slot: NO_GROUP,
+                                capacity: f64::INFINITY,
+                                b: f64::NAN,
+                                spread: f64::NAN,
+                                chi: f64::NAN,
+                            });
                         }
-                    })
-                    .collect()
+                        continue;
+                    }
+                    let e = &self.conditions[c as usize].evidence[k as usize];
+                    let (b, a) = channel(e.lr_pos, e.lr_neg);
+                    let spread = a - b;
+                    items.push(BoundItem {
+                        condition: c,
+                        slot: e.slot,
+                        capacity: e.capacity,
+                        b,
+                        spread,
+                        chi: spread * spread * std::f64::consts::LOG2_E,
+                    });
+                }
+                items
             })
             .collect();
         self.bound_items = Rows::from_lists(bound_items);

@@ -161,6 +161,48 @@ fn a_variant_like_the_main_presentation_changes_nothing_in_either_model() {
     }
 }
 
+/// `case()` with every open warning-sign question answered "no" and the
+/// condition's hallmark sign present, so that the next questions are ranked
+/// by what they tell about a leading condition.
+fn case_past_the_screen(engine: &Engine) -> Case {
+    let mut case = case();
+    case.answers.insert("ischial_tuberosity_tenderness".to_owned(), Answer::Yes);
+    let report = engine.assess(&case).expect("valid");
+    for id in report.triage.unanswered {
+        let yes_no = engine
+            .kb()
+            .findings()
+            .iter()
+            .any(|f| f.id == id && f.answer == cluneal_kb::AnswerType::YesNo && f.derived.is_none());
+        if yes_no {
+            case.answers.entry(id.to_owned()).or_insert(Answer::No);
+        }
+    }
+    case
+}
+
+#[test]
+fn the_questions_weigh_the_condition_not_which_of_its_presentations_it_is() {
+    // A variant identical to the main presentation says nothing new, so it
+    // must not change which questions come next or their order.
+    for model in ["independent", "competing"] {
+        let main = engine_with(|_| {}, model);
+        let same = engine_with(|t| t.push_str(&variant(0.4, false)), model);
+        let case = case_past_the_screen(&main);
+        let leading = main.assess(&case).expect("valid");
+        assert_eq!(leading.differential[0].condition, "proximal_hamstring_tendinopathy", "{model}");
+        let by_gain = leading.next_questions.iter().filter(|q| !q.red_flag).count();
+        assert!(by_gain >= 4, "{model}: only {by_gain} questions ranked by what they tell");
+        let asked = |e: &Engine| {
+            let r = e.assess(&case).expect("valid");
+            r.next_questions.iter().map(|q| (q.finding.to_owned(), q.reason.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(asked(&main), asked(&same), "{model}");
+        let next = |e: &Engine| format!("{:?}", e.next_step(&case, 0).expect("valid").step);
+        assert_eq!(next(&main), next(&same), "{model}");
+    }
+}
+
 #[test]
 fn the_report_shows_the_presentation_that_fits_best_with_its_own_evidence() {
     for model in ["independent", "competing"] {
