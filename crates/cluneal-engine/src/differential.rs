@@ -108,13 +108,20 @@ pub fn differential<'k>(
                 grade: e.grade,
             }
         };
-        // A finding answered yes that raised it, beyond age and sex.
-        let sign_for_it = keys.iter().any(|&(d, k)| {
-            d > 0.0
-                && own.get(k).is_some_and(|a| {
-                    a.yes && !compiled.personal.get(m.evidence[a.ev].finding).copied().unwrap_or(false)
-                })
-        });
+        // A finding answered yes that raised it, beyond age and sex: in any
+        // of its presentations, as the condition's ratio mixes them all.
+        let sign_in = |p: usize| {
+            let evidence = &compiled.model.conditions[p].evidence;
+            applied.of(p).iter().any(|a| {
+                a.delta > 0.0
+                    && a.yes
+                    && !compiled.personal.get(evidence[a.ev].finding).copied().unwrap_or(false)
+            })
+        };
+        let sign_for_it = match compiled.model.presentations.get(ci) {
+            Some(&(a, b)) if a < b => (a as usize..b as usize).any(sign_in),
+            _ => sign_in(h),
+        };
         let variant = compiled.model.variant_of.get(h).and_then(|&v| c.variant.get(v as usize));
         let n_for = keys.iter().filter(|(d, _)| *d > 0.0).count();
         let mut evidence_for = Vec::with_capacity(n_for);

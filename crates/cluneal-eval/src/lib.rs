@@ -316,17 +316,22 @@ pub struct CaseResult {
 /// The reference against the leading cause, as the report computed them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Miss {
-    /// Which of the three explanations applies.
+    /// Which explanation applies.
     pub reason: MissReason,
     /// The leading cause.
     pub leader: String,
+    /// The leader's probability.
+    pub leader_probability: f64,
     /// The reference's prior in the case's care setting.
     pub reference_prior: f64,
     /// The leader's prior in the same setting.
     pub leader_prior: f64,
-    /// The factor by which the answers moved the reference's odds.
+    /// The factor by which the answers moved the reference: its odds in the
+    /// independent model (so prior odds times this factor give its
+    /// probability); in the competing model, its likelihood against each
+    /// finding's background.
     pub reference_ratio: f64,
-    /// The factor by which the answers moved the leader's odds.
+    /// The same factor for the leader.
     pub leader_ratio: f64,
     /// The findings that raised the leader most (at most two).
     pub leader_for: Vec<String>,
@@ -336,30 +341,49 @@ pub struct Miss {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MissReason {
-    /// No answer beyond the person's age and sex is evidence for the reference.
+    /// Taken together, the answers lower the reference.
+    AnswersAgainst,
+    /// No finding present beyond the person's age and sex raised it.
     NothingForIt,
-    /// The answers favour the reference at least as much as the leader, but it
-    /// is rarer in this care setting.
+    /// Its lower prior in this care setting explains more of the gap to the
+    /// leader than the answers do.
     Rarer,
-    /// The answers favour the leader more than the reference.
+    /// The answers explain more of the gap than the priors do.
     AnswersFavourLeader,
+    /// Its probability equals the leader's; the order is the knowledge base's.
+    Tied,
 }
 
 impl MissReason {
     /// Every reason, in the order reports list them.
-    pub const ALL: [Self; 3] = [Self::NothingForIt, Self::Rarer, Self::AnswersFavourLeader];
+    pub const ALL: [Self; 5] =
+        [Self::AnswersAgainst, Self::NothingForIt, Self::Rarer, Self::AnswersFavourLeader, Self::Tied];
 }
 
-/// The reference against the leader, when another cause leads.
+/// ln(p / (1 - p)), finite at the ends.
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).ln()
+}
+
+/// The reference against the leader, when another cause leads ("no specific
+/// cause" is not a cause, so a reference of that kind gets none).
 fn miss_of(r: &Report<'_>, reference: &str) -> Option<Miss> {
     let leader = r.differential.first()?;
     let own = r.differential.iter().find(|c| c.condition == reference)?;
     if own.condition == leader.condition {
         return None;
     }
-    let reason = if !own.sign_for_it {
+    // How much of the gap in log-odds each part explains.
+    let prior_gap = logit(leader.prior) - logit(own.prior);
+    let answers_gap = leader.answers_ratio.ln() - own.answers_ratio.ln();
+    let reason = if own.probability == leader.probability {
+        MissReason::Tied
+    } else if own.answers_ratio < 1.0 {
+        MissReason::AnswersAgainst
+    } else if !own.sign_for_it {
         MissReason::NothingForIt
-    } else if own.answers_ratio >= leader.answers_ratio {
+    } else if prior_gap >= answers_gap {
         MissReason::Rarer
     } else {
         MissReason::AnswersFavourLeader
@@ -367,6 +391,7 @@ fn miss_of(r: &Report<'_>, reference: &str) -> Option<Miss> {
     Some(Miss {
         reason,
         leader: leader.condition.to_string(),
+        leader_probability: leader.probability,
         reference_prior: own.prior,
         leader_prior: leader.prior,
         reference_ratio: own.answers_ratio,

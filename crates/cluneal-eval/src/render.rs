@@ -422,7 +422,10 @@ fn details(o: &mut String, e: &Evaluation, anchors: &Anchors, vignettes: &[(Stri
     }
     let other = misses.iter().filter(|r| r.miss.is_none()).count();
     if other > 0 {
-        let _ = writeln!(o, "| the reference is \"no specific cause\" | {other} |");
+        let _ = writeln!(
+            o,
+            "| the reference is \"no specific cause\", which is not compared with a cause | {other} |"
+        );
     }
     let _ = writeln!(
         o,
@@ -450,11 +453,15 @@ fn details(o: &mut String, e: &Evaluation, anchors: &Anchors, vignettes: &[(Stri
 
 fn reason_text(reason: MissReason) -> &'static str {
     match reason {
-        MissReason::NothingForIt => "no answer beyond age and sex points to it",
+        MissReason::AnswersAgainst => "the answers, taken together, count against it",
+        MissReason::NothingForIt => "no finding present beyond age and sex points to it",
         MissReason::Rarer => {
-            "the answers favour it at least as much as the leader, but it is rarer in this setting"
+            "it is rarer in this setting: its lower prior explains more of the gap than the answers"
         }
-        MissReason::AnswersFavourLeader => "the answers favour the leader more",
+        MissReason::AnswersFavourLeader => {
+            "the answers favour the leader: they explain more of the gap than the priors"
+        }
+        MissReason::Tied => "tied with the leader",
     }
 }
 
@@ -501,16 +508,15 @@ fn why(r: &CaseResult) -> String {
         };
         parts.push(format!("{} ({figures}){lead}", reason_text(m.reason)));
     }
-    if r.urgency != r.reference_urgency {
-        parts.push(if r.deciding_flags.is_empty() {
-            "triage: no warning sign fired".to_string()
-        } else {
-            format!(
-                "triage {}: {}",
-                r.urgency.as_str(),
-                r.deciding_flags.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
-            )
-        });
+    let flags = |fs: &[String]| fs.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+    if r.urgency > r.reference_urgency {
+        parts.push(format!("triage {}: {}", r.urgency.as_str(), flags(&r.deciding_flags)));
+    } else if r.urgency < r.reference_urgency {
+        let mut s = format!("triage: no warning sign at {} fired", r.reference_urgency.as_str());
+        if !r.deciding_flags.is_empty() {
+            let _ = write!(s, " (at {}: {})", r.urgency.as_str(), flags(&r.deciding_flags));
+        }
+        parts.push(s);
     }
     parts.join("; ")
 }
