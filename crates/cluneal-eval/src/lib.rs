@@ -267,6 +267,12 @@ pub struct BlockComparison {
 pub struct Baselines {
     /// Ranking every case by the priors of its care setting alone.
     pub prior_only: Accuracy,
+    /// Ranking every case by the answers alone: each condition's likelihood
+    /// ratio, as if every condition had the same prior (in the independent
+    /// model this is the ranking equal priors give). What these vignettes'
+    /// case mix, about as many of a rare condition as of a common one, would
+    /// reward; no mean probability (NaN), since none is implied.
+    pub answers_only: Accuracy,
     /// SCNE predicted when both Kuniya screening items are met; versus the engine's top-1.
     pub scne_criteria_rule: RuleMetrics,
     /// The engine's top-1 read as an SCNE / not-SCNE rule.
@@ -532,6 +538,7 @@ pub fn evaluate(
     let mut block_with = Vec::new();
     let mut block_without = Vec::new();
     let mut prior_ranks = Vec::new();
+    let mut answers_ranks = Vec::new();
     let (mut rule_tp, mut rule_fp, mut rule_tn, mut rule_fn) = (0, 0, 0, 0);
     let (mut eng_tp, mut eng_fp, mut eng_tn, mut eng_fn) = (0, 0, 0, 0);
 
@@ -571,6 +578,11 @@ pub fn evaluate(
         let prior_rank = by_prior.iter().position(|(c, _)| *c == reference).map_or(usize::MAX, |p| p + 1);
         let prior_p = by_prior.iter().find(|(c, _)| *c == reference).map_or(0.0, |(_, p)| *p);
         prior_ranks.push((prior_rank, prior_p));
+        let mut by_answers: Vec<(&str, f64)> =
+            report.differential.iter().map(|c| (c.condition, c.answers_ratio)).collect();
+        by_answers.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let answers_rank = by_answers.iter().position(|(c, _)| *c == reference).map_or(usize::MAX, |p| p + 1);
+        answers_ranks.push((answers_rank, f64::NAN));
         let kuniya = report.criteria.iter().find(|c| c.id == "kuniya_scne_criteria");
         let rule = kuniya.is_some_and(|c| {
             c.items
@@ -726,6 +738,7 @@ pub fn evaluate(
         },
         baselines: Baselines {
             prior_only: accuracy(&prior_ranks),
+            answers_only: accuracy(&answers_ranks),
             scne_criteria_rule: RuleMetrics {
                 sensitivity: share(rule_tp, rule_tp + rule_fn),
                 specificity: share(rule_tn, rule_tn + rule_fp),

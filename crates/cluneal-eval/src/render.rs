@@ -13,13 +13,12 @@ fn opt_pct(x: Option<f64>) -> String {
 }
 
 fn acc_row(name: &str, a: &Accuracy) -> String {
-    format!(
-        "| {name} | {} | {} | {} | {:.3} |",
-        a.cases,
-        pct(a.top1),
-        pct(a.top3),
-        a.mean_reference_probability
-    )
+    let mean = if a.mean_reference_probability.is_nan() {
+        "—".to_string()
+    } else {
+        format!("{:.3}", a.mean_reference_probability)
+    };
+    format!("| {name} | {} | {} | {} | {mean} |", a.cases, pct(a.top1), pct(a.top3))
 }
 
 /// One row per run, for both renderings.
@@ -123,9 +122,11 @@ fn text_one(e: &Evaluation) -> String {
     let base = &e.baselines;
     let _ = writeln!(
         o,
-        "  prior-only baseline: top-1 {}, top-3 {}",
+        "  prior-only baseline: top-1 {}, top-3 {}; answers alone (equal priors): top-1 {}, top-3 {}",
         pct(base.prior_only.top1),
-        pct(base.prior_only.top3)
+        pct(base.prior_only.top3),
+        pct(base.answers_only.top1),
+        pct(base.answers_only.top3)
     );
     let _ = writeln!(
         o,
@@ -389,6 +390,18 @@ fn details(o: &mut String, e: &Evaluation, anchors: &Anchors, vignettes: &[(Stri
     };
     let _ = writeln!(o, "{}", acc_row("Cluneal", &overall));
     let _ = writeln!(o, "{}", acc_row("priors of the care setting alone", &base.prior_only));
+    let _ = writeln!(
+        o,
+        "{}",
+        acc_row("the answers alone (every condition given the same prior)", &base.answers_only)
+    );
+    let _ = writeln!(
+        o,
+        "\nThe last row ranks by the answers alone, as if every condition were equally common. The vignettes hold \
+         about as many cases of a rare condition as of a common one (published cases favour the rare and the \
+         missed), which is the case mix at which equal priors would be right; the comparison shows how much of the \
+         ranking on these vignettes the care setting's priors decide, in either direction."
+    );
     let _ = writeln!(o, "\n| SCNE | sensitivity | specificity |");
     let _ = writeln!(o, "|---|---|---|");
     let _ = writeln!(
