@@ -30,7 +30,7 @@ fn gain_of(model: &Model, scores: &Scores, f: usize, mut per_condition: impl FnM
         let h = e.condition as usize;
         let (f_yes, ln_yes) = factor_if(scores, e, true);
         let (f_no, ln_no) = factor_if(scores, e, false);
-        if let Some(c) = model.condition(h).filter(|&c| c != h) {
+        if let Some(c) = model.presentation_of(h) {
             let w = model.presentation_weight(scores, h, c);
             match &mut mixing {
                 Some(m) if m.condition == c => m.add(w, f_yes, f_no),

@@ -451,6 +451,12 @@ impl Model {
         self.condition_of.get(h).map(|&c| c as usize).filter(|&c| c < self.n_conditions)
     }
 
+    /// The condition whose presentation hypothesis `h` is, when `h` stands
+    /// for a presentation rather than for a condition itself (or a pair).
+    pub fn presentation_of(&self, h: usize) -> Option<usize> {
+        self.condition(h).filter(|&c| c != h)
+    }
+
     /// The weight of presentation `h` within its condition `c` in this case:
     /// its share of the condition's odds (independent model, where the
     /// condition's odds are their sum) or of its probability (competing model).
@@ -604,7 +610,7 @@ impl Model {
                     // A presentation: the ranking scores its condition once
                     // (a mixture of the presentations' channels), bounded by
                     // the condition's entropy alone.
-                    if let Some(cond) = self.condition(c as usize).filter(|&x| x != c as usize) {
+                    if let Some(cond) = self.presentation_of(c as usize) {
                         let cond = cond as u32;
                         if items.last().is_none_or(|it| it.condition != cond) {
                             items.push(BoundItem {

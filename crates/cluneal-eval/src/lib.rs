@@ -10,7 +10,7 @@ mod render;
 
 use std::collections::BTreeMap;
 
-use cluneal_engine::{Answer, Case, Engine, Report, Respondent};
+use cluneal_engine::{Answer, Case, ConditionResult, Engine, Report, Respondent};
 use cluneal_kb::{DifferentialModel, KnowledgeBase, Urgency};
 use serde::{Deserialize, Serialize};
 
@@ -315,7 +315,7 @@ pub struct CaseResult {
     /// (absent when it was first, or when the reference is "no specific cause").
     pub miss: Option<Miss>,
     /// When the triage differs from the reference urgency: the red flags that
-    /// fired at the level Cluneal gave (empty when none did, i.e. routine).
+    /// fired at the level Cluneal gave (empty when none fired at that level).
     pub deciding_flags: Vec<String>,
 }
 
@@ -462,6 +462,14 @@ fn rank_of(r: &Report<'_>, condition: &str) -> usize {
     r.differential.iter().position(|c| c.condition == condition).map_or(usize::MAX, |p| p + 1)
 }
 
+/// The rank of `condition` among the ranked causes ordered by `key`, largest
+/// first (ties by id), and its key; `usize::MAX` and 0 when it is not among them.
+fn rank_by(r: &Report<'_>, condition: &str, key: impl Fn(&ConditionResult<'_>) -> f64) -> (usize, f64) {
+    let mut by_key: Vec<(&str, f64)> = r.differential.iter().map(|c| (c.condition, key(c))).collect();
+    by_key.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    by_key.iter().position(|(c, _)| *c == condition).map_or((usize::MAX, 0.0), |k| (k + 1, by_key[k].1))
+}
+
 fn probability_of(r: &Report<'_>, condition: &str) -> f64 {
     r.differential
         .iter()
@@ -572,17 +580,8 @@ pub fn evaluate(
         let top1 = report.differential.first().map_or("", |c| c.condition).to_string();
 
         // Baselines: the setting's priors alone, and the Kuniya screening rule for SCNE.
-        let mut by_prior: Vec<(&str, f64)> =
-            report.differential.iter().map(|c| (c.condition, c.prior)).collect();
-        by_prior.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let prior_rank = by_prior.iter().position(|(c, _)| *c == reference).map_or(usize::MAX, |p| p + 1);
-        let prior_p = by_prior.iter().find(|(c, _)| *c == reference).map_or(0.0, |(_, p)| *p);
-        prior_ranks.push((prior_rank, prior_p));
-        let mut by_answers: Vec<(&str, f64)> =
-            report.differential.iter().map(|c| (c.condition, c.answers_ratio)).collect();
-        by_answers.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let answers_rank = by_answers.iter().position(|(c, _)| *c == reference).map_or(usize::MAX, |p| p + 1);
-        answers_ranks.push((answers_rank, f64::NAN));
+        prior_ranks.push(rank_by(&report, reference, |c| c.prior));
+        answers_ranks.push((rank_by(&report, reference, |c| c.answers_ratio).0, f64::NAN));
         let kuniya = report.criteria.iter().find(|c| c.id == "kuniya_scne_criteria");
         let rule = kuniya.is_some_and(|c| {
             c.items

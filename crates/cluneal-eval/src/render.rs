@@ -223,9 +223,7 @@ fn targets(o: &mut String, v: &Validation) {
     let _ = writeln!(o, "| target | this run | status | where it falls short |");
     let _ = writeln!(o, "|---|---|---|---|");
     let files = |e: &Evaluation, keep: &dyn Fn(&CaseResult) -> bool| {
-        let list: Vec<String> =
-            e.results.iter().filter(|r| keep(r)).map(|r| format!("`{}`", r.file)).collect();
-        list.join(", ")
+        code_list(e.results.iter().filter(|r| keep(r)).map(|r| r.file.as_str()))
     };
     let rows = [
         ("informed top-1 at least 75%", pct(i.top1), i.top1 >= 0.75, by_reason(i, 1)),
@@ -454,14 +452,12 @@ fn details(o: &mut String, e: &Evaluation, anchors: &Anchors, vignettes: &[(Stri
          the cause ranked first (their priors in the case's care setting, and the factor by which the answers moved \
          each one's odds); for the triage, the red flags that fired at the level Cluneal gave.\n"
     );
-    let misses: Vec<&CaseResult> = e.results.iter().filter(|r| r.rank != 1).collect();
+    let (by_reason, other) = count_by_reason(e, 1);
     let _ = writeln!(o, "| why the reference was not first | vignettes |");
     let _ = writeln!(o, "|---|---|");
-    for reason in MissReason::ALL {
-        let n = misses.iter().filter(|r| r.miss.as_ref().is_some_and(|m| m.reason == reason)).count();
+    for (reason, n) in by_reason {
         let _ = writeln!(o, "| {} | {n} |", reason_text(reason));
     }
-    let other = misses.iter().filter(|r| r.miss.is_none()).count();
     if other > 0 {
         let _ = writeln!(
             o,
@@ -492,23 +488,35 @@ fn details(o: &mut String, e: &Evaluation, anchors: &Anchors, vignettes: &[(Stri
     }
 }
 
-/// The vignettes ranked below `k`, counted by why.
-fn by_reason(e: &Evaluation, k: usize) -> String {
+/// The vignettes ranked below `k`, counted by why (every reason, in order),
+/// and those without a reason ("no specific cause" references).
+fn count_by_reason(e: &Evaluation, k: usize) -> ([(MissReason, usize); 5], usize) {
     let out: Vec<&CaseResult> = e.results.iter().filter(|r| r.rank > k).collect();
-    let mut parts: Vec<String> = MissReason::ALL
+    let counts = MissReason::ALL.map(|reason| {
+        (reason, out.iter().filter(|r| r.miss.as_ref().is_some_and(|m| m.reason == reason)).count())
+    });
+    (counts, out.iter().filter(|r| r.miss.is_none()).count())
+}
+
+/// The vignettes ranked below `k`, counted by why, in a sentence.
+fn by_reason(e: &Evaluation, k: usize) -> String {
+    let (counts, other) = count_by_reason(e, k);
+    let mut parts: Vec<String> = counts
         .iter()
-        .map(|&reason| {
-            (reason, out.iter().filter(|r| r.miss.as_ref().is_some_and(|m| m.reason == reason)).count())
-        })
-        .filter(|&(_, n)| n > 0)
-        .map(|(reason, n)| format!("{n} {}", short_reason(reason)))
+        .filter(|&&(_, n)| n > 0)
+        .map(|&(reason, n)| format!("{n} {}", short_reason(reason)))
         .collect();
-    let other = out.iter().filter(|r| r.miss.is_none()).count();
     if other > 0 {
         parts.push(format!("{other} \"no specific cause\" references"));
     }
+    let total: usize = counts.iter().map(|(_, n)| n).sum::<usize>() + other;
     let placed = if k == 1 { "not first".to_string() } else { format!("outside the first {k}") };
-    format!("{} {placed}: {}", out.len(), parts.join(", "))
+    format!("{total} {placed}: {}", parts.join(", "))
+}
+
+/// Ids or file names as a list of code spans.
+fn code_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    items.into_iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn short_reason(reason: MissReason) -> &'static str {
@@ -586,14 +594,11 @@ fn why(r: &CaseResult) -> String {
         let lead = if m.leader_for.is_empty() {
             String::new()
         } else {
-            format!(
-                "; the leader rests on {}",
-                m.leader_for.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
-            )
+            format!("; the leader rests on {}", code_list(m.leader_for.iter().map(String::as_str)))
         };
         parts.push(format!("{} ({figures}){lead}", reason_text(m.reason)));
     }
-    let flags = |fs: &[String]| fs.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+    let flags = |fs: &[String]| code_list(fs.iter().map(String::as_str));
     if r.urgency > r.reference_urgency {
         parts.push(format!("triage {}: {}", r.urgency.as_str(), flags(&r.deciding_flags)));
     } else if r.urgency < r.reference_urgency {
