@@ -280,7 +280,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = engine.assess(&c).map_err(|e| input::case_error(&name, &e))?;
             let bytes = match format {
                 AssessFormat::Json => json(&report)?.into_bytes(),
-                AssessFormat::Text => render::report(&report).into_bytes(),
+                AssessFormat::Text => render::report(&report, engine.differential_model()).into_bytes(),
                 AssessFormat::Pdf => {
                     let a = match audience {
                         PdfAudience::Patient => cluneal_pdf::Audience::Patient,
@@ -327,7 +327,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Format::Text => print(&format!(
                     "\nInterview finished: {}\n\n{}",
                     outcome.reason,
-                    render::report(&report)
+                    render::report(&report, engine.differential_model())
                 ))?,
             }
             if let Some(path) = save {

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use cluneal_engine::{Report, Respondent};
+use cluneal_kb::DifferentialModel;
 
 fn pct(p: f64) -> String {
     if p > 0.0 && p < 0.001 { "<0.1%".into() } else { format!("{:.1}%", p * 100.0) }
@@ -17,7 +18,9 @@ fn bar(p: f64) -> String {
 /// How many conditions the text report details (the JSON has them all).
 const SHOWN: usize = 8;
 
-pub fn report(r: &Report) -> String {
+/// The report as text; `model` is the differential model that scored it, so
+/// the heading says how its probabilities read.
+pub fn report(r: &Report, model: DifferentialModel) -> String {
     let mut o = String::new();
     let patient = r.respondent == Respondent::Patient;
     let _ = writeln!(o, "CLUNEAL ASSESSMENT  (knowledge base {}, setting {})", r.kb_version, r.setting);
@@ -37,7 +40,13 @@ pub fn report(r: &Report) -> String {
             writeln!(o, "  warning-sign screen incomplete; unanswered: {}", r.triage.unanswered.join(", "));
     }
 
-    let _ = writeln!(o, "\nDIFFERENTIAL (probabilities are independent; conditions can coexist)");
+    let reading = match model {
+        DifferentialModel::Independent => "probabilities are independent; conditions can coexist",
+        DifferentialModel::Competing => {
+            "one distribution over the causes and no specific cause; a cause that often coexists with another counts in both"
+        }
+    };
+    let _ = writeln!(o, "\nDIFFERENTIAL ({reading})");
     for c in r.differential.iter().take(SHOWN) {
         let _ = writeln!(
             o,

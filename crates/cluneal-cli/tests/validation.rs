@@ -55,6 +55,16 @@ fn no_emergency_is_under_triaged_and_accuracy_does_not_regress() {
             assert!((0.0..=1.0).contains(&n(k)), "{k}");
         }
     }
+    // The rule picks the model on the test split; a default that differs
+    // from its pick says why in the knowledge base, and the report prints it.
+    if let Some(pick) = v["rule_picks"].as_str()
+        && pick != default
+    {
+        assert!(
+            v["default_model_note"].as_str().is_some_and(|n| !n.is_empty()),
+            "the rule picks `{pick}` but the default `{default}` gives no reason (engine.differential_model_note)"
+        );
+    }
     every_miss_is_explained(&v);
     let e = run("test", "informed");
     let n = |k: &str| e[k].as_f64().unwrap_or_else(|| panic!("`{k}` missing"));

@@ -61,6 +61,11 @@ impl Engine {
         &self.kb
     }
 
+    /// The differential model this engine scores with.
+    pub fn differential_model(&self) -> cluneal_kb::DifferentialModel {
+        self.compiled.model.kind
+    }
+
     /// Check a case against the knowledge base, naming every problem.
     pub fn check(&self, case: &Case) -> Result<(), CaseError> {
         facts::build(&self.kb, &self.compiled, case).map(|_| ())

@@ -430,7 +430,21 @@ pub struct Evaluation {
     /// Of those, the share with the reference in the must-not-miss list or the top 3.
     pub must_not_miss_recall: f64,
     /// Mean -ln p(reference), with p floored at 1e-4 (a miss costs at most 9.2).
+    /// Not a proper score when the probabilities shown do not sum to one (the
+    /// independent model's never do): raising every condition lowers it. The
+    /// models are compared on `log_loss_one_cause` and `log_loss_each_condition`.
     pub log_loss: f64,
+    /// Mean -ln of the reference's share of the probabilities shown (every
+    /// cause and "no specific cause", normalised to sum to one), floored at
+    /// 1e-4: the log loss of the question a vignette asks, which one cause,
+    /// scored the same way for both models.
+    pub log_loss_one_cause: f64,
+    /// Mean over vignettes of the binary log loss of every condition's
+    /// probability against whether it is the reference (1 for the reference,
+    /// 0 for the rest), averaged over the conditions, each probability held
+    /// within [1e-4, 1 - 1e-4]: a proper score for probabilities that need not sum
+    /// to one, the log-loss twin of `brier_all_conditions`.
+    pub log_loss_each_condition: f64,
     /// Mean Brier score of the reference condition's probability: (1 - p)^2.
     pub brier: f64,
     /// Mean multi-condition Brier score: sum over conditions of (p - y)^2, divided by their number.
@@ -551,6 +565,8 @@ pub fn evaluate(
     let (mut eng_tp, mut eng_fp, mut eng_tn, mut eng_fn) = (0, 0, 0, 0);
 
     let mut log_loss = 0.0;
+    let mut log_loss_one = 0.0;
+    let mut log_loss_each = 0.0;
     for (k, (file, v)) in vignettes.iter().enumerate() {
         let case = case_for(engine, v, mode);
         let Ok(report) = engine.assess(&case) else {
@@ -561,6 +577,15 @@ pub fn evaluate(
         let rank = rank_of(&report, reference);
         let p_ref = probability_of(&report, reference);
         log_loss -= p_ref.max(1e-4).ln();
+        let shown: Vec<(&str, f64)> = report
+            .differential
+            .iter()
+            .chain(report.no_specific_cause.as_ref())
+            .map(|c| (c.condition, c.probability))
+            .collect();
+        let (one, each) = proper_log_losses(&shown, reference);
+        log_loss_one += one;
+        log_loss_each += each;
         let serious = kb.condition(reference).is_some_and(|c| c.serious);
         let must_not_miss =
             serious.then(|| rank <= 3 || report.must_not_miss.iter().any(|m| m.condition == reference));
@@ -723,6 +748,8 @@ pub fn evaluate(
         serious_cases: serious.len(),
         must_not_miss_recall: share(serious.iter().filter(|x| **x).count(), serious.len()),
         log_loss: if n == 0 { 0.0 } else { log_loss / n as f64 },
+        log_loss_one_cause: if n == 0 { 0.0 } else { log_loss_one / n as f64 },
+        log_loss_each_condition: if n == 0 { 0.0 } else { log_loss_each / n as f64 },
         brier: if n == 0 { 0.0 } else { brier / n as f64 },
         brier_all_conditions: if n == 0 { 0.0 } else { brier_all / n as f64 },
         mean_reference_probability: overall.mean_reference_probability,
@@ -771,6 +798,12 @@ pub struct Validation {
     pub kb_version: String,
     /// The model the knowledge base uses (`engine.differential_model`).
     pub default_model: &'static str,
+    /// Why it is the default, from `engine.differential_model_note`.
+    pub default_model_note: Option<String>,
+    /// The model the differential issue's rule picks: on the locked test split,
+    /// in both modes, the higher top-3 and the lower one-cause log loss; none
+    /// when neither model wins on both.
+    pub rule_picks: Option<&'static str>,
     /// How vignettes are split (`SPLIT_RULE`).
     pub split_rule: &'static str,
     /// Number of vignettes.
@@ -788,6 +821,46 @@ impl Validation {
     pub fn run(&self, model: &str, split: Split, mode: Mode) -> Option<&Run> {
         self.runs.iter().find(|r| r.model == model && r.split == split && r.mode == mode)
     }
+}
+
+/// The two log losses both models can be held to, for one vignette, from the
+/// probabilities a report shows (`(condition, probability)`, "no specific
+/// cause" included): -ln of the reference's share of their sum, and the mean
+/// over the conditions of each one's binary log loss against whether it is the
+/// reference. Probabilities are floored at 1e-4 (and capped at 1 - 1e-4 in the
+/// binary score), so one miss costs at most 9.2.
+fn proper_log_losses(shown: &[(&str, f64)], reference: &str) -> (f64, f64) {
+    let total: f64 = shown.iter().map(|(_, p)| p).sum();
+    let p_ref = shown.iter().find(|(c, _)| *c == reference).map_or(0.0, |(_, p)| *p);
+    let one = -(if total > 0.0 { p_ref / total } else { 0.0 }).max(1e-4).ln();
+    let each: f64 = shown
+        .iter()
+        .map(|&(c, p)| {
+            let p = p.clamp(1e-4, 1.0 - 1e-4);
+            -(if c == reference { p.ln() } else { (1.0 - p).ln() })
+        })
+        .sum();
+    (one, each / shown.len().max(1) as f64)
+}
+
+/// The differential issue's rule for which model to keep: the one that wins on
+/// the locked test split by log loss and top-3. Log loss is the one-cause score
+/// (`Evaluation::log_loss_one_cause`), the one both models can be held to; a
+/// model wins when, in both modes, its top-3 is higher and its log loss lower.
+fn rule_picks(runs: &[Run]) -> Option<&'static str> {
+    let test = |model: &str, mode: Mode| {
+        runs.iter()
+            .find(|r| r.model == model && r.split == Split::Test && r.mode == mode)
+            .map(|r| &r.evaluation)
+    };
+    let names = [DifferentialModel::Competing.as_str(), DifferentialModel::Independent.as_str()];
+    names.into_iter().find(|&m| {
+        let other = names.into_iter().find(|&o| o != m).unwrap_or(m);
+        [Mode::Blind, Mode::Informed].into_iter().all(|mode| match (test(m, mode), test(other, mode)) {
+            (Some(a), Some(b)) => a.top3 > b.top3 && a.log_loss_one_cause < b.log_loss_one_cause,
+            _ => false,
+        })
+    })
 }
 
 /// The split rule in words (see `split_of`).
@@ -819,13 +892,96 @@ pub fn validate(
             }
         }
     }
+    let rule_picks = rule_picks(&runs);
     Validation {
         kb_version: kb.meta().version.clone(),
         default_model: default_model.as_str(),
+        default_model_note: kb.meta().engine.differential_model_note.clone(),
+        rule_picks,
         split_rule: SPLIT_RULE,
         cases: vignettes.len(),
         development_cases: dev.len(),
         test_cases: test.len(),
         runs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_one_cause_log_loss_does_not_reward_raising_every_probability() {
+        let shown = [("scne", 0.4), ("facet_joint_pain", 0.2), ("nonspecific_low_back_pain", 0.2)];
+        let raised: Vec<(&str, f64)> = shown.iter().map(|&(c, p)| (c, p * 2.0)).collect();
+        let (one, _) = proper_log_losses(&shown, "scne");
+        let (one_raised, _) = proper_log_losses(&raised, "scne");
+        assert!((one - 0.5f64.ln().abs()).abs() < 1e-12, "{one}");
+        assert!((one - one_raised).abs() < 1e-12, "{one} against {one_raised}");
+        // The reference's probability as shown would have fallen from -ln 0.4 to -ln 0.8.
+        // Raising only the wrong causes costs in both scores.
+        let wrong = [("scne", 0.4), ("facet_joint_pain", 0.4), ("nonspecific_low_back_pain", 0.4)];
+        let (one_wrong, each_wrong) = proper_log_losses(&wrong, "scne");
+        let (_, each) = proper_log_losses(&shown, "scne");
+        assert!(one_wrong > one && each_wrong > each, "{one} {each} -> {one_wrong} {each_wrong}");
+    }
+
+    #[test]
+    fn a_certain_right_answer_costs_almost_nothing_and_a_certain_wrong_one_the_floor() {
+        let (one, each) = proper_log_losses(&[("scne", 1.0), ("mcne", 0.0)], "scne");
+        assert!(one < 1e-12 && each < 1e-3, "{one} {each}");
+        let (one, each) = proper_log_losses(&[("scne", 0.0), ("mcne", 1.0)], "scne");
+        assert!((one - 1e-4f64.ln().abs()).abs() < 1e-9, "{one}");
+        assert!((each - 1e-4f64.ln().abs()).abs() < 1e-9, "{each}");
+    }
+
+    fn run(model: &'static str, mode: Mode, top3: f64, log_loss_one_cause: f64) -> Run {
+        let evaluation = Evaluation {
+            kb_version: String::new(),
+            cases: 0,
+            top1: 0.0,
+            top3,
+            triage_exact: 0.0,
+            over_triage: 0.0,
+            under_triage: 0.0,
+            emergency_under_triage: 0,
+            serious_cases: 0,
+            must_not_miss_recall: 0.0,
+            log_loss: 0.0,
+            log_loss_one_cause,
+            log_loss_each_condition: 0.0,
+            brier: 0.0,
+            brier_all_conditions: 0.0,
+            mean_reference_probability: 0.0,
+            by_detail: BTreeMap::new(),
+            per_condition: Vec::new(),
+            calibration: Vec::new(),
+            interview: InterviewMetrics::default(),
+            nerve_block: BlockComparison::default(),
+            baselines: Baselines::default(),
+            results: Vec::new(),
+        };
+        Run { model, split: Split::Test, mode, evaluation }
+    }
+
+    #[test]
+    fn the_rule_keeps_a_model_only_when_it_wins_on_both_scores_in_both_modes() {
+        let both = |c: [(f64, f64); 2], i: [(f64, f64); 2]| {
+            vec![
+                run("competing", Mode::Blind, c[0].0, c[0].1),
+                run("competing", Mode::Informed, c[1].0, c[1].1),
+                run("independent", Mode::Blind, i[0].0, i[0].1),
+                run("independent", Mode::Informed, i[1].0, i[1].1),
+            ]
+        };
+        assert_eq!(rule_picks(&both([(0.7, 2.0), (0.9, 1.0)], [(0.6, 2.5), (0.8, 1.5)])), Some("competing"));
+        assert_eq!(
+            rule_picks(&both([(0.6, 2.5), (0.8, 1.5)], [(0.7, 2.0), (0.9, 1.0)])),
+            Some("independent")
+        );
+        // Better top-3 but worse log loss in one mode: no winner.
+        assert_eq!(rule_picks(&both([(0.7, 2.0), (0.9, 1.6)], [(0.6, 2.5), (0.8, 1.5)])), None);
+        // A tie on top-3 is not a win.
+        assert_eq!(rule_picks(&both([(0.7, 2.0), (0.8, 1.0)], [(0.6, 2.5), (0.8, 1.5)])), None);
     }
 }

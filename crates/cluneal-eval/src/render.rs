@@ -27,9 +27,9 @@ fn acc_row(name: &str, a: &Accuracy) -> String {
 fn runs_table(o: &mut String, v: &Validation) {
     let _ = writeln!(
         o,
-        "| model | split | mode | cases | top-1 | top-3 | must-not-miss recall | triage exact / under / over | emergency under-triage | SCNE sens / spec | MCNE sens / spec | SGNE sens / spec | log loss | Brier |"
+        "| model | split | mode | cases | top-1 | top-3 | must-not-miss recall | triage exact / under / over | emergency under-triage | SCNE sens / spec | MCNE sens / spec | SGNE sens / spec | log loss, one cause | log loss, each condition | Brier, each condition |"
     );
-    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in &v.runs {
         let e = &r.evaluation;
         let ss = |id: &str| {
@@ -38,7 +38,7 @@ fn runs_table(o: &mut String, v: &Validation) {
         };
         let _ = writeln!(
             o,
-            "| {}{} | {} | {} | {} | {} | {} | {} ({} serious) | {} / {} / {} | {} | {} | {} | {} | {:.3} | {:.3} |",
+            "| {}{} | {} | {} | {} | {} | {} | {} ({} serious) | {} / {} / {} | {} | {} | {} | {} | {:.3} | {:.4} | {:.4} |",
             r.model,
             if r.model == v.default_model { " (default)" } else { "" },
             r.split.as_str(),
@@ -55,8 +55,9 @@ fn runs_table(o: &mut String, v: &Validation) {
             ss("scne"),
             ss("mcne"),
             ss("sgne"),
-            e.log_loss,
-            e.brier
+            e.log_loss_one_cause,
+            e.log_loss_each_condition,
+            e.brier_all_conditions
         );
     }
 }
@@ -88,6 +89,7 @@ fn text_one(e: &Evaluation) -> String {
     let _ = writeln!(o, "  over-triage           {}", pct(e.over_triage));
     let _ = writeln!(o, "  under-triage          {}", pct(e.under_triage));
     let _ = writeln!(o, "  emergency under-triage {}", e.emergency_under_triage);
+    let _ = writeln!(o, "  log loss, one cause   {:.3}", e.log_loss_one_cause);
     let _ = writeln!(o, "  Brier (reference)     {:.3}", e.brier);
     let _ = writeln!(o, "\n  {:<36} {:>5} {:>8} {:>8}  mistaken for", "condition", "cases", "sens", "spec");
     for c in &e.per_condition {
@@ -192,6 +194,7 @@ pub fn markdown(
     );
     runs_table(&mut o, v);
     let _ = writeln!(o);
+    model_choice(&mut o, v);
     targets(&mut o, v);
     for mode in [Mode::Informed, Mode::Blind] {
         if let Some(r) = v.run(v.default_model, Split::Test, mode) {
@@ -200,6 +203,43 @@ pub fn markdown(
         }
     }
     o
+}
+
+/// Which model the differential issue's rule keeps, and the default.
+fn model_choice(o: &mut String, v: &Validation) {
+    let _ = writeln!(o, "## Which model\n");
+    let _ = writeln!(
+        o,
+        "The scores the models are compared on are proper for both: **log loss, one cause** is -ln of the \
+         reference's share of every probability the report shows (the causes and \"no specific cause\", normalised \
+         to sum to one; floored at 1e-4); **log loss, each condition** and **Brier, each condition** score every \
+         condition's probability against whether it is the reference, averaged over the conditions. The \
+         reference's probability as shown (the headline `log_loss` of the details) is not a fair comparison: the \
+         independent model's probabilities do not sum to one, and raising them all would lower it.\n"
+    );
+    let _ = writeln!(o, "| mode | model | top-3 | log loss, one cause |");
+    let _ = writeln!(o, "|---|---|---|---|");
+    for mode in [Mode::Blind, Mode::Informed] {
+        for r in v.runs.iter().filter(|r| r.split == Split::Test && r.mode == mode) {
+            let e = &r.evaluation;
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {:.3} |",
+                mode.as_str(),
+                r.model,
+                pct(e.top3),
+                e.log_loss_one_cause
+            );
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\nThe issue's rule (on the locked test split, keep the model that wins by log loss and top-3, here in both \
+         modes) picks {}. The default is `{}`.{}\n",
+        v.rule_picks.map_or_else(|| "neither model".to_string(), |m| format!("`{m}`")),
+        v.default_model,
+        v.default_model_note.as_deref().map_or_else(String::new, |n| format!(" {n}"))
+    );
 }
 
 /// The targets of the differential issue, on the locked test split.
@@ -294,7 +334,9 @@ fn details(o: &mut String, e: &Evaluation, anchors: &Anchors, vignettes: &[(Stri
     let _ = writeln!(o, "| {}| {:.4} |", key("top1 "), e.top1);
     let _ = writeln!(o, "| {}| {:.4} |", key("top3 "), e.top3);
     let _ = writeln!(o, "| must_not_miss_recall | {:.4} |", e.must_not_miss_recall);
-    let _ = writeln!(o, "| log_loss | {:.4} |", e.log_loss);
+    let _ = writeln!(o, "| log_loss (reference as shown) | {:.4} |", e.log_loss);
+    let _ = writeln!(o, "| log_loss (one cause) | {:.4} |", e.log_loss_one_cause);
+    let _ = writeln!(o, "| log_loss (each condition) | {:.4} |", e.log_loss_each_condition);
     let _ = writeln!(o, "| triage_exact | {:.4} |", e.triage_exact);
     let _ = writeln!(o, "| over_triage | {:.4} |", e.over_triage);
     let _ = writeln!(o, "| under_triage | {:.4} |", e.under_triage);

@@ -165,6 +165,10 @@ pub struct EngineSettings {
     pub next_questions: usize,
     /// Which differential model the engine uses.
     pub differential_model: DifferentialModel,
+    /// Why that model is the default, where the validation report's own
+    /// comparison does not say it (printed beside that comparison).
+    #[serde(default)]
+    pub differential_model_note: Option<String>,
     /// Below this probability for the leading specific cause, the report says
     /// the picture is open.
     pub open_picture_probability: Sourced,
