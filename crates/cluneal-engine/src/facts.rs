@@ -41,6 +41,11 @@ pub struct Facts {
     pub value: Vec<Option<Value>>,
     /// Index of the care setting in `kb.meta.settings`.
     pub setting: usize,
+    /// Derived yes/no findings that nothing derived: their case field (age,
+    /// sex, duration, sides) is missing, or their number or choice question was
+    /// answered "unknown". The interview may ask them directly ("more than
+    /// three months?" of someone who cannot give the weeks), in knowledge-base order.
+    pub underived: Vec<usize>,
 }
 
 impl Facts {
@@ -81,6 +86,7 @@ pub fn build<'k>(kb: &'k KnowledgeBase, c: &Compiled, case: &Case) -> Result<Che
         origin: vec![Origin::None; n],
         value: vec![None; n],
         setting: 0,
+        underived: Vec::new(),
     };
 
     let setting = case.setting.as_deref().or(kb.meta().defaults.setting.as_deref());
@@ -322,6 +328,13 @@ fn derive(kb: &KnowledgeBase, c: &Compiled, case: &Case, facts: &mut Facts) {
         if let Some(r) = result {
             facts.state[i] = if r { Tri::Yes } else { Tri::No };
             facts.origin[i] = Origin::Derived;
+        } else if facts.origin[i] == Origin::None
+            && kb.findings()[i].answer == AnswerType::YesNo
+            && c.index.derived_source[i].is_none_or(|src| facts.origin[src] != Origin::None)
+        {
+            // A number or choice question not yet asked will settle it; a
+            // missing case field or an "unknown" answer never will.
+            facts.underived.push(i);
         }
     }
     // A question for other sexes only is "no" for this one, unless answered.

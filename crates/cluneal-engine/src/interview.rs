@@ -159,7 +159,7 @@ pub fn step<'k>(
         .filter(|&f| {
             compiled.index.group_of[f] == compiled.index.group_of[lead.finding]
                 && kb.findings()[f].answer == AnswerType::YesNo
-                && compiled.askable(f, case.respondent)
+                && questions::can_ask(kb, compiled, facts, f, case.respondent)
                 && !facts.settled(f)
         })
         .map(|f| {

@@ -184,10 +184,20 @@ pub struct Candidate {
 
 /// Whether this respondent can answer the finding, and whether it is asked at all.
 pub fn askable(kb: &KnowledgeBase, f: usize, respondent: Respondent) -> bool {
-    kb.findings().get(f).is_some_and(|finding| {
-        finding.derived.is_none()
-            && (respondent == Respondent::Clinician || finding.asked_by == AskedBy::Patient)
-    })
+    kb.findings().get(f).is_some_and(|finding| finding.derived.is_none() && answers(finding, respondent))
+}
+
+/// Whether this respondent can answer the finding's question.
+fn answers(finding: &cluneal_kb::Finding, respondent: Respondent) -> bool {
+    respondent == Respondent::Clinician || finding.asked_by == AskedBy::Patient
+}
+
+/// Whether this respondent is asked finding `f` in this case: a question of
+/// its own, or a derived yes/no finding that nothing derived (`Facts::underived`:
+/// no age or duration given, or "unknown" to the number it comes from).
+pub fn can_ask(kb: &KnowledgeBase, c: &Compiled, facts: &Facts, f: usize, respondent: Respondent) -> bool {
+    c.askable(f, respondent)
+        || (facts.underived.contains(&f) && kb.findings().get(f).is_some_and(|x| answers(x, respondent)))
 }
 
 /// Every unanswered question, in three lists.
@@ -238,25 +248,39 @@ pub fn rank(
         if facts.settled(f) {
             continue;
         }
-        let asked = c.index.derived_source[f].unwrap_or(f);
+        // Asked through its number or choice question, unless that has been
+        // answered "unknown" (then the finding itself is asked).
+        let asked = if facts.underived.contains(&f) { f } else { c.index.derived_source[f].unwrap_or(f) };
         let slot = &mut asked_at[asked];
         *slot = Some(slot.map_or(u, |v| v.max(u)));
     }
     // In interview order, then most urgent first (a stable sort keeps the
-    // interview order within each urgency).
+    // interview order within each urgency). Findings asked only because their
+    // number is missing or unknown come after the others of their urgency: the
+    // screen opens with the warning signs themselves.
+    // The screen up front is the history a patient can give. Examination and
+    // test items that bear on a red flag are ranked by what they add, and any
+    // still open are asked before a clinician's interview ends.
+    let mut list = |f: usize, u: Urgency| {
+        let candidate = Candidate { finding: f, red_flag: Some(u), gain: 0.0 };
+        if kb.findings()[f].asked_by == AskedBy::Patient && u >= Urgency::Urgent {
+            urgent.push(candidate);
+        } else {
+            closing.push(candidate);
+        }
+    };
+    let mut later = Vec::new();
     for &f in &c.interview_order {
         let Some(u) = asked_at[f] else { continue };
-        if !c.askable(f, respondent) || facts.settled(f) {
-            continue;
+        if !facts.underived.is_empty() && facts.underived.contains(&f) {
+            later.push((f, u));
+        } else if c.askable(f, respondent) && !facts.settled(f) {
+            list(f, u);
         }
-        let c = Candidate { finding: f, red_flag: Some(u), gain: 0.0 };
-        // The screen up front is the history a patient can give. Examination and
-        // test items that bear on a red flag are ranked by what they add, and any
-        // still open are asked before a clinician's interview ends.
-        if kb.findings()[f].asked_by == AskedBy::Patient && u >= Urgency::Urgent {
-            urgent.push(c);
-        } else {
-            closing.push(c);
+    }
+    for (f, u) in later {
+        if can_ask(kb, c, facts, f, respondent) && !facts.settled(f) {
+            list(f, u);
         }
     }
     let urgent = most_urgent_first(urgent);
@@ -272,9 +296,20 @@ pub fn rank(
     // below the floor cannot enter the head, and only the head is ever read in
     // order, so it is not scored.
     let rankable = c.rankable(respondent);
-    let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(rankable.len());
+    let mut bounded: Vec<(f64, usize)> = Vec::with_capacity(rankable.len() + facts.underived.len());
     for &f in rankable {
         if in_urgent[f] || facts.settled(f) {
+            continue;
+        }
+        let bound = loose_bound_of_question(c, scores, f);
+        if bound > 0.0 {
+            bounded.push((bound, f));
+        }
+    }
+    // Derived findings nothing derived, asked directly (a separate loop keeps
+    // the one over every question a plain pass over a slice).
+    for &f in &facts.underived {
+        if in_urgent[f] || facts.settled(f) || !can_ask(kb, c, facts, f, respondent) {
             continue;
         }
         let bound = loose_bound_of_question(c, scores, f);
@@ -444,7 +479,7 @@ mod tests {
                         .filter(|&f| {
                             !urgent.contains(&f)
                                 && !facts.settled(f)
-                                && engine.compiled.askable(f, case.respondent)
+                                && can_ask(engine.kb(), &engine.compiled, &facts, f, case.respondent)
                         })
                         .map(|f| (gain_of_question(&engine.compiled, &scores, f), f))
                         .filter(|&(g, _)| g > 0.0)
