@@ -330,13 +330,16 @@ fn derive(kb: &KnowledgeBase, c: &Compiled, case: &Case, facts: &mut Facts) {
             facts.origin[i] = Origin::Derived;
         } else if facts.origin[i] == Origin::None
             && kb.findings()[i].answer == AnswerType::YesNo
+            && d.field != "sex"
             && c.index.derived_source[i].is_none_or(|src| facts.origin[src] != Origin::None)
         {
             // A number or choice question not yet asked will settle it; a
-            // missing case field or an "unknown" answer never will.
+            // missing case field or an "unknown" answer never will. (Someone
+            // who gave no sex is not asked "are you female?".)
             facts.underived.push(i);
         }
     }
+    settle_from_siblings(kb, c, facts);
     // A question for other sexes only is "no" for this one, unless answered.
     if let Some(sex) = case.sex {
         for &i in &c.index.sex_specific {
@@ -347,4 +350,87 @@ fn derive(kb: &KnowledgeBase, c: &Compiled, case: &Case, facts: &mut Facts) {
             }
         }
     }
+    facts.underived.retain(|&i| facts.origin[i] == Origin::None);
+}
+
+/// An underived finding that thresholds on the same number (or options of the
+/// same choice) already answered settle: "over 50? no" makes "over 65?" a no,
+/// "pregnant now? yes" makes "pregnant or recently given birth?" a yes. What
+/// they leave open stays a question; answers that contradict each other
+/// settle nothing.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "finding indices come from the engine's index tables, and `Facts` has one slot per finding of the same knowledge base"
+)]
+fn settle_from_siblings(kb: &KnowledgeBase, c: &Compiled, facts: &mut Facts) {
+    if facts.underived.is_empty() {
+        return;
+    }
+    let answered = |j: usize, facts: &Facts| -> Option<bool> {
+        (facts.origin[j] == Origin::Answer)
+            .then(|| match facts.state[j] {
+                Tri::Yes => Some(true),
+                Tri::No => Some(false),
+                Tri::Unknown => None,
+            })
+            .flatten()
+    };
+    for k in 0..facts.underived.len() {
+        let i = facts.underived[k];
+        let Some(d) = &kb.findings()[i].derived else { continue };
+        let siblings = c
+            .index
+            .derived
+            .iter()
+            .copied()
+            .filter(|&j| j != i && kb.findings()[j].derived.as_ref().is_some_and(|e| e.field == d.field));
+        let settled = if d.at_least.is_some() || d.below.is_some() {
+            // The values still possible: [lo, hi).
+            let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+            for j in siblings {
+                let (Some(e), Some(yes)) = (&kb.findings()[j].derived, answered(j, facts)) else { continue };
+                match (e.at_least, e.below, yes) {
+                    (Some(t), _, true) | (None, Some(t), false) => lo = lo.max(t),
+                    (Some(t), _, false) | (None, Some(t), true) => hi = hi.min(t),
+                    _ => {}
+                }
+            }
+            match (d.at_least, d.below) {
+                _ if lo >= hi => None,
+                (Some(t), _) if lo >= t => Some(true),
+                (Some(t), _) if hi <= t => Some(false),
+                (None, Some(t)) if hi <= t => Some(true),
+                (None, Some(t)) if lo >= t => Some(false),
+                _ => None,
+            }
+        } else {
+            // The options still possible, of the choice question it comes from.
+            let Some(src) = c.index.derived_source[i] else { continue };
+            let options = &kb.findings()[src].options;
+            let takes = |e: &cluneal_kb::Derived, o: &str| match (&e.equals, &e.one_of) {
+                (Some(x), _) => x == o,
+                (_, Some(list)) => list.iter().any(|x| x == o),
+                _ => false,
+            };
+            let mut possible: Vec<&str> = options.iter().map(String::as_str).collect();
+            for j in siblings {
+                let (Some(e), Some(yes)) = (&kb.findings()[j].derived, answered(j, facts)) else { continue };
+                possible.retain(|o| takes(e, o) == yes);
+            }
+            if possible.is_empty() {
+                None
+            } else if possible.iter().all(|o| takes(d, o)) {
+                Some(true)
+            } else if !possible.iter().any(|o| takes(d, o)) {
+                Some(false)
+            } else {
+                None
+            }
+        };
+        if let Some(yes) = settled {
+            facts.state[i] = if yes { Tri::Yes } else { Tri::No };
+            facts.origin[i] = Origin::Derived;
+        }
+    }
+    facts.underived.retain(|&i| facts.origin[i] == Origin::None);
 }

@@ -112,6 +112,15 @@ pub fn red_flag_findings(kb: &KnowledgeBase, flags: &[FlagModel]) -> Vec<usize> 
     named.iter().enumerate().filter_map(|(i, &x)| x.then_some(i)).collect()
 }
 
+/// Whether a derived finding comes from another finding's answer (a number
+/// or choice question) rather than from a case field.
+fn finding_sourced(finding: &cluneal_kb::Finding) -> bool {
+    finding
+        .derived
+        .as_ref()
+        .is_some_and(|d| !matches!(d.field.as_str(), "age" | "duration_weeks" | "sex" | "sides"))
+}
+
 /// The name the triage gives an unanswered warning-sign question: the case
 /// field a derived finding is answered through, else the finding's id.
 pub fn screen_name(kb: &KnowledgeBase, f: usize) -> &str {
@@ -146,6 +155,7 @@ pub fn triage<'k>(
     // closes it. A derived finding is answered through its source: name the
     // question to ask.
     let mut unanswered: Vec<&'k str> = Vec::with_capacity(screen.len());
+    let mut resorted = false;
     // Only questions of flags that can still fire keep the screen open.
     // The screen is in name order (`Engine::with_model`), so the names come out
     // sorted; several derived findings share a case field (age): list it once.
@@ -157,10 +167,18 @@ pub fn triage<'k>(
         {
             continue;
         }
-        let name = screen_name(kb, *f);
+        // A derived finding whose number was answered "unknown" is now asked
+        // itself, so the screen names it rather than the number.
+        let own = finding.derived.is_some() && facts.underived.contains(f) && finding_sourced(finding);
+        let name = if own { finding.id.as_str() } else { screen_name(kb, *f) };
+        resorted |= own;
         if unanswered.last() != Some(&name) {
             unanswered.push(name);
         }
+    }
+    if resorted {
+        unanswered.sort_unstable();
+        unanswered.dedup();
     }
     let screen_complete = unanswered.is_empty();
     let message = match fired.first() {

@@ -82,3 +82,77 @@ fn an_unknown_pain_score_lets_the_interview_ask_whether_the_pain_is_severe() {
     let order = asked(&given(json!({ "pain_buttock": "yes", "pain_intensity": "unknown" })));
     assert!(at(&order, "pain_severe").is_some(), "{order:?}");
 }
+
+/// Every finding the interview asks, in order, when each answer is "don't know".
+fn asked_in_order(engine: &Engine, start: &Case) -> Vec<String> {
+    let mut c = start.clone();
+    let mut order = Vec::new();
+    for _ in 0..300 {
+        match engine.next_step(&c, 0).unwrap().step {
+            Step::Done { .. } => break,
+            Step::Ask { questions, .. } => {
+                for q in questions {
+                    order.push(q.finding.to_owned());
+                    c.answers.insert(q.finding.to_owned(), cluneal_engine::Answer::Unknown);
+                }
+            }
+        }
+    }
+    order
+}
+
+#[test]
+fn an_answered_threshold_settles_the_thresholds_it_implies() {
+    let engine = engine();
+    let patient = |answers: serde_json::Value| {
+        case(json!({ "respondent": "patient", "sex": "female", "duration_weeks": 2, "answers": answers }))
+    };
+    // Not over 50: not over 65 or 70 either. Over 70: over 50 and 65 too.
+    let asked = asked_in_order(&engine, &patient(json!({ "age_over_50": "no" })));
+    for f in ["age_over_65", "age_over_70"] {
+        assert!(!asked.iter().any(|a| a == f), "`{f}` asked after 'not over 50': {asked:?}");
+    }
+    let asked = asked_in_order(&engine, &patient(json!({ "age_over_70": "yes" })));
+    for f in ["age_over_50", "age_over_65", "age_under_45"] {
+        assert!(!asked.iter().any(|a| a == f), "`{f}` asked after 'over 70': {asked:?}");
+    }
+    // Pregnant now: pregnant or recently given birth, and not post-partum.
+    let asked = asked_in_order(
+        &engine,
+        &patient(json!({ "pregnancy_status": "unknown", "pregnancy_current": "yes" })),
+    );
+    for f in ["pregnant_or_postpartum", "postpartum_within_12_months"] {
+        assert!(!asked.iter().any(|a| a == f), "`{f}` asked after 'pregnant now': {asked:?}");
+    }
+    // Answers that contradict each other settle nothing, and break nothing.
+    let report = engine.assess(&patient(json!({ "age_over_50": "no", "age_over_65": "yes" }))).unwrap();
+    assert!(!report.differential.is_empty());
+}
+
+#[test]
+fn someone_who_gave_no_sex_is_not_asked_it() {
+    let engine = engine();
+    let asked =
+        asked_in_order(&engine, &case(json!({ "respondent": "patient", "age": 40, "duration_weeks": 10 })));
+    assert!(!asked.iter().any(|a| a == "female_sex"), "{asked:?}");
+    // But a missing age is asked through its thresholds.
+    let asked = asked_in_order(&engine, &case(json!({ "respondent": "patient", "duration_weeks": 10 })));
+    assert!(asked.iter().any(|a| a.starts_with("age_")), "{asked:?}");
+}
+
+#[test]
+fn the_screen_names_the_question_it_will_ask() {
+    let engine = engine();
+    let report = engine
+        .assess(&case(json!({
+            "respondent": "patient", "age": 40, "duration_weeks": 10,
+            "answers": { "pain_intensity": "unknown" }
+        })))
+        .unwrap();
+    let open = &report.triage.unanswered;
+    assert!(!open.contains(&"pain_intensity") && open.contains(&"pain_severe"), "{open:?}");
+    let mut sorted = open.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(open, &sorted, "the list stays in name order, each name once");
+}

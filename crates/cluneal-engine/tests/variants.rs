@@ -226,11 +226,14 @@ fn the_questions_weigh_the_condition_not_which_of_its_presentations_it_is() {
         // with the same reasons and gains (to rounding: the mixture adds the
         // presentations' factors in another order).
         let next = |e: &Engine| match e.next_step(&case, 0).expect("valid").step {
-            Step::Ask { group, questions, .. } => (
-                group,
+            Step::Ask { group, prompt, multi_select, questions } => (
+                format!("{group} | {prompt} | {multi_select}"),
                 questions
                     .iter()
-                    .map(|q| (q.finding.to_owned(), q.reason.clone(), q.information_gain))
+                    .map(|q| {
+                        let exact = format!("{} {:?} {} {}", q.finding, q.answer_type, q.red_flag, q.reason);
+                        (exact, q.information_gain)
+                    })
                     .collect::<Vec<_>>(),
             ),
             Step::Done { reason } => (reason, Vec::new()),
@@ -238,9 +241,9 @@ fn the_questions_weigh_the_condition_not_which_of_its_presentations_it_is() {
         let ((g_main, q_main), (g_same, q_same)) = (next(&main), next(&same));
         assert_eq!(g_main, g_same, "{model}");
         assert_eq!(q_main.len(), q_same.len(), "{model}");
-        for (x, y) in q_main.iter().zip(&q_same) {
-            assert_eq!((&x.0, &x.1), (&y.0, &y.1), "{model}");
-            assert!((x.2 - y.2).abs() <= 1e-9 * x.2.abs().max(1.0), "{model}, {}: {} vs {}", x.0, x.2, y.2);
+        for ((x, gx), (y, gy)) in q_main.iter().zip(&q_same) {
+            assert_eq!(x, y, "{model}");
+            assert!((gx - gy).abs() <= 1e-9 * gx.abs().max(1.0), "{model}, {x}: {gx} vs {gy}");
         }
     }
 }

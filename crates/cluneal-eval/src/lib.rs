@@ -439,15 +439,17 @@ pub struct Evaluation {
     /// 1e-4: the log loss of the question a vignette asks, which one cause,
     /// scored the same way for both models.
     pub log_loss_one_cause: f64,
-    /// Mean over vignettes of the binary log loss of every condition's
-    /// probability against whether it is the reference (1 for the reference,
-    /// 0 for the rest), averaged over the conditions, each probability held
-    /// within [1e-4, 1 - 1e-4]: a proper score for probabilities that need not sum
-    /// to one, the log-loss twin of `brier_all_conditions`.
+    /// Mean over vignettes of the binary log loss of every probability shown
+    /// (every cause and "no specific cause") against whether it is the
+    /// reference (1 for the reference, 0 for the rest), averaged over them, each
+    /// probability held within [1e-4, 1 - 1e-4]: a proper score for
+    /// probabilities that need not sum to one, the log-loss twin of
+    /// `brier_all_conditions` (over the same conditions).
     pub log_loss_each_condition: f64,
     /// Mean Brier score of the reference condition's probability: (1 - p)^2.
     pub brier: f64,
-    /// Mean multi-condition Brier score: sum over conditions of (p - y)^2, divided by their number.
+    /// Mean multi-condition Brier score: sum over the conditions shown (every
+    /// cause and "no specific cause") of (p - y)^2, divided by their number.
     pub brier_all_conditions: f64,
     /// Mean probability given to the reference condition.
     pub mean_reference_probability: f64,
@@ -592,16 +594,15 @@ pub fn evaluate(
         ranks.push((rank, p_ref));
         by_detail.entry(v.detail.clone()).or_default().push((rank, p_ref));
         brier += (1.0 - p_ref).powi(2);
-        let mut sum_sq = 0.0;
         for c in &report.differential {
-            let y = if c.condition == reference { 1.0 } else { 0.0 };
-            sum_sq += (c.probability - y).powi(2);
             let band = ((c.probability * 10.0).floor() as usize).min(9);
             bands[band].0 += 1;
             bands[band].1 += c.probability;
             bands[band].2 += usize::from(c.condition == reference);
         }
-        brier_all += sum_sq / report.differential.len().max(1) as f64;
+        let sum_sq: f64 =
+            shown.iter().map(|&(c, p)| (p - if c == reference { 1.0 } else { 0.0 }).powi(2)).sum();
+        brier_all += sum_sq / shown.len().max(1) as f64;
         let top1 = report.differential.first().map_or("", |c| c.condition).to_string();
 
         // Baselines: the setting's priors alone, and the Kuniya screening rule for SCNE.

@@ -210,12 +210,14 @@ fn model_choice(o: &mut String, v: &Validation) {
     let _ = writeln!(o, "## Which model\n");
     let _ = writeln!(
         o,
-        "The scores the models are compared on are proper for both: **log loss, one cause** is -ln of the \
+        "The scores the models are compared on treat both alike: **log loss, one cause** is -ln of the \
          reference's share of every probability the report shows (the causes and \"no specific cause\", normalised \
-         to sum to one; floored at 1e-4); **log loss, each condition** and **Brier, each condition** score every \
-         condition's probability against whether it is the reference, averaged over the conditions. The \
-         reference's probability as shown (the headline `log_loss` of the details) is not a fair comparison: the \
-         independent model's probabilities do not sum to one, and raising them all would lower it.\n"
+         to sum to one; floored at 1e-4), a proper score for that normalised distribution; **log loss, each \
+         condition** and **Brier, each condition** score every probability shown (the causes and \"no specific \
+         cause\") against whether it is the reference, averaged over them. The reference's probability as shown (the \
+         headline `log_loss` of the details) is not a fair comparison: neither model's probabilities sum to one \
+         (the independent model scores each condition alone; the competing one counts a coexisting pair in both of \
+         its causes), and raising them all would lower it.\n"
     );
     let _ = writeln!(o, "| mode | model | top-3 | log loss, one cause |");
     let _ = writeln!(o, "|---|---|---|---|");
@@ -232,13 +234,17 @@ fn model_choice(o: &mut String, v: &Validation) {
             );
         }
     }
+    // The note explains a default the rule does not pick, and only then is printed.
+    let note = match (v.rule_picks, v.default_model_note.as_deref()) {
+        (Some(p), Some(n)) if p != v.default_model => format!(" {n}"),
+        _ => String::new(),
+    };
     let _ = writeln!(
         o,
         "\nThe issue's rule (on the locked test split, keep the model that wins by log loss and top-3, here in both \
-         modes) picks {}. The default is `{}`.{}\n",
+         modes) picks {}. The default is `{}`.{note}\n",
         v.rule_picks.map_or_else(|| "neither model".to_string(), |m| format!("`{m}`")),
         v.default_model,
-        v.default_model_note.as_deref().map_or_else(String::new, |n| format!(" {n}"))
     );
 }
 

@@ -19,6 +19,8 @@
 //!   may give only the broad fact) and `$next-question` simply does not ask it.
 //! - Derived findings (age over 50, ...) are not items: they are computed from
 //!   the case fields, which are asked in the first group (`basics`).
+//!   `$next-question` adds one only when nothing can derive it (see
+//!   `Facts::underived` in the engine).
 
 use cluneal_engine::Respondent;
 use cluneal_kb::{AnswerType, AskedBy, Finding, KnowledgeBase};
