@@ -51,23 +51,7 @@ fn an_unknown_pain_score_lets_the_interview_ask_whether_the_pain_is_severe() {
     let given = |answers: serde_json::Value| {
         case(json!({ "respondent": "patient", "age": 40, "duration_weeks": 20, "answers": answers }))
     };
-    // Every question asked, in order, when each is answered "don't know".
-    let asked = |c: &Case| {
-        let mut c = c.clone();
-        let mut order = Vec::new();
-        for _ in 0..200 {
-            match engine.next_step(&c, 0).unwrap().step {
-                Step::Done { .. } => break,
-                Step::Ask { questions, .. } => {
-                    for q in questions {
-                        order.push(q.finding.to_owned());
-                        c.answers.insert(q.finding.to_owned(), cluneal_engine::Answer::Unknown);
-                    }
-                }
-            }
-        }
-        order
-    };
+    let asked = |c: &Case| asked_in_order(&engine, c);
     let at = |order: &[String], f: &str| order.iter().position(|x| x == f);
     // The score is asked first; "severe?" only after a "don't know" to it.
     let order = asked(&given(json!({ "pain_buttock": "yes" })));
