@@ -306,14 +306,7 @@ fn derive(kb: &KnowledgeBase, c: &Compiled, case: &Case, facts: &mut Facts) {
                 _ => return None,
             })
         };
-        let text = |v: Option<&str>| -> Option<bool> {
-            let v = v?;
-            Some(match (&d.equals, &d.one_of) {
-                (Some(e), _) => v == e,
-                (_, Some(list)) => list.iter().any(|x| x == v),
-                _ => return None,
-            })
-        };
+        let text = |v: Option<&str>| option_matches(d, v?);
         let result = match d.field.as_str() {
             "age" => numeric(case.age),
             "duration_weeks" => numeric(case.duration_weeks),
@@ -353,6 +346,16 @@ fn derive(kb: &KnowledgeBase, c: &Compiled, case: &Case, facts: &mut Facts) {
     facts.underived.retain(|&i| facts.origin[i] == Origin::None);
 }
 
+/// Whether a finding derived from a choice (`equals` or `one_of`) is "yes"
+/// for option `v`; `None` when it is not derived from a choice.
+fn option_matches(d: &cluneal_kb::Derived, v: &str) -> Option<bool> {
+    match (&d.equals, &d.one_of) {
+        (Some(e), _) => Some(v == e),
+        (_, Some(list)) => Some(list.iter().any(|x| x == v)),
+        _ => None,
+    }
+}
+
 /// An underived finding that thresholds on the same number (or options of the
 /// same choice) already answered settle: "over 50? no" makes "over 65?" a no,
 /// "pregnant now? yes" makes "pregnant or recently given birth?" a yes. What
@@ -366,14 +369,10 @@ fn settle_from_siblings(kb: &KnowledgeBase, c: &Compiled, facts: &mut Facts) {
     if facts.underived.is_empty() {
         return;
     }
-    let answered = |j: usize, facts: &Facts| -> Option<bool> {
-        (facts.origin[j] == Origin::Answer)
-            .then(|| match facts.state[j] {
-                Tri::Yes => Some(true),
-                Tri::No => Some(false),
-                Tri::Unknown => None,
-            })
-            .flatten()
+    let answered = |j: usize, facts: &Facts| match (facts.origin[j], facts.state[j]) {
+        (Origin::Answer, Tri::Yes) => Some(true),
+        (Origin::Answer, Tri::No) => Some(false),
+        _ => None,
     };
     for k in 0..facts.underived.len() {
         let i = facts.underived[k];
@@ -407,11 +406,7 @@ fn settle_from_siblings(kb: &KnowledgeBase, c: &Compiled, facts: &mut Facts) {
             // The options still possible, of the choice question it comes from.
             let Some(src) = c.index.derived_source[i] else { continue };
             let options = &kb.findings()[src].options;
-            let takes = |e: &cluneal_kb::Derived, o: &str| match (&e.equals, &e.one_of) {
-                (Some(x), _) => x == o,
-                (_, Some(list)) => list.iter().any(|x| x == o),
-                _ => false,
-            };
+            let takes = |e: &cluneal_kb::Derived, o: &str| option_matches(e, o) == Some(true);
             let mut possible: Vec<&str> = options.iter().map(String::as_str).collect();
             for j in siblings {
                 let (Some(e), Some(yes)) = (&kb.findings()[j].derived, answered(j, facts)) else { continue };

@@ -258,6 +258,7 @@ pub fn rank(
     // interview order within each urgency). Findings asked only because their
     // number is missing or unknown come after the others of their urgency: the
     // screen opens with the warning signs themselves.
+    //
     // The screen up front is the history a patient can give. Examination and
     // test items that bear on a red flag are ranked by what they add, and any
     // still open are asked before a clinician's interview ends.
@@ -272,7 +273,7 @@ pub fn rank(
     let mut later = Vec::new();
     for &f in &c.interview_order {
         let Some(u) = asked_at[f] else { continue };
-        if !facts.underived.is_empty() && facts.underived.contains(&f) {
+        if facts.underived.contains(&f) {
             later.push((f, u));
         } else if c.askable(f, respondent) && !facts.settled(f) {
             list(f, u);

@@ -112,15 +112,6 @@ pub fn red_flag_findings(kb: &KnowledgeBase, flags: &[FlagModel]) -> Vec<usize> 
     named.iter().enumerate().filter_map(|(i, &x)| x.then_some(i)).collect()
 }
 
-/// Whether a derived finding comes from another finding's answer (a number
-/// or choice question) rather than from a case field.
-fn finding_sourced(finding: &cluneal_kb::Finding) -> bool {
-    finding
-        .derived
-        .as_ref()
-        .is_some_and(|d| !matches!(d.field.as_str(), "age" | "duration_weeks" | "sex" | "sides"))
-}
-
 /// The name the triage gives an unanswered warning-sign question: the case
 /// field a derived finding is answered through, else the finding's id.
 pub fn screen_name(kb: &KnowledgeBase, f: usize) -> &str {
@@ -167,9 +158,11 @@ pub fn triage<'k>(
         {
             continue;
         }
-        // A derived finding whose number was answered "unknown" is now asked
-        // itself, so the screen names it rather than the number.
-        let own = finding.derived.is_some() && facts.underived.contains(f) && finding_sourced(finding);
+        // A derived finding whose number or choice (another finding, not a
+        // case field) was answered "unknown" is now asked itself, so the
+        // screen names it rather than that question.
+        let own = facts.underived.contains(f)
+            && finding.derived.as_ref().is_some_and(|d| kb.finding(&d.field).is_some());
         let name = if own { finding.id.as_str() } else { screen_name(kb, *f) };
         resorted |= own;
         if unanswered.last() != Some(&name) {

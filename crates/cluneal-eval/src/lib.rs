@@ -431,7 +431,9 @@ pub struct Evaluation {
     pub must_not_miss_recall: f64,
     /// Mean -ln p(reference), with p floored at 1e-4 (a miss costs at most 9.2).
     /// Not a proper score when the probabilities shown do not sum to one (the
-    /// independent model's never do): raising every condition lowers it. The
+    /// independent model's never do; the competing model's do not when a
+    /// coexisting pair counts for both its causes): raising every condition
+    /// lowers it. The
     /// models are compared on `log_loss_one_cause` and `log_loss_each_condition`.
     pub log_loss: f64,
     /// Mean -ln of the reference's share of the probabilities shown (every
@@ -585,9 +587,10 @@ pub fn evaluate(
             .chain(report.no_specific_cause.as_ref())
             .map(|c| (c.condition, c.probability))
             .collect();
-        let (one, each) = proper_log_losses(&shown, reference);
-        log_loss_one += one;
-        log_loss_each += each;
+        let scores = shared_scores(&shown, reference);
+        log_loss_one += scores.log_loss_one_cause;
+        log_loss_each += scores.log_loss_each_condition;
+        brier_all += scores.brier_each_condition;
         let serious = kb.condition(reference).is_some_and(|c| c.serious);
         let must_not_miss =
             serious.then(|| rank <= 3 || report.must_not_miss.iter().any(|m| m.condition == reference));
@@ -600,9 +603,6 @@ pub fn evaluate(
             bands[band].1 += c.probability;
             bands[band].2 += usize::from(c.condition == reference);
         }
-        let sum_sq: f64 =
-            shown.iter().map(|&(c, p)| (p - if c == reference { 1.0 } else { 0.0 }).powi(2)).sum();
-        brier_all += sum_sq / shown.len().max(1) as f64;
         let top1 = report.differential.first().map_or("", |c| c.condition).to_string();
 
         // Baselines: the setting's priors alone, and the Kuniya screening rule for SCNE.
@@ -824,24 +824,35 @@ impl Validation {
     }
 }
 
-/// The two log losses both models can be held to, for one vignette, from the
+/// One vignette's scores that both models can be held to, from the
 /// probabilities a report shows (`(condition, probability)`, "no specific
-/// cause" included): -ln of the reference's share of their sum, and the mean
-/// over the conditions of each one's binary log loss against whether it is the
-/// reference. Probabilities are floored at 1e-4 (and capped at 1 - 1e-4 in the
-/// binary score), so one miss costs at most 9.2.
-fn proper_log_losses(shown: &[(&str, f64)], reference: &str) -> (f64, f64) {
+/// cause" included).
+struct SharedScores {
+    /// -ln of the reference's share of their sum, floored at 1e-4.
+    log_loss_one_cause: f64,
+    /// The mean over them of each one's binary log loss against whether it is
+    /// the reference, each probability held within [1e-4, 1 - 1e-4].
+    log_loss_each_condition: f64,
+    /// The mean over them of (p - y)^2, y = 1 for the reference, else 0.
+    brier_each_condition: f64,
+}
+
+fn shared_scores(shown: &[(&str, f64)], reference: &str) -> SharedScores {
     let total: f64 = shown.iter().map(|(_, p)| p).sum();
     let p_ref = shown.iter().find(|(c, _)| *c == reference).map_or(0.0, |(_, p)| *p);
-    let one = -(if total > 0.0 { p_ref / total } else { 0.0 }).max(1e-4).ln();
-    let each: f64 = shown
-        .iter()
-        .map(|&(c, p)| {
-            let p = p.clamp(1e-4, 1.0 - 1e-4);
-            -(if c == reference { p.ln() } else { (1.0 - p).ln() })
-        })
-        .sum();
-    (one, each / shown.len().max(1) as f64)
+    let n = shown.len().max(1) as f64;
+    let (mut log_loss, mut brier) = (0.0, 0.0);
+    for &(c, p) in shown {
+        let held = p.clamp(1e-4, 1.0 - 1e-4);
+        let (y, likelihood) = if c == reference { (1.0, held) } else { (0.0, 1.0 - held) };
+        log_loss -= likelihood.ln();
+        brier += (p - y).powi(2);
+    }
+    SharedScores {
+        log_loss_one_cause: -(if total > 0.0 { p_ref / total } else { 0.0 }).max(1e-4).ln(),
+        log_loss_each_condition: log_loss / n,
+        brier_each_condition: brier / n,
+    }
 }
 
 /// The differential issue's rule for which model to keep: the one that wins on
@@ -915,25 +926,30 @@ mod tests {
     fn the_one_cause_log_loss_does_not_reward_raising_every_probability() {
         let shown = [("scne", 0.4), ("facet_joint_pain", 0.2), ("nonspecific_low_back_pain", 0.2)];
         let raised: Vec<(&str, f64)> = shown.iter().map(|&(c, p)| (c, p * 2.0)).collect();
-        let (one, _) = proper_log_losses(&shown, "scne");
-        let (one_raised, _) = proper_log_losses(&raised, "scne");
+        let one = shared_scores(&shown, "scne").log_loss_one_cause;
+        let one_raised = shared_scores(&raised, "scne").log_loss_one_cause;
         assert!((one - 0.5f64.ln().abs()).abs() < 1e-12, "{one}");
         assert!((one - one_raised).abs() < 1e-12, "{one} against {one_raised}");
         // The reference's probability as shown would have fallen from -ln 0.4 to -ln 0.8.
         // Raising only the wrong causes costs in both scores.
         let wrong = [("scne", 0.4), ("facet_joint_pain", 0.4), ("nonspecific_low_back_pain", 0.4)];
-        let (one_wrong, each_wrong) = proper_log_losses(&wrong, "scne");
-        let (_, each) = proper_log_losses(&shown, "scne");
+        let SharedScores { log_loss_one_cause: one_wrong, log_loss_each_condition: each_wrong, .. } =
+            shared_scores(&wrong, "scne");
+        let each = shared_scores(&shown, "scne").log_loss_each_condition;
         assert!(one_wrong > one && each_wrong > each, "{one} {each} -> {one_wrong} {each_wrong}");
     }
 
     #[test]
     fn a_certain_right_answer_costs_almost_nothing_and_a_certain_wrong_one_the_floor() {
-        let (one, each) = proper_log_losses(&[("scne", 1.0), ("mcne", 0.0)], "scne");
+        let right = shared_scores(&[("scne", 1.0), ("mcne", 0.0)], "scne");
+        let (one, each) = (right.log_loss_one_cause, right.log_loss_each_condition);
         assert!(one < 1e-12 && each < 1e-3, "{one} {each}");
-        let (one, each) = proper_log_losses(&[("scne", 0.0), ("mcne", 1.0)], "scne");
+        assert!(right.brier_each_condition < 1e-12);
+        let wrong = shared_scores(&[("scne", 0.0), ("mcne", 1.0)], "scne");
+        let (one, each) = (wrong.log_loss_one_cause, wrong.log_loss_each_condition);
         assert!((one - 1e-4f64.ln().abs()).abs() < 1e-9, "{one}");
         assert!((each - 1e-4f64.ln().abs()).abs() < 1e-9, "{each}");
+        assert!((wrong.brier_each_condition - 1.0).abs() < 1e-12);
     }
 
     fn run(model: &'static str, mode: Mode, top3: f64, log_loss_one_cause: f64) -> Run {
