@@ -154,6 +154,16 @@ pub fn workup<'k>(
 /// Appends " (62%)": a probability as a whole percentage. Written digit by
 /// digit, since the formatting machinery costs more than the rest of a reason.
 fn push_percent(out: &mut String, p: f64) {
+    // A probability that rounds to 0 or 100 without being it reads as a bound:
+    // "Spinal cancer (0%): confirm or exclude it now" would contradict itself.
+    if p > 0.0 && p < 0.005 {
+        out.push_str(" (under 1%)");
+        return;
+    }
+    if (0.995..1.0).contains(&p) {
+        out.push_str(" (over 99%)");
+        return;
+    }
     // A probability: 0 to 100 once rounded (clamped, so nothing else can show).
     let n = (p * 100.0).round().clamp(0.0, 100.0) as u32;
     out.push_str(" (");
@@ -173,10 +183,19 @@ mod tests {
 
     #[test]
     fn a_percentage_reads_as_the_formatter_would_write_it() {
-        for p in [0.0, 0.004, 0.005, 0.05, 0.094, 0.095, 0.5, 0.62, 0.994, 0.995, 1.0] {
+        for p in [0.0, 0.005, 0.05, 0.094, 0.095, 0.5, 0.62, 0.994, 1.0] {
             let mut s = String::new();
             push_percent(&mut s, p);
             assert_eq!(s, format!(" ({}%)", (p * 100.0).round() as u32), "{p}");
+        }
+    }
+
+    #[test]
+    fn a_percentage_that_would_round_to_0_or_100_reads_as_a_bound() {
+        for (p, want) in [(0.0004, " (under 1%)"), (0.004, " (under 1%)"), (0.995, " (over 99%)"), (0.9999, " (over 99%)")] {
+            let mut s = String::new();
+            push_percent(&mut s, p);
+            assert_eq!(s, want, "{p}");
         }
     }
 }
