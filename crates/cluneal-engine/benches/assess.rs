@@ -1,6 +1,7 @@
-//! Criterion benchmark: a full report (next questions included) and the
-//! next-question ranking alone, for every example case. Results and the
-//! command are in `docs/performance.md`.
+//! Criterion benchmark: a full report (next questions included), the
+//! next-question ranking alone and scoring alone, for every example case, in
+//! the default differential model; and the full report in the other model.
+//! Results and the command are in `docs/performance.md`.
 
 // The benchmark reads the example cases from disk and stops on a broken one;
 // the engine it measures does neither.
@@ -16,7 +17,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use cluneal_engine::{Case, Engine};
-use cluneal_kb::KnowledgeBase;
+use cluneal_kb::{DifferentialModel, KnowledgeBase};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 // The same allocator as the `cluneal` binary, so the numbers are the binary's.
@@ -62,6 +63,19 @@ fn bench(c: &mut Criterion) {
         });
     }
     probs.finish();
+    // The other differential model on the same cases, in the same run, so the
+    // two compare as a ratio (docs/performance.md).
+    let independent = Engine::with_model(
+        KnowledgeBase::embedded().expect("valid knowledge base"),
+        DifferentialModel::Independent,
+    );
+    let mut other = c.benchmark_group("assess_independent");
+    for (name, case) in &cases {
+        other.bench_function(name.as_str(), |b| {
+            b.iter(|| independent.assess(black_box(case)).expect("valid"))
+        });
+    }
+    other.finish();
     c.bench_function("knowledge_base_load_and_compile", |b| {
         b.iter(|| Engine::new(KnowledgeBase::embedded().expect("valid")))
     });

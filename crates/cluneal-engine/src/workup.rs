@@ -192,7 +192,9 @@ mod tests {
 
     #[test]
     fn a_percentage_that_would_round_to_0_or_100_reads_as_a_bound() {
-        for (p, want) in [(0.0004, " (under 1%)"), (0.004, " (under 1%)"), (0.995, " (over 99%)"), (0.9999, " (over 99%)")] {
+        for (p, want) in
+            [(0.0004, " (under 1%)"), (0.004, " (under 1%)"), (0.995, " (over 99%)"), (0.9999, " (over 99%)")]
+        {
             let mut s = String::new();
             push_percent(&mut s, p);
             assert_eq!(s, want, "{p}");

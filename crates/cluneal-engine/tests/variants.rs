@@ -397,6 +397,11 @@ fn workup_names_the_open_fracture_finding(engine: &Engine, model: DifferentialMo
     let mri = r.workup.iter().find(|w| w.id == "mri_spine_red_flags").expect("the spine MRI is suggested");
     // The history of cancer may put the step's red-flag reason first (and with
     // it the cancer's own open findings); the fracture's must be among them.
-    let (_, open) = mri.reason.split_once("still open: ").unwrap_or_else(|| panic!("{model:?}: {}", mri.reason));
-    assert!(open.split(", ").any(|f| f == "Imaging shows a recent vertebral fracture"), "{model:?}: {}", mri.reason);
+    let (_, open) =
+        mri.reason.split_once("still open: ").unwrap_or_else(|| panic!("{model:?}: {}", mri.reason));
+    assert!(
+        open.split(", ").any(|f| f == "Imaging shows a recent vertebral fracture"),
+        "{model:?}: {}",
+        mri.reason
+    );
 }
