@@ -10,16 +10,11 @@ const CONDITION: &str = "conditions/proximal_hamstring_tendinopathy.toml";
 const FINDING: &str = "long_distance_runner_or_military_training";
 
 /// The embedded knowledge base's files with `edit` applied to the condition's file.
-fn engine_with(edit: impl Fn(&mut String), model: &str) -> Engine {
+fn engine_with(edit: impl Fn(&mut String), model: DifferentialModel) -> Engine {
     let mut files: Vec<SourceFile> = cluneal_kb::embedded::files().expect("embedded files");
     let file = files.iter_mut().find(|f| f.path == CONDITION).expect("the condition's file");
     edit(&mut file.text);
-    let kind = match model {
-        "independent" => DifferentialModel::Independent,
-        "competing" => DifferentialModel::Competing,
-        other => panic!("no model `{other}`"),
-    };
-    Engine::with_model(KnowledgeBase::load(&files).expect("the edited knowledge base is valid"), kind)
+    Engine::with_model(KnowledgeBase::load(&files).expect("the edited knowledge base is valid"), model)
 }
 
 /// A variant that differs in one finding (frequency 0.7), or in none.
@@ -57,7 +52,7 @@ fn case() -> Case {
 /// In one model: the knowledge base as it is, with the condition's own entry
 /// at the variant's frequency, and with the variant at `share`; the mixed
 /// one should weigh the first two by (1 - share) and share.
-fn main_other_mixed(model: &str, share: f64) -> (Engine, Engine, Engine) {
+fn main_other_mixed(model: DifferentialModel, share: f64) -> (Engine, Engine, Engine) {
     (
         engine_with(|_| {}, model),
         engine_with(main_entry_at_variant_frequency, model),
@@ -67,7 +62,7 @@ fn main_other_mixed(model: &str, share: f64) -> (Engine, Engine, Engine) {
 
 /// In one model: the knowledge base as it is, and with a variant (share 0.4)
 /// identical to the condition's main presentation.
-fn with_identical_variant(model: &str) -> (Engine, Engine) {
+fn with_identical_variant(model: DifferentialModel) -> (Engine, Engine) {
     (engine_with(|_| {}, model), engine_with(|t| t.push_str(&variant(0.4, false)), model))
 }
 
@@ -78,7 +73,7 @@ fn index(engine: &Engine) -> usize {
 #[test]
 fn the_condition_scores_the_share_weighted_mixture_of_its_presentations() {
     let share = 0.3;
-    let (main, other, mixed) = main_other_mixed("independent", share);
+    let (main, other, mixed) = main_other_mixed(DifferentialModel::Independent, share);
     let c = index(&main);
     let odds = |e: &Engine| {
         let p = e.probabilities(&case()).expect("valid")[c];
@@ -104,7 +99,7 @@ fn the_condition_scores_the_share_weighted_mixture_of_its_presentations() {
 #[test]
 fn the_must_not_miss_ratio_of_a_condition_with_variants_is_the_mixture_of_its_presentations() {
     let share = 0.3;
-    for model in ["independent", "competing"] {
+    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
         let (main, other, mixed) = main_other_mixed(model, share);
         let ratio = |e: &Engine| {
             let r = e.assess(&case()).expect("valid");
@@ -116,7 +111,7 @@ fn the_must_not_miss_ratio_of_a_condition_with_variants_is_the_mixture_of_its_pr
         };
         let want = (1.0 - share) * ratio(&main) + share * ratio(&other);
         let got = ratio(&mixed);
-        assert!((got - want).abs() <= 1e-9 * want, "{model}: {got} vs {want}");
+        assert!((got - want).abs() <= 1e-9 * want, "{model:?}: {got} vs {want}");
     }
 }
 
@@ -126,7 +121,7 @@ fn in_the_competing_model_the_condition_takes_the_share_weighted_mixture_against
     // ratios to another condition compare exactly: against a condition that
     // pairs with nothing, P(c) / P(j) mixes like the likelihoods.
     let share = 0.3;
-    let (main, other, mixed) = main_other_mixed("competing", share);
+    let (main, other, mixed) = main_other_mixed(DifferentialModel::Competing, share);
     let c = index(&main);
     let j = main.kb().condition_index("sacroiliac_joint_pain").expect("condition");
     assert!(main.kb().conditions()[j].coexists.is_empty());
@@ -147,12 +142,12 @@ fn in_the_competing_model_the_condition_takes_the_share_weighted_mixture_against
 
 #[test]
 fn a_variant_like_the_main_presentation_changes_nothing_in_either_model() {
-    for model in ["independent", "competing"] {
+    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
         let (main, same) = with_identical_variant(model);
         let (a, b) =
             (main.probabilities(&case()).expect("valid"), same.probabilities(&case()).expect("valid"));
         for (k, (x, y)) in a.iter().zip(&b).enumerate() {
-            assert!((x - y).abs() <= 1e-9 * x.max(1e-12), "{model}, condition {k}: {x} vs {y}");
+            assert!((x - y).abs() <= 1e-9 * x.max(1e-12), "{model:?}, condition {k}: {x} vs {y}");
         }
         let (ra, rb) = (main.assess(&case()).expect("valid"), same.assess(&case()).expect("valid"));
         let name = main.kb().conditions()[index(&main)].id.as_str();
@@ -163,7 +158,7 @@ fn a_variant_like_the_main_presentation_changes_nothing_in_either_model() {
             (d.presentation.map(str::to_owned), evidence)
         }
         // The main presentation has the larger share, so it is the one shown.
-        assert_eq!(find(&ra, name), find(&rb, name), "{model}");
+        assert_eq!(find(&ra, name), find(&rb, name), "{model:?}");
     }
 }
 
@@ -211,18 +206,18 @@ fn case_past_the_screen(engine: &Engine) -> Case {
 fn the_questions_weigh_the_condition_not_which_of_its_presentations_it_is() {
     // A variant identical to the main presentation says nothing new, so it
     // must not change which questions come next or their order.
-    for model in ["independent", "competing"] {
+    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
         let (main, same) = with_identical_variant(model);
         let case = case_past_the_screen(&main);
         let leading = main.assess(&case).expect("valid");
-        assert_eq!(leading.differential[0].condition, "proximal_hamstring_tendinopathy", "{model}");
+        assert_eq!(leading.differential[0].condition, "proximal_hamstring_tendinopathy", "{model:?}");
         let by_gain = leading.next_questions.iter().filter(|q| !q.red_flag).count();
-        assert!(by_gain >= 4, "{model}: only {by_gain} questions ranked by what they tell");
+        assert!(by_gain >= 4, "{model:?}: only {by_gain} questions ranked by what they tell");
         let asked = |e: &Engine| {
             let r = e.assess(&case).expect("valid");
             r.next_questions.iter().map(|q| (q.finding.to_owned(), q.reason.clone())).collect::<Vec<_>>()
         };
-        assert_eq!(asked(&main), asked(&same), "{model}");
+        assert_eq!(asked(&main), asked(&same), "{model:?}");
         // The interview's next step: the same questions, in the same order,
         // with the same reasons and gains (to rounding: the mixture adds the
         // presentations' factors in another order).
@@ -240,11 +235,11 @@ fn the_questions_weigh_the_condition_not_which_of_its_presentations_it_is() {
             Step::Done { reason } => (reason, Vec::new()),
         };
         let ((g_main, q_main), (g_same, q_same)) = (next(&main), next(&same));
-        assert_eq!(g_main, g_same, "{model}");
-        assert_eq!(q_main.len(), q_same.len(), "{model}");
+        assert_eq!(g_main, g_same, "{model:?}");
+        assert_eq!(q_main.len(), q_same.len(), "{model:?}");
         for ((x, gx), (y, gy)) in q_main.iter().zip(&q_same) {
-            assert_eq!(x, y, "{model}");
-            assert!((gx - gy).abs() <= 1e-9 * gx.abs().max(1.0), "{model}, {x}: {gx} vs {gy}");
+            assert_eq!(x, y, "{model:?}");
+            assert!((gx - gy).abs() <= 1e-9 * gx.abs().max(1.0), "{model:?}, {x}: {gx} vs {gy}");
         }
     }
 }
@@ -282,7 +277,7 @@ fn spread_of_cases(engine: &Engine) -> Vec<Case> {
 
 #[test]
 fn over_a_spread_of_cases_an_identical_variant_leaves_the_questions_as_they_were() {
-    for model in ["independent", "competing"] {
+    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
         let (main, same) = with_identical_variant(model);
         for (k, case) in spread_of_cases(&main).iter().enumerate() {
             // The condition's hallmark present and the warning-sign screen
@@ -296,7 +291,7 @@ fn over_a_spread_of_cases_an_identical_variant_leaves_the_questions_as_they_were
                 continue;
             };
             let (qa, qb) = (&a.next_questions, &b.next_questions);
-            assert_eq!(qa.len(), qb.len(), "{model}, case {k}");
+            assert_eq!(qa.len(), qb.len(), "{model:?}, case {k}");
             for (x, y) in qa.iter().zip(qb) {
                 // The gains agree to rounding; the order can differ only between
                 // questions whose gains tie to rounding.
@@ -306,13 +301,13 @@ fn over_a_spread_of_cases_an_identical_variant_leaves_the_questions_as_they_were
                     })
                 };
                 if x.finding != y.finding {
-                    assert!(tied(x) && tied(y), "{model}, case {k}: {} against {}", x.finding, y.finding);
+                    assert!(tied(x) && tied(y), "{model:?}, case {k}: {} against {}", x.finding, y.finding);
                     continue;
                 }
                 let scale = x.information_gain.abs().max(1e-12);
                 assert!(
                     (x.information_gain - y.information_gain).abs() <= 1e-9 * scale.max(1.0),
-                    "{model}, case {k}, {}: {} vs {}",
+                    "{model:?}, case {k}, {}: {} vs {}",
                     x.finding,
                     x.information_gain,
                     y.information_gain
@@ -324,31 +319,31 @@ fn over_a_spread_of_cases_an_identical_variant_leaves_the_questions_as_they_were
 
 #[test]
 fn the_report_shows_the_presentation_that_fits_best_with_its_own_evidence() {
-    for model in ["independent", "competing"] {
+    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
         // Half the cases, and twice as often a runner: the variant's posterior
         // share is two thirds.
         let mixed = engine_with(|t| t.push_str(&variant(0.5, true)), model);
         let r = mixed.assess(&case()).expect("valid");
         let d =
             r.differential.iter().find(|d| d.condition == "proximal_hamstring_tendinopathy").expect("listed");
-        assert_eq!(d.presentation, Some("test_variant"), "{model}");
-        assert_eq!(d.presentation_name, Some("Test variant"), "{model}");
+        assert_eq!(d.presentation, Some("test_variant"), "{model:?}");
+        assert_eq!(d.presentation_name, Some("Test variant"), "{model:?}");
         let runner =
             d.evidence_for.iter().find(|e| e.finding == FINDING).expect("the runner finding is for it");
         let background =
             mixed.kb().finding(FINDING).and_then(|f| f.background.as_ref()).expect("background").value;
-        if model == "independent" {
+        if model == DifferentialModel::Independent {
             assert!((runner.likelihood_ratio - 0.7 / background).abs() < 1e-9, "{}", runner.likelihood_ratio);
         }
         assert_eq!(runner.source, "nasser_2021");
         // The report's JSON names it, and the interview still runs.
         let json = serde_json::to_value(&r).expect("serialises");
-        assert!(json.to_string().contains("\"presentation\":\"test_variant\""), "{model}");
+        assert!(json.to_string().contains("\"presentation\":\"test_variant\""), "{model:?}");
         mixed.next_step(&case(), 0).expect("the interview runs");
     }
     // Without the runner finding, the main presentation fits best and no
     // presentation is named.
-    let mixed = engine_with(|t| t.push_str(&variant(0.5, true)), "independent");
+    let mixed = engine_with(|t| t.push_str(&variant(0.5, true)), DifferentialModel::Independent);
     let mut other = case();
     other.answers.insert(FINDING.to_owned(), Answer::No);
     let r = mixed.assess(&other).expect("valid");
@@ -397,8 +392,7 @@ fn workup_names_the_open_fracture_finding(engine: &Engine, model: DifferentialMo
     let mri = r.workup.iter().find(|w| w.id == "mri_spine_red_flags").expect("the spine MRI is suggested");
     // The history of cancer may put the step's red-flag reason first (and with
     // it the cancer's own open findings); the fracture's must be among them.
-    let (_, open) =
-        mri.reason.split_once("still open: ").unwrap_or_else(|| panic!("{model:?}: {}", mri.reason));
+    let (_, open) = mri.reason.split_once("still open: ").expect("the reason names the findings still open");
     assert!(
         open.split(", ").any(|f| f == "Imaging shows a recent vertebral fracture"),
         "{model:?}: {}",
