@@ -1,6 +1,6 @@
 //! Criterion benchmark: a full report (next questions included), the
 //! next-question ranking alone and scoring alone, for every example case, in
-//! the default differential model; and the full report in the other model.
+//! the default differential model; and the full report in the independent model.
 //! Results and the command are in `docs/performance.md`.
 
 // The benchmark reads the example cases from disk and stops on a broken one;
@@ -63,8 +63,8 @@ fn bench(c: &mut Criterion) {
         });
     }
     probs.finish();
-    // The other differential model on the same cases, in the same run, so the
-    // two compare as a ratio (docs/performance.md).
+    // The independent model (the default is competing causes) on the same
+    // cases, in the same run, so the two compare as a ratio (docs/performance.md).
     let independent = Engine::with_model(
         KnowledgeBase::embedded().expect("valid knowledge base"),
         DifferentialModel::Independent,

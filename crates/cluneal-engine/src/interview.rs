@@ -198,7 +198,7 @@ pub fn prompt(g: &cluneal_kb::QuestionGroup, r: Respondent) -> String {
 )]
 pub fn specific_leader(kb: &KnowledgeBase, compiled: &Compiled, scores: &Scores) -> Option<usize> {
     (0..kb.conditions().len())
-        .filter(|&c| !compiled.model.conditions[c].exclusion)
+        .filter(|&c| !compiled.model.conditions[c].no_specific)
         .max_by(|&a, &b| scores.p[a].total_cmp(&scores.p[b]).then(b.cmp(&a)))
 }
 

@@ -32,6 +32,15 @@ pub use case::{
 pub use interview::{Next, Step, Transcript};
 pub use report::*;
 
+/// A probability as the reports print it: a whole percentage, or "under 1%"
+/// and "over 99%" where rounding would show 0% or 100% for a value that is
+/// neither (one rule for the work-up, the FHIR cards and the PDF).
+pub fn percent(p: f64) -> String {
+    let mut s = String::with_capacity(8);
+    workup::push_percent_label(&mut s, p);
+    s
+}
+
 use compile::Compiled;
 use facts::Checked;
 use score::Scores;
@@ -165,10 +174,10 @@ impl Engine {
 
         let relevant = kb.meta().engine.relevant_probability.value;
         let likely: Vec<usize> = (0..kb.conditions().len())
-            .filter(|&c| !self.compiled.model.conditions[c].exclusion && scores.p[c] >= relevant)
+            .filter(|&c| !self.compiled.model.conditions[c].no_specific && scores.p[c] >= relevant)
             .collect();
         let ranked: Vec<usize> =
-            order.iter().copied().filter(|&c| !self.compiled.model.conditions[c].exclusion).collect();
+            order.iter().copied().filter(|&c| !self.compiled.model.conditions[c].no_specific).collect();
         let mut in_play = likely.clone();
         // A whole number from 0 to 30 (checked at load).
         let always = kb.meta().engine.always_in_play.value as usize;
@@ -245,6 +254,7 @@ impl Engine {
             kb_hash: kb.content_hash(),
             setting: kb.meta().settings.get(facts.setting).map_or("", String::as_str),
             respondent: case.respondent,
+            differential_model: self.differential_model(),
             disclaimer: &kb.meta().messages.disclaimer,
             triage: tri,
             must_not_miss,

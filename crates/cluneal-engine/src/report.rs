@@ -21,6 +21,10 @@ pub struct Report<'k> {
     pub setting: &'k str,
     /// Who answered: the wording of questions and messages follows it.
     pub respondent: crate::Respondent,
+    /// The differential model that scored the case (`kb.toml`): how its
+    /// probabilities and ratios read (one shared distribution in the
+    /// competing-causes model; each condition alone in the independent one).
+    pub differential_model: cluneal_kb::DifferentialModel,
     /// Cluneal supports clinical judgement; it does not diagnose.
     pub disclaimer: &'k str,
     /// The urgency, set by the red flags alone.
@@ -176,8 +180,9 @@ pub struct ConditionResult<'k> {
     pub evidence_for: Vec<EvidenceItem<'k>>,
     /// Findings that lowered it, largest effect first.
     pub evidence_against: Vec<EvidenceItem<'k>>,
-    /// The factor by which the answers moved its odds: the product of the
-    /// ratios applied to it, for and against (reduced for correlated
+    /// The factor by which the answers moved it (its odds in the independent
+    /// model, its score in the competing one): the product of the ratios
+    /// applied to it, for and against (reduced for correlated
     /// findings); for a condition with variants, the share-weighted mean of
     /// its presentations' products. What the must-not-miss rule reads; in the
     /// Rust API only.
@@ -201,13 +206,16 @@ pub struct EvidenceItem<'k> {
     /// The finding's answer (for `exclusion` conditions: whether the other
     /// condition became more or less likely than its prior).
     pub answer: EvidenceAnswer,
-    /// The likelihood ratio for this answer, as published or estimated.
+    /// The ratio this answer applies: in the competing-causes model the
+    /// condition's frequency of the answer over the finding's background
+    /// frequency (for "no", one minus each); in the independent model the
+    /// likelihood ratio as published or estimated.
     pub likelihood_ratio: f64,
     /// Present only when the finding is correlated with a stronger one and so
     /// counts at a reduced weight (absent: weight 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
-    /// The factor actually applied to the odds (likelihood_ratio ^ weight);
+    /// The factor actually applied (likelihood_ratio ^ weight);
     /// present only with `weight` (absent: the likelihood ratio itself).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_ratio: Option<f64>,

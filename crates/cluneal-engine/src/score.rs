@@ -154,6 +154,10 @@ fn weight_of(group_weight: &[f64], g: u32) -> f64 {
 pub struct CondModel {
     /// Scored as what the specific conditions leave (independent model only).
     pub exclusion: bool,
+    /// "No specific cause" (`model = "exclusion"` in the knowledge base), in
+    /// either model: a conclusion, never a cause the interview stops on or
+    /// the work-up tests.
+    pub no_specific: bool,
     /// Prior log-odds, one per care setting.
     pub prior_lo: Vec<f64>,
     pub prior_p: Vec<f64>,
@@ -396,6 +400,7 @@ impl Model {
                 evidence.sort_by_key(|e| (e.group, e.finding));
                 CondModel {
                     exclusion: !competing && c.model == ConditionModel::Exclusion,
+                    no_specific: c.model == ConditionModel::Exclusion,
                     prior_lo: prior_p.iter().map(|p| if competing { ln(*p) } else { logit(*p) }).collect(),
                     ln_not_prior: prior_p.iter().map(|p| (1.0 - p).ln()).collect(),
                     prior_p,
@@ -701,6 +706,7 @@ impl Model {
             let prior_p: Vec<f64> = self.conditions[owner].prior_p.iter().map(|p| p * share).collect();
             self.conditions.push(CondModel {
                 exclusion: false,
+                no_specific: false,
                 prior_lo: prior_p.iter().map(|p| ln(*p)).collect(),
                 ln_not_prior: prior_p.iter().map(|p| (1.0 - p).ln()).collect(),
                 prior_p,

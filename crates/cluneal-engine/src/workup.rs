@@ -151,30 +151,35 @@ pub fn workup<'k>(
     (steps, refs)
 }
 
-/// Appends " (62%)": a probability as a whole percentage. Written digit by
-/// digit, since the formatting machinery costs more than the rest of a reason.
+/// Appends " (62%)": a probability as a whole percentage (see
+/// `push_percent_label`). Written digit by digit, since the formatting
+/// machinery costs more than the rest of a reason.
 fn push_percent(out: &mut String, p: f64) {
-    // A probability that rounds to 0 or 100 without being it reads as a bound:
-    // "Spinal cancer (0%): confirm or exclude it now" would contradict itself.
-    if p > 0.0 && p < 0.005 {
-        out.push_str(" (under 1%)");
-        return;
-    }
-    if (0.995..1.0).contains(&p) {
-        out.push_str(" (over 99%)");
-        return;
-    }
-    // A probability: 0 to 100 once rounded (clamped, so nothing else can show).
-    let n = (p * 100.0).round().clamp(0.0, 100.0) as u32;
     out.push_str(" (");
-    if n >= 100 {
-        out.push('1');
+    push_percent_label(out, p);
+    out.push(')');
+}
+
+/// Appends a probability as people read it: a whole percentage, or "under 1%"
+/// and "over 99%" where rounding would show 0% or 100% for a value that is
+/// neither certain nor impossible ("Spinal cancer (0%): confirm or exclude it
+/// now" would contradict itself). Exactly 0 reads "0%".
+pub(crate) fn push_percent_label(out: &mut String, p: f64) {
+    if p > 0.0 && p < 0.005 {
+        out.push_str("under 1%");
+        return;
     }
+    if p >= 0.995 {
+        out.push_str("over 99%");
+        return;
+    }
+    // 0 to 99 once rounded (clamped, so nothing else can show).
+    let n = (p * 100.0).round().clamp(0.0, 99.0) as u32;
     if n >= 10 {
         out.push(char::from(b'0' + ((n / 10) % 10) as u8));
     }
     out.push(char::from(b'0' + (n % 10) as u8));
-    out.push_str("%)");
+    out.push('%');
 }
 
 #[cfg(test)]
@@ -183,7 +188,7 @@ mod tests {
 
     #[test]
     fn a_percentage_reads_as_the_formatter_would_write_it() {
-        for p in [0.0, 0.005, 0.05, 0.094, 0.095, 0.5, 0.62, 0.994, 1.0] {
+        for p in [0.0, 0.005, 0.05, 0.094, 0.095, 0.5, 0.62, 0.994] {
             let mut s = String::new();
             push_percent(&mut s, p);
             assert_eq!(s, format!(" ({}%)", (p * 100.0).round() as u32), "{p}");
@@ -192,9 +197,13 @@ mod tests {
 
     #[test]
     fn a_percentage_that_would_round_to_0_or_100_reads_as_a_bound() {
-        for (p, want) in
-            [(0.0004, " (under 1%)"), (0.004, " (under 1%)"), (0.995, " (over 99%)"), (0.9999, " (over 99%)")]
-        {
+        for (p, want) in [
+            (0.0004, " (under 1%)"),
+            (0.004, " (under 1%)"),
+            (0.995, " (over 99%)"),
+            (0.9999, " (over 99%)"),
+            (1.0, " (over 99%)"),
+        ] {
             let mut s = String::new();
             push_percent(&mut s, p);
             assert_eq!(s, want, "{p}");

@@ -187,7 +187,7 @@ fn uuid(seed: &[u8], tag: &str) -> String {
 }
 
 fn percent(p: f64) -> String {
-    format!("{:.0}%", p * 100.0)
+    cluneal_engine::percent(p)
 }
 
 fn condition_concept(kb: &KnowledgeBase, id: &str, name: &str) -> Value {

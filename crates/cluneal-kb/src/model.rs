@@ -194,6 +194,7 @@ pub struct EngineSettings {
 
 /// The two differential models, built from the same knowledge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DifferentialModel {
     /// One primary cause drawn from all conditions (one normalised

@@ -2,7 +2,7 @@
 //! knowledge base: texts resolved, numbers rounded, lists cut to what fits.
 
 use cluneal_engine::{Band, EvidenceAnswer, EvidenceOrigin, Report};
-use cluneal_kb::{KnowledgeBase, Urgency};
+use cluneal_kb::{DifferentialModel, KnowledgeBase, Urgency};
 use serde_json::{Value, json};
 
 use crate::{Audience, Extras, Figures, charts};
@@ -25,13 +25,7 @@ fn band_words(band: Band) -> &'static str {
 }
 
 fn percent(p: f64) -> String {
-    if p < 0.01 {
-        "under 1%".into()
-    } else if p > 0.99 {
-        "over 99%".into()
-    } else {
-        format!("{:.0}%", p * 100.0)
-    }
+    cluneal_engine::percent(p)
 }
 
 /// A finding as the patient was asked it (their own words), or its label.
@@ -207,6 +201,14 @@ fn patient(report: &Report<'_>, kb: &KnowledgeBase, extras: &Extras<'_>) -> Valu
         "incomplete": !report.triage.screen_complete && !emergency,
         "questions": questions,
         "causes": causes,
+        "chances_note": match report.differential_model {
+            DifferentialModel::Competing => {
+                "the chances are shared out among all the possible causes and only the first few are shown, so they need not add up to 100%."
+            }
+            DifferentialModel::Independent => {
+                "more than one can be true at once, so they do not add up to 100%."
+            }
+        },
         "ask": ask,
         "plan": report.plan.summary,
         "checks": checks,

@@ -67,7 +67,9 @@ export function clinicianReport(r, note, record, { findings, conditions }, asses
   // Differential
   const diff = h('section', { id: 'differential', 'data-testid': 'differential', 'aria-labelledby': 'diff-h' },
     h('h3', { id: 'diff-h' }, 'Differential'),
-    h('p', { class: 'hint' }, 'Each condition is scored on its own (prior odds for the setting × likelihood ratios of the answered findings), so the values do not add up to 100%. Open a condition to see the evidence.'));
+    h('p', { class: 'hint' }, r.differential_model === 'independent'
+      ? 'Each condition is scored on its own (prior odds for the setting × likelihood ratios of the answered findings), so the values do not add up to 100%. Open a condition to see the evidence.'
+      : 'The causes and “no specific cause” share one distribution: each starts from its prior for the setting and is multiplied, per answered finding, by how often the answer occurs with it against back, buttock and hip pain in general. A cause that often coexists with another (SCNE with MCNE) counts in both, so the list can add up to a little over 100%. Open a condition to see the evidence.'));
   for (const d of r.differential || []) {
     const c = conditions.get(d.condition) || {};
     const det = h('details', { class: 'dx', 'data-condition': d.condition, 'data-testid': 'dx' },
@@ -81,7 +83,7 @@ export function clinicianReport(r, note, record, { findings, conditions }, asses
       det.append(h('p', { class: 'hint', 'data-testid': 'presentation' }, `Fits best: ${v ? v.name : human(d.presentation)} (the evidence below is this presentation's)`));
     }
     if (c.clinician_description) det.append(h('p', {}, c.clinician_description));
-    det.append(evidenceTable('For', d.evidence_for || [], src), evidenceTable('Against', d.evidence_against || [], src));
+    det.append(evidenceTable('For', d.evidence_for || [], src, r.differential_model), evidenceTable('Against', d.evidence_against || [], src, r.differential_model));
     diff.append(det);
   }
   res.append(diff);
@@ -182,10 +184,13 @@ export function clinicianReport(r, note, record, { findings, conditions }, asses
   return res;
 }
 
-function evidenceTable(title, items, src) {
+function evidenceTable(title, items, src, model) {
   if (!items.length) return h('p', { class: 'hint' }, `${title}: none.`);
+  const ratio = model === 'independent'
+    ? 'LR: how much more likely the answer is with this condition than without it'
+    : 'LR: how much more often the answer occurs with this condition than in back, buttock and hip pain in general (the finding’s background)';
   return h('div', { class: 'table-wrap' }, h('table', { class: 'evidence stack' },
-    h('caption', {}, `Evidence ${title.toLowerCase()}`, h('span', { class: 'hint caption-note' }, ' · LR: how much more likely the answer is with this condition than without it; Weight: the share that counts when overlapping findings are grouped (1 = in full); Effect: what it multiplied the odds by.')),
+    h('caption', {}, `Evidence ${title.toLowerCase()}`, h('span', { class: 'hint caption-note' }, ` · ${ratio}; Weight: the share that counts when overlapping findings are grouped (1 = in full); Effect: the factor it applied.`)),
     h('thead', {}, h('tr', {}, ['Finding', 'Answer', 'LR', 'Weight', 'Effect', 'Source', 'Grade'].map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, items.map((e) => h('tr', {},
       h('td', { class: 'ev-finding' }, findingLabel(e.finding), e.origin && e.origin !== 'answer' ? h('span', { class: 'hint' }, ` (${e.origin})`) : null),

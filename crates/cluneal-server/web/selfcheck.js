@@ -523,7 +523,9 @@ async function scResult(body) {
       : 'These are the three possibilities that fit your answers best. They are not a diagnosis: a clinician needs to examine you.'),
     h('p', { class: 'hint', id: 'percent-explained' },
       'What the percentages mean: each is a rough chance, worked out from your answers alone, that this condition is part of your pain. ',
-      'Each condition is worked out on its own, and more than one can be true at once, so they do not add up to 100%. ',
+      r.differential_model === 'independent'
+        ? 'Each condition is worked out on its own, and more than one can be true at once, so they do not add up to 100%. '
+        : 'The chances are shared out among all the possible causes; only the top three are shown, so they need not add up to 100%. ',
       'They can change a lot once a clinician has examined you.'));
   const ol = h('ol', { class: 'condition-list' });
   for (const d of top) {
