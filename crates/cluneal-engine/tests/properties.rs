@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use cluneal_engine::{Answer, Case, Engine, Respondent, Sex, Sides};
-use cluneal_kb::{AnswerType, KnowledgeBase, Urgency};
+use cluneal_kb::{AnswerType, DifferentialModel, KnowledgeBase, Urgency};
 use proptest::prelude::*;
 
 #[expect(
@@ -14,6 +14,26 @@ fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE
         .get_or_init(|| Engine::new(KnowledgeBase::embedded().expect("the embedded knowledge base is valid")))
+}
+
+/// The default engine, or the same knowledge scored by the other model: the
+/// report's invariants hold in both (the validation report compares them).
+#[expect(
+    clippy::expect_used,
+    reason = "test helper: an invalid embedded knowledge base must fail every test"
+)]
+fn engine_of(other_model: bool) -> &'static Engine {
+    static OTHER: OnceLock<Engine> = OnceLock::new();
+    if !other_model {
+        return engine();
+    }
+    OTHER.get_or_init(|| {
+        let other = match engine().differential_model() {
+            DifferentialModel::Competing => DifferentialModel::Independent,
+            DifferentialModel::Independent => DifferentialModel::Competing,
+        };
+        Engine::with_model(KnowledgeBase::embedded().expect("the embedded knowledge base is valid"), other)
+    })
 }
 
 /// Ids of the yes/no findings a case can answer directly.
@@ -75,11 +95,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
     #[test]
-    fn probabilities_stay_in_range_and_the_differential_is_sorted(case in arb_case()) {
-        let r = engine().assess(&case).expect("generated cases are valid");
+    fn probabilities_stay_in_range_and_the_differential_is_sorted(case in arb_case(), other in any::<bool>()) {
+        let r = engine_of(other).assess(&case).expect("generated cases are valid");
         // Every specific condition is ranked; "no specific cause" stands apart.
         let nsc = r.no_specific_cause.as_ref().expect("the knowledge base has a no-specific-cause condition");
-        prop_assert_eq!(r.differential.len() + 1, engine().kb().conditions().len());
+        prop_assert_eq!(r.differential.len() + 1, engine_of(other).kb().conditions().len());
         prop_assert!(r.differential.iter().all(|c| c.condition != nsc.condition));
         for c in r.differential.iter().chain([nsc]) {
             prop_assert!((0.0..=1.0).contains(&c.probability), "{} = {}", c.condition, c.probability);
@@ -90,9 +110,9 @@ proptest! {
     }
 
     #[test]
-    fn every_fired_red_flag_names_a_condition_in_the_must_not_miss_list(case in arb_case()) {
+    fn every_fired_red_flag_names_a_condition_in_the_must_not_miss_list(case in arb_case(), other in any::<bool>()) {
         // Triage and differential never contradict each other.
-        let r = engine().assess(&case).expect("valid");
+        let r = engine_of(other).assess(&case).expect("valid");
         for f in &r.triage.red_flags {
             prop_assert!(!f.conditions.is_empty(), "{} names no condition", f.id);
             for c in f.conditions {
@@ -108,11 +128,11 @@ proptest! {
     }
 
     #[test]
-    fn the_must_not_miss_list_holds_exactly_the_supported_serious_conditions(case in arb_case()) {
+    fn the_must_not_miss_list_holds_exactly_the_supported_serious_conditions(case in arb_case(), other in any::<bool>()) {
         // Serious, with a finding for it, and either likely enough or, with a
         // finding beyond age and sex for it, its odds multiplied enough by the
         // answers (as applied, for and against); or named by a fired red flag.
-        let engine = engine();
+        let engine = engine_of(other);
         let e = &engine.kb().meta().engine;
         let (floor, moved) = (e.must_not_miss_probability.value, e.must_not_miss_likelihood_ratio.value);
         let personal = |id: &str| {
@@ -150,9 +170,9 @@ proptest! {
     }
 
     #[test]
-    fn the_same_case_gives_the_same_report(case in arb_case()) {
-        let a = engine().assess(&case).expect("valid");
-        let b = engine().assess(&case.clone()).expect("valid");
+    fn the_same_case_gives_the_same_report(case in arb_case(), other in any::<bool>()) {
+        let a = engine_of(other).assess(&case).expect("valid");
+        let b = engine_of(other).assess(&case.clone()).expect("valid");
         prop_assert_eq!(a, b);
     }
 
