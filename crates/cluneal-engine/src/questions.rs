@@ -456,7 +456,7 @@ mod tests {
 
     #[test]
     fn branch_and_bound_ranks_the_head_exactly_as_scoring_every_question_would() {
-        for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
+        for model in DifferentialModel::ALL {
             let engine = Engine::with_model(KnowledgeBase::embedded().expect("valid"), model);
             let n = engine.kb().meta().engine.next_questions;
             for (k, case) in cases(engine.kb()).iter().enumerate() {

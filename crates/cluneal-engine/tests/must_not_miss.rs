@@ -7,7 +7,7 @@ use cluneal_kb::{DifferentialModel, KnowledgeBase};
 /// ratios each model applies.
 #[expect(clippy::expect_used, reason = "test helper: an invalid embedded knowledge base must fail the test")]
 fn engines() -> [Engine; 2] {
-    [DifferentialModel::Competing, DifferentialModel::Independent].map(|m| {
+    DifferentialModel::ALL.map(|m| {
         Engine::with_model(KnowledgeBase::embedded().expect("the embedded knowledge base is valid"), m)
     })
 }

@@ -99,7 +99,7 @@ fn the_condition_scores_the_share_weighted_mixture_of_its_presentations() {
 #[test]
 fn the_must_not_miss_ratio_of_a_condition_with_variants_is_the_mixture_of_its_presentations() {
     let share = 0.3;
-    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
+    for model in DifferentialModel::ALL {
         let (main, other, mixed) = main_other_mixed(model, share);
         let ratio = |e: &Engine| {
             let r = e.assess(&case()).expect("valid");
@@ -142,7 +142,7 @@ fn in_the_competing_model_the_condition_takes_the_share_weighted_mixture_against
 
 #[test]
 fn a_variant_like_the_main_presentation_changes_nothing_in_either_model() {
-    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
+    for model in DifferentialModel::ALL {
         let (main, same) = with_identical_variant(model);
         let (a, b) =
             (main.probabilities(&case()).expect("valid"), same.probabilities(&case()).expect("valid"));
@@ -206,7 +206,7 @@ fn case_past_the_screen(engine: &Engine) -> Case {
 fn the_questions_weigh_the_condition_not_which_of_its_presentations_it_is() {
     // A variant identical to the main presentation says nothing new, so it
     // must not change which questions come next or their order.
-    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
+    for model in DifferentialModel::ALL {
         let (main, same) = with_identical_variant(model);
         let case = case_past_the_screen(&main);
         let leading = main.assess(&case).expect("valid");
@@ -277,7 +277,7 @@ fn spread_of_cases(engine: &Engine) -> Vec<Case> {
 
 #[test]
 fn over_a_spread_of_cases_an_identical_variant_leaves_the_questions_as_they_were() {
-    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
+    for model in DifferentialModel::ALL {
         let (main, same) = with_identical_variant(model);
         for (k, case) in spread_of_cases(&main).iter().enumerate() {
             // The condition's hallmark present and the warning-sign screen
@@ -319,7 +319,7 @@ fn over_a_spread_of_cases_an_identical_variant_leaves_the_questions_as_they_were
 
 #[test]
 fn the_report_shows_the_presentation_that_fits_best_with_its_own_evidence() {
-    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
+    for model in DifferentialModel::ALL {
         // Half the cases, and twice as often a runner: the variant's posterior
         // share is two thirds.
         let mixed = engine_with(|t| t.push_str(&variant(0.5, true)), model);
@@ -346,7 +346,7 @@ fn the_report_shows_the_presentation_that_fits_best_with_its_own_evidence() {
     }
     // Without the runner finding, the main presentation fits best and no
     // presentation is named.
-    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
+    for model in DifferentialModel::ALL {
         let mixed = engine_with(|t| t.push_str(&variant(0.5, true)), model);
         let mut other = case();
         other.answers.insert(FINDING.to_owned(), Answer::No);
@@ -363,7 +363,7 @@ fn a_work_up_step_lists_the_open_findings_that_bear_on_a_condition_through_its_p
     // one finding of the sacral imaging recorded: the finding still open is
     // named, though the fracture's evidence sits on its presentations (review
     // of the variants change: the list came out empty).
-    for model in [DifferentialModel::Independent, DifferentialModel::Competing] {
+    for model in DifferentialModel::ALL {
         let engine = Engine::with_model(
             cluneal_kb::KnowledgeBase::embedded().expect("the embedded knowledge base is valid"),
             model,

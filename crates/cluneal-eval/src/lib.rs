@@ -887,7 +887,7 @@ pub fn validate(
     mut progress: impl FnMut(usize, usize),
 ) -> Validation {
     let default_model = kb.meta().engine.differential_model;
-    let models = [DifferentialModel::Competing, DifferentialModel::Independent];
+    let models = DifferentialModel::ALL;
     let (dev, test): (Vec<_>, Vec<_>) =
         vignettes.iter().cloned().partition(|(f, _)| split_of(vignette_id(f)) == Split::Development);
     let total = vignettes.len() * models.len() * 2;

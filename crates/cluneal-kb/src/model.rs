@@ -207,6 +207,9 @@ pub enum DifferentialModel {
 }
 
 impl DifferentialModel {
+    /// Both models, in the order the validation report lists them.
+    pub const ALL: [DifferentialModel; 2] = [DifferentialModel::Competing, DifferentialModel::Independent];
+
     /// The snake_case name used in `kb.toml` and the report.
     pub fn as_str(self) -> &'static str {
         match self {
