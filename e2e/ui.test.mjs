@@ -290,6 +290,10 @@ test('a clinician assesses, saves, reopens, reassesses and deletes a case', asyn
   await page.fill('#c-label', 'E2E block case');
   await page.fill('#c-age', String(ex.age));
   await page.selectOption('#c-sex', ex.sex);
+  // The default setting's choice says what it covers; picking another says what that one covers.
+  assert.match(await page.textContent('#c-setting-covers'), /General practice/);
+  await page.selectOption('#c-setting', 'spine_clinic');
+  assert.match(await page.textContent('#c-setting-covers'), /rheumatology/);
   await page.selectOption('#c-setting', ex.setting);
   await page.fill('#c-duration', String(ex.duration_weeks));
   await page.selectOption('#c-sides', ex.sides);
@@ -313,6 +317,8 @@ test('a clinician assesses, saves, reopens, reassesses and deletes a case', asyn
   assert.equal(readFileSync(await report.path()).subarray(0, 5).toString(), '%PDF-');
   assert.equal(report.suggestedFilename(), 'cluneal-clinician-report.pdf');
   assert.equal(top, 'scne');
+  // The example is from a spine clinic: the report names the setting as users know it.
+  assert.match(await page.textContent('#result'), /Setting: Specialist clinic/);
   assert.ok(await page.$('#block-chart'), 'block chart of pain over time');
   assert.ok(await page.$('#criteria'), 'SCNE criteria checklist');
   assert.ok(await page.$('#workup'), 'work-up');

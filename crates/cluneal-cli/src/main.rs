@@ -90,7 +90,7 @@ enum Command {
         /// Ask a clinician (examination and test items included) instead of a patient.
         #[arg(long)]
         clinician: bool,
-        /// Care setting whose priors apply (e.g. primary_care, spine_clinic).
+        /// Care setting whose priors apply (`cluneal kb list settings`; spine_clinic is any specialist clinic).
         #[arg(long)]
         setting: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -280,7 +280,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = engine.assess(&c).map_err(|e| input::case_error(&name, &e))?;
             let bytes = match format {
                 AssessFormat::Json => json(&report)?.into_bytes(),
-                AssessFormat::Text => render::report(&report, engine.differential_model()).into_bytes(),
+                AssessFormat::Text => render::report(
+                    &report,
+                    engine.differential_model(),
+                    engine.kb().setting_name(report.setting),
+                )
+                .into_bytes(),
                 AssessFormat::Pdf => {
                     let a = match audience {
                         PdfAudience::Patient => cluneal_pdf::Audience::Patient,
@@ -327,7 +332,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Format::Text => print(&format!(
                     "\nInterview finished: {}\n\n{}",
                     outcome.reason,
-                    render::report(&report, engine.differential_model())
+                    render::report(
+                        &report,
+                        engine.differential_model(),
+                        engine.kb().setting_name(report.setting)
+                    )
                 ))?,
             }
             if let Some(path) = save {
@@ -487,7 +496,9 @@ fn kb(dir: Option<&std::path::Path>, command: KbCommand) -> Result<ExitCode> {
         }
         KbCommand::List { kind } => {
             let kb = knowledge::load(dir)?;
-            let ids = kb.all_ids();
+            // The care settings are ids a case names too, though kb.toml holds them.
+            let mut ids = kb.all_ids();
+            ids.extend(kb.meta().settings.iter().map(|s| ("settings", s.as_str())));
             if let Some(k) = &kind
                 && !ids.iter().any(|(x, _)| x == k)
             {

@@ -19,11 +19,12 @@ fn bar(p: f64) -> String {
 const SHOWN: usize = 8;
 
 /// The report as text; `model` is the differential model that scored it, so
-/// the heading says how its probabilities read.
-pub fn report(r: &Report, model: DifferentialModel) -> String {
+/// the heading says how its probabilities read; `setting_name` is its care
+/// setting as the knowledge base names it.
+pub fn report(r: &Report, model: DifferentialModel, setting_name: &str) -> String {
     let mut o = String::new();
     let patient = r.respondent == Respondent::Patient;
-    let _ = writeln!(o, "CLUNEAL ASSESSMENT  (knowledge base {}, setting {})", r.kb_version, r.setting);
+    let _ = writeln!(o, "CLUNEAL ASSESSMENT  (knowledge base {}, setting: {})", r.kb_version, setting_name);
     let _ = writeln!(o, "{}\n", r.disclaimer);
 
     let _ = writeln!(o, "URGENCY: {}", r.triage.level.as_str().to_uppercase());

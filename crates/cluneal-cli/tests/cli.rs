@@ -253,6 +253,18 @@ fn kb_show_and_list_work_and_unknown_ids_get_suggestions() {
     let out = run(&["kb", "list", "conditions"]);
     assert!(out.status.success());
     assert!(text(&out.stdout).lines().count() >= 20);
+    // The care settings a case may name, in kb.toml's order.
+    let out = run(&["kb", "list", "settings"]);
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout).lines().collect::<Vec<_>>(),
+        [
+            "settings/primary_care",
+            "settings/spine_clinic",
+            "settings/emergency_department",
+            "settings/physiotherapy"
+        ]
+    );
     let err = expect_error(&run(&["kb", "show", "scnee"]));
     assert!(err.contains("did you mean `scne`"), "{err}");
 }

@@ -238,6 +238,11 @@ impl KnowledgeBase {
     pub fn meta(&self) -> &KbMeta {
         &self.meta
     }
+    /// The display name of care setting `setting` (`kb.toml`'s `[care_setting]`),
+    /// or the id itself when it names no setting.
+    pub fn setting_name<'a>(&'a self, setting: &'a str) -> &'a str {
+        self.meta.care_setting.get(setting).map_or(setting, |s| s.name.as_str())
+    }
     /// SHA-256 (hex) over the knowledge files in path order, each as its path,
     /// a NUL byte, its length in bytes (8 bytes, little-endian) and its text:
     /// names the exact files a report was made with, where `meta.version` names

@@ -4,6 +4,8 @@
 //! silently dropping knowledge. Ids are not stored in the files: the file name is
 //! the id, and the loader fills `id` in.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// How strong the evidence behind a number is.
@@ -104,6 +106,10 @@ pub struct KbMeta {
     pub name: String,
     /// The care settings; every condition gives a prior for each.
     pub settings: Vec<String>,
+    /// How each care setting is named and what kinds of practice it stands
+    /// for, by setting id: one for every id in `settings`.
+    #[serde(default)]
+    pub care_setting: BTreeMap<String, CareSetting>,
     /// When the adaptive interview stops.
     pub interview: InterviewSettings,
     /// Defaults for what a case or block record leaves out.
@@ -116,6 +122,18 @@ pub struct KbMeta {
     pub messages: Messages,
     /// How change in outcome measures over time is read.
     pub outcomes: OutcomeSettings,
+}
+
+/// A care setting as users see it: the priors under its id come from these
+/// kinds of practice.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CareSetting {
+    /// Short display name, for a choice list.
+    pub name: String,
+    /// The kinds of practice it covers, so a user picks the one whose priors fit.
+    pub covers: String,
 }
 
 /// How change in the outcome measures a case follows over time is read.

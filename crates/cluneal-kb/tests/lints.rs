@@ -204,6 +204,8 @@ const BROKEN: &[Broken] = &[
             "conditions/scne.toml:25: prior for unknown setting `spine_clinic`",
             "kb.toml:4: `settings` must list at least one care setting",
             "kb.toml:7: default setting `primary_care` is not in `settings`",
+            "kb.toml:38: `[care_setting.primary_care]` describes a setting that is not in `settings`",
+            "kb.toml:42: `[care_setting.spine_clinic]` describes a setting that is not in `settings`",
         ],
     },
     Broken {
@@ -217,6 +219,26 @@ const BROKEN: &[Broken] = &[
             "conditions/back_pain.toml:11: no prior for setting `Spine`",
             "conditions/scne.toml:18: no prior for setting `Spine`",
             "kb.toml:4: setting `Spine` is not a valid id",
+        ],
+    },
+    Broken {
+        kind: "SettingUndescribed",
+        file: "kb.toml",
+        edit: Edit::Replace(
+            "[care_setting.spine_clinic]\nname = \"Specialist clinic\"\ncovers = \"Clinics people are referred to.\"\n",
+            "",
+        ),
+        expect: &[
+            "kb.toml:4: setting `spine_clinic` has no `[care_setting.spine_clinic]` naming it and saying what it covers",
+        ],
+    },
+    Broken {
+        kind: "CareSettingUnknown",
+        file: "kb.toml",
+        edit: Edit::Replace("[care_setting.spine_clinic]", "[care_setting.spine_clinc]"),
+        expect: &[
+            "kb.toml:4: setting `spine_clinic` has no `[care_setting.spine_clinic]` naming it and saying what it covers",
+            "kb.toml:42: `[care_setting.spine_clinc]` describes a setting that is not in `settings`",
         ],
     },
     Broken {

@@ -326,7 +326,7 @@ fn clinician(
         "head": header(report, kb, extras, "Cluneal assessment: clinician report"),
         "visits_chart": visits_chart,
         "visits_chart_alt": visits_chart_alt,
-        "setting": report.setting.replace('_', " "),
+        "setting": kb.setting_name(report.setting),
         "respondent": report.respondent,
         "level": report.triage.level.as_str(),
         "urgency": urgency_words(report.triage.level),

@@ -635,8 +635,24 @@ pub struct KbSummary<'k> {
     pub disclaimer: &'k str,
     /// The care settings a case may name.
     pub settings: &'k [String],
+    /// The same settings, in the same order, with the name a choice list shows
+    /// and the kinds of practice whose priors each stands for.
+    pub care_settings: Vec<CareSettingView<'k>>,
+    /// The setting whose priors apply when a case names none.
+    pub default_setting: &'k str,
     /// How change in outcome measures over time is read.
     pub outcomes: &'k cluneal_kb::OutcomeSettings,
+}
+
+/// A care setting as `GET /api/v1/kb` describes it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CareSettingView<'k> {
+    /// The id a case names in `setting`.
+    pub id: &'k str,
+    /// Short display name.
+    pub name: &'k str,
+    /// The kinds of practice it covers.
+    pub covers: &'k str,
 }
 
 /// A condition as `GET /api/v1/kb/conditions` lists it: what it is and how it
@@ -954,6 +970,23 @@ pub fn kb_views(kb: &KnowledgeBase) -> KbViews {
         name: &kb.meta().name,
         disclaimer: &kb.meta().messages.disclaimer,
         settings: &kb.meta().settings,
+        care_settings: kb
+            .meta()
+            .settings
+            .iter()
+            .map(|id| CareSettingView {
+                id,
+                name: kb.setting_name(id),
+                covers: kb.meta().care_setting.get(id).map_or("", |s| s.covers.as_str()),
+            })
+            .collect(),
+        default_setting: kb
+            .meta()
+            .defaults
+            .setting
+            .as_deref()
+            .or(kb.meta().settings.first().map(String::as_str))
+            .unwrap_or_default(),
         outcomes: &kb.meta().outcomes,
     };
     KbViews {

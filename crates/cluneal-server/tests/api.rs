@@ -337,7 +337,24 @@ async fn suite(location: Location) {
     assert!(actions.contains(&"token_create") && actions.contains(&"login_failed"), "{actions:?}");
     assert_eq!(post(&c, &format!("{b}/api/v1/assess"), &example("sgne.json")).await.status().as_u16(), 200);
 
-    // The knowledge base, read-only.
+    // The knowledge base, read-only. Its summary names every care setting, in
+    // order, with what kinds of practice its priors stand for.
+    let summary: Value =
+        c.get(format!("{b}/api/v1/kb")).send().await.expect("get").json().await.expect("json");
+    let ids: Vec<&str> = summary["care_settings"]
+        .as_array()
+        .expect("care settings")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    let settings: Vec<&str> =
+        summary["settings"].as_array().expect("settings").iter().filter_map(|s| s.as_str()).collect();
+    assert_eq!(ids, settings);
+    assert_eq!(summary["default_setting"], "primary_care");
+    let specialist =
+        &summary["care_settings"][settings.iter().position(|s| *s == "spine_clinic").expect("spine_clinic")];
+    assert_eq!(specialist["name"], "Specialist clinic");
+    assert!(specialist["covers"].as_str().is_some_and(|t| t.contains("pain medicine")), "{specialist}");
     let conditions: Value =
         c.get(format!("{b}/api/v1/kb/conditions")).send().await.expect("get").json().await.expect("json");
     assert!(conditions.as_array().expect("conditions").len() >= 20);

@@ -4,7 +4,7 @@
 import { $, h, append, paras, human, pct, fmtNum, clone, svgNode } from './dom.js';
 import { pdfButtons } from './pdf.js';
 import { findingLabel } from './knowledge.js';
-import { urgencyOf, SETTING_NAMES, STATUS_NAMES, CRITERION_MARKS, BLOCK_RESULTS, GRADE_NAMES, badge, answerWord } from './vocabulary.js';
+import { urgencyOf, settingName, STATUS_NAMES, CRITERION_MARKS, BLOCK_RESULTS, GRADE_NAMES, badge, answerWord } from './vocabulary.js';
 import { exerciseCard } from './exercises.js';
 
 /**
@@ -12,7 +12,7 @@ import { exerciseCard } from './exercises.js';
  * (findings, conditions); `assessedCase` is the case the PDF buttons send when
  * the report is of no saved record.
  */
-export function clinicianReport(r, note, record, { findings, conditions }, assessedCase) {
+export function clinicianReport(r, note, record, { meta, findings, conditions }, assessedCase) {
   const fmap = new Map(findings.map((f) => [f.id, f]));
   const refs = new Map((r.references || []).map((x) => [x.id, x]));
   const src = (id) => {
@@ -42,7 +42,7 @@ export function clinicianReport(r, note, record, { findings, conditions }, asses
     note ? h('p', { class: 'hint', id: 'result-note' }, note) : null,
     pdfButtons(['clinician', 'patient', 'exercises'], record && record.id ? { caseId: record.id } : { caseBody: clone(assessedCase) }),
     h('p', { class: 'note' }, h('strong', {}, r.disclaimer || '')),
-    h('p', { class: 'hint' }, `Setting: ${SETTING_NAMES[r.setting] || human(r.setting || 'default')} · respondent: ${r.respondent || 'clinician'}`),
+    h('p', { class: 'hint' }, `Setting: ${settingName(meta, r.setting)} · respondent: ${r.respondent || 'clinician'}`),
   ]);
 
   // Triage

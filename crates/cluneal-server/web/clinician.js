@@ -4,7 +4,7 @@ import { $, $$, h, human, fmtDate } from './dom.js';
 import { getToken, setToken, onUnauthorized, ApiError, api } from './api.js';
 import { kb, kbMap, hydrateReport } from './knowledge.js';
 import { showProblem, clearProblem, namePathFindings } from './problem.js';
-import { SETTING_NAMES, RESPONSES, badge, range } from './vocabulary.js';
+import { RESPONSES, settingName, badge, range } from './vocabulary.js';
 import { routes } from './router.js';
 import { showVisits } from './visits.js';
 import { showDiary } from './diary.js';
@@ -117,6 +117,23 @@ async function buildClinician() {
   return root;
 }
 
+// The setting choice with a hint that says what the chosen setting covers.
+function settingField(careSettings, defaultSetting, field) {
+  const select = field.querySelector('select');
+  const hint = h('p', { class: 'hint', id: 'c-setting-covers', 'aria-live': 'polite' });
+  const show = () => {
+    const chosen = careSettings.find((s) => s.id === (select.value || defaultSetting));
+    hint.textContent = chosen ? chosen.covers : '';
+  };
+  select.setAttribute('aria-describedby', 'c-setting-covers');
+  select.addEventListener('change', show);
+  // Loading a saved case sets the value without a change event.
+  select.addEventListener('cl-set', show);
+  show();
+  field.append(hint);
+  return field;
+}
+
 function buildCaseForm() {
   const { meta, groups, findings, blocks, treatments } = cl.meta;
   const form = h('form', { id: 'case-form', class: 'case-form no-print', novalidate: true, 'aria-labelledby': 'case-h' });
@@ -129,13 +146,16 @@ function buildCaseForm() {
   const num = (id, label, path, attrs = {}) => h('div', { class: 'field' },
     h('label', { for: id }, label),
     h('input', { type: 'number', id, 'data-path': path, step: 'any', inputmode: 'decimal', ...attrs }));
-  const settings = (meta.settings || ['primary_care', 'spine_clinic']).map((s) => [s, SETTING_NAMES[s] || human(s)]);
+  // Each setting's priors come from its kinds of practice: the hint below the
+  // choice says which, so a rheumatology or pain clinic knows where it belongs.
+  const careSettings = meta.care_settings || [];
+  const settings = careSettings.map((s) => [s.id, s.name]);
   form.append(h('fieldset', { class: 'card details-grid', id: 'case-details' },
     h('legend', {}, 'Patient and setting'),
     h('div', { class: 'field field-wide' }, h('label', { for: 'c-label' }, 'Label (optional, do not enter names)'), h('input', { type: 'text', id: 'c-label', 'data-path': 'label', maxlength: '200', autocomplete: 'off' })),
     num('c-age', 'Age (years)', 'age', range('age')),
     sel('c-sex', 'Sex', [['', 'Not recorded'], ['female', 'Female'], ['male', 'Male'], ['other', 'Other']], 'sex'),
-    sel('c-setting', 'Setting', [['', 'Default'], ...settings], 'setting'),
+    settingField(careSettings, meta.default_setting, sel('c-setting', 'Setting', [['', `Default (${settingName(meta, meta.default_setting)})`], ...settings], 'setting')),
     num('c-duration', 'Duration (weeks)', 'duration_weeks', range('weeks')),
     sel('c-sides', 'Side', [['', 'Not recorded'], ['left', 'Left'], ['right', 'Right'], ['both', 'Both'], ['central', 'Central']], 'sides')));
 
@@ -440,6 +460,7 @@ function setCase(c = {}) {
   $('#c-duration', form).value = c.duration_weeks ?? '';
   $('#c-sex', form).value = c.sex || '';
   $('#c-setting', form).value = c.setting || '';
+  $('#c-setting', form).dispatchEvent(new Event('cl-set'));
   $('#c-sides', form).value = c.sides || '';
   const known = new Set();
   for (const el of $$('[data-finding]', form)) {

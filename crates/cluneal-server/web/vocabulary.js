@@ -9,7 +9,12 @@ export const URGENCY = {
   routine: { label: 'Routine: no warning signs among the answers given', short: 'Routine', rank: 3 },
 };
 export const urgencyOf = (lvl) => URGENCY[lvl] || { label: human(lvl), short: human(lvl), rank: 9 };
-export const SETTING_NAMES = { primary_care: 'Primary care', spine_clinic: 'Spine clinic' };
+// A care setting's display name, from the knowledge base's own descriptions
+// (GET /api/v1/kb `care_settings`); the id made readable when it has none.
+export const settingName = (meta, id) => {
+  const s = ((meta && meta.care_settings) || []).find((x) => x.id === id);
+  return s ? s.name : human(id || 'default');
+};
 export const RESPONSES = [['good', 'Good: clearly better'], ['partial', 'Partial: somewhat better'], ['none', 'None: no change'], ['worse', 'Worse']];
 // Labels for closed sets of the report. Their keys must be exactly the values
 // the report schema allows (crates/cluneal-server/tests/vocabulary.rs checks).

@@ -19,7 +19,16 @@ pub(crate) fn lint_meta(cx: &mut Cx, raw: &Raw, k: &Known) {
     for (i, s) in meta.settings.iter().enumerate() {
         if !valid_id(s) {
             cx.report(f, at!["settings", i], P::BadSetting { setting: s.clone() });
+        } else if !meta.care_setting.contains_key(s) {
+            cx.report(f, at!["settings", i], P::SettingUndescribed { setting: s.clone() });
         }
+    }
+    for (s, described) in &meta.care_setting {
+        if !meta.settings.contains(s) {
+            cx.report(f, at!["care_setting", s.as_str()], P::CareSettingUnknown { setting: s.clone() });
+        }
+        nonempty(cx, f, at!["care_setting", s.as_str(), "name"], &described.name);
+        nonempty(cx, f, at!["care_setting", s.as_str(), "covers"], &described.covers);
     }
     let i = &meta.interview;
     sourced(cx, f, at!["interview", "stop_probability"], &i.stop_probability, (0.5, 1.0), refs);

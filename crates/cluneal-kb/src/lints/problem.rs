@@ -42,6 +42,10 @@ pub enum ProblemKind {
     NoSettings,
     #[error("setting `{setting}` is not a valid id")]
     BadSetting { setting: String },
+    #[error("setting `{setting}` has no `[care_setting.{setting}]` naming it and saying what it covers")]
+    SettingUndescribed { setting: String },
+    #[error("`[care_setting.{setting}]` describes a setting that is not in `settings`")]
+    CareSettingUnknown { setting: String },
     #[error("`fits_well_probability` must be above `relevant_probability`")]
     FitsWellNotAbove,
     #[error("`always_in_play` must be a whole number of conditions")]
