@@ -471,6 +471,34 @@ test('the differential names the presentation that fits best, with that presenta
   assert.deepEqual(errors, []);
 });
 
+test('serious causes are listed above the ranking and "no specific cause" apart from it', async () => {
+  const { page, errors } = await newPage();
+  // Back pain with a pulsating lump in the belly: an emergency, and the
+  // aneurysm is named above the ranked causes whatever its rank.
+  const c = {
+    age: 71, sex: 'male', setting: 'primary_care', duration_weeks: 0.3, respondent: 'clinician',
+    answers: { pain_low_back: 'yes', pulsatile_abdominal_mass: 'yes' },
+  };
+  const b64 = Buffer.from(JSON.stringify(c)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  await page.goto(`${base}/#/clinician/case=${b64}`);
+  await page.waitForFunction(() => document.querySelector('#c-age')?.value === '71');
+  await page.click('#assess-button');
+  await page.waitForSelector('#result #differential');
+  assert.equal(await page.$eval('#urgency', (e) => e.dataset.level), 'emergency');
+  const listed = await page.$$eval('#must-not-miss [data-condition]', (els) => els.map((e) => e.dataset.condition));
+  assert.ok(listed.includes('abdominal_aortic_aneurysm'), listed.join(', '));
+  const aneurysm = await page.textContent('#must-not-miss [data-condition=abdominal_aortic_aneurysm]');
+  assert.match(aneurysm, /Pulsatile|pulsating/i, 'the finding that put it there');
+  // The list comes before the ranking; "no specific cause" is not one of the ranked causes.
+  assert.ok(await page.$eval('#must-not-miss', (m) => !!(m.compareDocumentPosition(document.querySelector('#differential')) & Node.DOCUMENT_POSITION_FOLLOWING)));
+  assert.match(await page.textContent('#no-specific'), /No specific cause found: \d/);
+  assert.equal(await page.$('#differential [data-condition=nonspecific_low_back_pain]'), null);
+  assert.ok(await page.textContent('[data-testid=picture]'));
+  await accessible(page, 'must-not-miss result');
+  await (await page.$('#must-not-miss')).screenshot({ path: join(shots, 'clinician-must-not-miss.png') });
+  assert.deepEqual(errors, []);
+});
+
 test('a malformed case is explained next to the form', async () => {
   const { page } = await newPage();
   await page.goto(`${base}/#/clinician`);

@@ -280,12 +280,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = engine.assess(&c).map_err(|e| input::case_error(&name, &e))?;
             let bytes = match format {
                 AssessFormat::Json => json(&report)?.into_bytes(),
-                AssessFormat::Text => render::report(
-                    &report,
-                    engine.differential_model(),
-                    engine.kb().setting_name(report.setting),
-                )
-                .into_bytes(),
+                AssessFormat::Text => {
+                    render::report(&report, engine.kb(), engine.differential_model()).into_bytes()
+                }
                 AssessFormat::Pdf => {
                     let a = match audience {
                         PdfAudience::Patient => cluneal_pdf::Audience::Patient,
@@ -332,11 +329,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Format::Text => print(&format!(
                     "\nInterview finished: {}\n\n{}",
                     outcome.reason,
-                    render::report(
-                        &report,
-                        engine.differential_model(),
-                        engine.kb().setting_name(report.setting)
-                    )
+                    render::report(&report, engine.kb(), engine.differential_model())
                 ))?,
             }
             if let Some(path) = save {

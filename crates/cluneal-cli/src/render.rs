@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use cluneal_engine::{Report, Respondent};
-use cluneal_kb::DifferentialModel;
+use cluneal_kb::{DifferentialModel, KnowledgeBase};
 
 fn pct(p: f64) -> String {
     if p > 0.0 && p < 0.001 { "<0.1%".into() } else { format!("{:.1}%", p * 100.0) }
@@ -18,13 +18,23 @@ fn bar(p: f64) -> String {
 /// How many conditions the text report details (the JSON has them all).
 const SHOWN: usize = 8;
 
-/// The report as text; `model` is the differential model that scored it, so
-/// the heading says how its probabilities read; `setting_name` is its care
-/// setting as the knowledge base names it.
-pub fn report(r: &Report, model: DifferentialModel, setting_name: &str) -> String {
+/// A finding's label, or its id when the knowledge base has none by that id.
+fn label<'a>(kb: &'a KnowledgeBase, id: &'a str) -> &'a str {
+    kb.finding(id).map_or(id, |f| f.label.as_str())
+}
+
+/// The report as text; `kb` is the knowledge base that made it (for names and
+/// labels), `model` the differential model that scored it, so the heading says
+/// how its probabilities read.
+pub fn report(r: &Report, kb: &KnowledgeBase, model: DifferentialModel) -> String {
     let mut o = String::new();
     let patient = r.respondent == Respondent::Patient;
-    let _ = writeln!(o, "CLUNEAL ASSESSMENT  (knowledge base {}, setting: {})", r.kb_version, setting_name);
+    let _ = writeln!(
+        o,
+        "CLUNEAL ASSESSMENT  (knowledge base {}, setting: {})",
+        r.kb_version,
+        kb.setting_name(r.setting)
+    );
     let _ = writeln!(o, "{}\n", r.disclaimer);
 
     let _ = writeln!(o, "URGENCY: {}", r.triage.level.as_str().to_uppercase());
@@ -41,6 +51,44 @@ pub fn report(r: &Report, model: DifferentialModel, setting_name: &str) -> Strin
             writeln!(o, "  warning-sign screen incomplete; unanswered: {}", r.triage.unanswered.join(", "));
     }
 
+    // Serious causes come before the ranking, whatever their rank (the
+    // differential issue's "don't miss" list).
+    if !r.must_not_miss.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nMUST NOT MISS (serious causes that something in the case points to, whatever their rank)"
+        );
+        for m in &r.must_not_miss {
+            let _ = writeln!(o, "  ! {:>6}  {}  (rank {})", pct(m.probability), m.name, m.rank);
+            if !m.findings.is_empty() {
+                let labels: Vec<&str> = m.findings.iter().map(|f| label(kb, f)).collect();
+                let _ = writeln!(o, "      for it: {}", labels.join("; "));
+            }
+            if !m.red_flags.is_empty() {
+                let names: Vec<&str> = m
+                    .red_flags
+                    .iter()
+                    .map(|id| r.triage.red_flags.iter().find(|f| f.id == *id).map_or(*id, |f| f.name))
+                    .collect();
+                let _ = writeln!(o, "      red flag: {}", names.join("; "));
+            }
+        }
+    }
+    if !r.ask_about.is_empty() {
+        let _ = writeln!(o, "\nASK ABOUT (a telltale finding is present, whatever the rank)");
+        for a in &r.ask_about {
+            let labels: Vec<&str> = a.findings.iter().map(|f| label(kb, f)).collect();
+            let _ = writeln!(
+                o,
+                "  - {} ({}, rank {}): {}",
+                a.name,
+                pct(a.probability),
+                a.rank,
+                labels.join("; ")
+            );
+        }
+    }
+
     let reading = match model {
         DifferentialModel::Independent => "probabilities are independent; conditions can coexist",
         DifferentialModel::Competing => {
@@ -48,6 +96,7 @@ pub fn report(r: &Report, model: DifferentialModel, setting_name: &str) -> Strin
         }
     };
     let _ = writeln!(o, "\nDIFFERENTIAL ({reading})");
+    let _ = writeln!(o, "  {}", r.picture.message);
     for c in r.differential.iter().take(SHOWN) {
         let _ = writeln!(
             o,
@@ -81,6 +130,10 @@ pub fn report(r: &Report, model: DifferentialModel, setting_name: &str) -> Strin
             .map(|c| format!("{} {}", c.condition, pct(c.probability)))
             .collect();
         let _ = writeln!(o, "  also considered: {}", rest.join(", "));
+    }
+    // A conclusion, not a rival: shown apart from the ranked causes.
+    if let Some(n) = &r.no_specific_cause {
+        let _ = writeln!(o, "  no specific cause found: {} ({})", pct(n.probability), n.name);
     }
 
     for c in &r.criteria {

@@ -81,6 +81,26 @@ fn assess_reads_standard_input_and_prints_text() {
 }
 
 #[test]
+fn the_text_report_lists_serious_causes_first_and_no_specific_cause_apart() {
+    // Back pain with a pulsating lump in the belly: the aneurysm is named
+    // above the ranking, with the finding and the red flag that put it there.
+    let case = r#"{"age": 71, "sex": "male", "duration_weeks": 0.3, "respondent": "clinician",
+        "answers": {"pain_low_back": "yes", "pulsatile_abdominal_mass": "yes"}}"#;
+    let out = run_stdin(&["assess", "-"], case);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    let (must, differential) = (t.find("MUST NOT MISS"), t.find("DIFFERENTIAL"));
+    assert!(must.is_some() && must < differential, "{t}");
+    let listed = &t[must.unwrap_or_default()..differential.unwrap_or_default()];
+    assert!(listed.contains("Abdominal aortic aneurysm"), "{listed}");
+    assert!(listed.contains("for it: Pulsatile abdominal mass"), "{listed}");
+    assert!(listed.contains("red flag: "), "{listed}");
+    // "No specific cause" is a conclusion of its own, never a ranked cause.
+    assert!(t.contains("no specific cause found: "), "{t}");
+    assert!(t.contains("setting: Primary care"), "{t}");
+}
+
+#[test]
 fn invalid_json_names_file_line_and_column() {
     let err = expect_error(&run_stdin(
         &["assess", "-"],

@@ -64,12 +64,33 @@ export function clinicianReport(r, note, record, { meta, findings, conditions },
   }
   res.append(urg);
 
+  // Must not miss: serious causes something in the case points to, above the
+  // ranking whatever their rank; then conditions a telltale finding raises.
+  if ((r.must_not_miss || []).length) {
+    const flagName = (id) => ((t.red_flags || []).find((f) => f.id === id) || {}).name || human(id);
+    res.append(h('section', { id: 'must-not-miss', class: 'must-not-miss', 'data-testid': 'must-not-miss', 'aria-labelledby': 'mnm-h' },
+      h('h3', { id: 'mnm-h' }, 'Must not miss'),
+      h('p', { class: 'hint' }, 'Serious causes that something in the case points to, whatever their rank below.'),
+      h('ul', {}, r.must_not_miss.map((m) => h('li', { 'data-condition': m.condition },
+        h('p', {}, h('strong', {}, m.name), ` ${pct(m.probability)} · rank ${m.rank}`),
+        (m.findings || []).length ? h('p', { class: 'hint' }, 'For it: ', m.findings.map(fl).join('; ')) : null,
+        (m.red_flags || []).length ? h('p', { class: 'hint' }, 'Red flag: ', m.red_flags.map(flagName).join('; ')) : null)))));
+  }
+  if ((r.ask_about || []).length) {
+    res.append(h('section', { id: 'ask-about', 'data-testid': 'ask-about', 'aria-labelledby': 'ask-h' },
+      h('h3', { id: 'ask-h' }, 'Consider'),
+      h('p', { class: 'hint' }, 'A telltale finding is present, whatever the rank.'),
+      h('ul', {}, r.ask_about.map((a) => h('li', { 'data-condition': a.condition },
+        h('strong', {}, a.name), ` ${pct(a.probability)} · rank ${a.rank} · `, (a.findings || []).map(fl).join('; '))))));
+  }
+
   // Differential
   const diff = h('section', { id: 'differential', 'data-testid': 'differential', 'aria-labelledby': 'diff-h' },
     h('h3', { id: 'diff-h' }, 'Differential'),
     h('p', { class: 'hint' }, r.differential_model === 'independent'
       ? 'Each condition is scored on its own (prior odds for the setting × likelihood ratios of the answered findings), so the values do not add up to 100%. Open a condition to see the evidence.'
-      : 'The causes and “no specific cause” share one distribution: each starts from its prior for the setting and is multiplied, per answered finding, by how often the answer occurs with it against back, buttock and hip pain in general. A cause that often coexists with another (SCNE with MCNE) counts in both, so the list can add up to a little over 100%. Open a condition to see the evidence.'));
+      : 'The causes and “no specific cause” share one distribution: each starts from its prior for the setting and is multiplied, per answered finding, by how often the answer occurs with it against back, buttock and hip pain in general. A cause that often coexists with another (SCNE with MCNE) counts in both, so the list can add up to a little over 100%. Open a condition to see the evidence.'),
+    r.picture ? h('p', { class: 'picture', 'data-testid': 'picture', 'data-open': String(!!r.picture.open) }, r.picture.message) : null);
   for (const d of r.differential || []) {
     const c = conditions.get(d.condition) || {};
     const det = h('details', { class: 'dx', 'data-condition': d.condition, 'data-testid': 'dx' },
@@ -85,6 +106,12 @@ export function clinicianReport(r, note, record, { meta, findings, conditions },
     if (c.clinician_description) det.append(h('p', {}, c.clinician_description));
     det.append(evidenceTable('For', d.evidence_for || [], src, r.differential_model), evidenceTable('Against', d.evidence_against || [], src, r.differential_model));
     diff.append(det);
+  }
+  // A conclusion, not a rival: apart from the ranked causes.
+  if (r.no_specific_cause) {
+    diff.append(h('p', { class: 'no-specific', id: 'no-specific', 'data-testid': 'no-specific' },
+      h('strong', {}, 'No specific cause found: '), pct(r.no_specific_cause.probability),
+      h('span', { class: 'hint' }, ` (${r.no_specific_cause.name}; shown apart from the causes above)`)));
   }
   res.append(diff);
 
