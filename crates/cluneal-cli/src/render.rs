@@ -18,11 +18,6 @@ fn bar(p: f64) -> String {
 /// How many conditions the text report details (the JSON has them all).
 const SHOWN: usize = 8;
 
-/// A finding's label, or its id when the knowledge base has none by that id.
-fn label<'a>(kb: &'a KnowledgeBase, id: &'a str) -> &'a str {
-    kb.finding(id).map_or(id, |f| f.label.as_str())
-}
-
 /// The report as text; `kb` is the knowledge base that made it (for names and
 /// labels), `model` the differential model that scored it, so the heading says
 /// how its probabilities read.
@@ -61,7 +56,7 @@ pub fn report(r: &Report, kb: &KnowledgeBase, model: DifferentialModel) -> Strin
         for m in &r.must_not_miss {
             let _ = writeln!(o, "  ! {:>6}  {}  (rank {})", pct(m.probability), m.name, m.rank);
             if !m.findings.is_empty() {
-                let labels: Vec<&str> = m.findings.iter().map(|f| label(kb, f)).collect();
+                let labels: Vec<&str> = m.findings.iter().map(|f| kb.finding_label(f)).collect();
                 let _ = writeln!(o, "      for it: {}", labels.join("; "));
             }
             if !m.red_flags.is_empty() {
@@ -77,7 +72,7 @@ pub fn report(r: &Report, kb: &KnowledgeBase, model: DifferentialModel) -> Strin
     if !r.ask_about.is_empty() {
         let _ = writeln!(o, "\nASK ABOUT (a telltale finding is present, whatever the rank)");
         for a in &r.ask_about {
-            let labels: Vec<&str> = a.findings.iter().map(|f| label(kb, f)).collect();
+            let labels: Vec<&str> = a.findings.iter().map(|f| kb.finding_label(f)).collect();
             let _ = writeln!(
                 o,
                 "  - {} ({}, rank {}): {}",

@@ -89,20 +89,17 @@ pub fn build<'k>(kb: &'k KnowledgeBase, c: &Compiled, case: &Case) -> Result<Che
         underived: Vec::new(),
     };
 
-    let setting = case.setting.as_deref().or(kb.meta().defaults.setting.as_deref());
-    match setting {
-        Some(s) => match kb.meta().settings.iter().position(|x| x == s) {
-            Some(i) => facts.setting = i,
-            None => problems.push(CaseProblem {
-                path: "setting".into(),
-                message: format!(
-                    "unknown setting `{s}`{}; known: {}",
-                    hint(s, kb.meta().settings.iter()),
-                    kb.meta().settings.join(", ")
-                ),
-            }),
-        },
-        None => facts.setting = 0,
+    let s = case.setting.as_deref().unwrap_or_else(|| kb.default_setting());
+    match kb.meta().settings.iter().position(|x| x == s) {
+        Some(i) => facts.setting = i,
+        None => problems.push(CaseProblem {
+            path: "setting".into(),
+            message: format!(
+                "unknown setting `{s}`{}; known: {}",
+                hint(s, kb.meta().settings.iter()),
+                kb.meta().settings.join(", ")
+            ),
+        }),
     }
     if let Some(a) = case.age {
         range(&mut problems, "age", a, AGE_YEARS);

@@ -168,11 +168,7 @@ fn from_response(kb: &KnowledgeBase, qr: &Map<String, Value>, case: Case) -> Fro
         .map(|(id, a)| Basis {
             target: id.clone(),
             reference: reference.clone(),
-            display: format!(
-                "{}: {}",
-                kb.finding(id).map_or(id.as_str(), |f| f.label.as_str()),
-                a.describe()
-            ),
+            display: format!("{}: {}", kb.finding_label(id), a.describe()),
             mapping: String::new(),
         })
         .collect();
@@ -205,7 +201,7 @@ fn condition_concept(kb: &KnowledgeBase, id: &str, name: &str) -> Value {
 }
 
 fn finding_concept(kb: &KnowledgeBase, id: &str) -> Value {
-    let label = kb.finding(id).map_or(id, |f| f.label.as_str());
+    let label = kb.finding_label(id);
     json!({ "coding": [{ "system": FINDING_SYSTEM, "code": id, "display": label }], "text": label })
 }
 

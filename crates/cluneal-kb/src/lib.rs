@@ -238,6 +238,20 @@ impl KnowledgeBase {
     pub fn meta(&self) -> &KbMeta {
         &self.meta
     }
+    /// The setting whose priors apply when a case names none: `defaults.setting`,
+    /// else the first of `settings` (validation guarantees there is one).
+    pub fn default_setting(&self) -> &str {
+        self.meta
+            .defaults
+            .setting
+            .as_deref()
+            .or(self.meta.settings.first().map(String::as_str))
+            .unwrap_or_default()
+    }
+    /// Finding `id`'s label, or the id itself when no finding has it.
+    pub fn finding_label<'a>(&'a self, id: &'a str) -> &'a str {
+        self.finding(id).map_or(id, |f| f.label.as_str())
+    }
     /// The display name of care setting `setting` (`kb.toml`'s `[care_setting]`),
     /// or the id itself when it names no setting.
     pub fn setting_name<'a>(&'a self, setting: &'a str) -> &'a str {

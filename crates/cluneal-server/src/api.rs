@@ -974,19 +974,16 @@ pub fn kb_views(kb: &KnowledgeBase) -> KbViews {
             .meta()
             .settings
             .iter()
-            .map(|id| CareSettingView {
-                id,
-                name: kb.setting_name(id),
-                covers: kb.meta().care_setting.get(id).map_or("", |s| s.covers.as_str()),
+            .map(|id| {
+                let described = kb.meta().care_setting.get(id);
+                CareSettingView {
+                    id,
+                    name: described.map_or(id, |s| s.name.as_str()),
+                    covers: described.map_or("", |s| s.covers.as_str()),
+                }
             })
             .collect(),
-        default_setting: kb
-            .meta()
-            .defaults
-            .setting
-            .as_deref()
-            .or(kb.meta().settings.first().map(String::as_str))
-            .unwrap_or_default(),
+        default_setting: kb.default_setting(),
         outcomes: &kb.meta().outcomes,
     };
     KbViews {
